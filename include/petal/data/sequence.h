@@ -1,0 +1,40 @@
+// The two kinds of batch sources fit_generator accepts, as in Keras:
+// an endless Generator, and a Sequence (a fixed number of batches, by index).
+#pragma once
+
+#include <cstdint>
+
+#include "petal/core/tensor.h"
+
+namespace petal {
+
+// One batch: inputs x [N, ...], targets y [N, ...] and optional per-sample
+// weights [N] (empty tensor when absent). Batch sizes may vary between batches.
+struct Batch {
+  Tensor x;
+  Tensor y;
+  Tensor sample_weight;
+};
+
+// An endless source of batches (Keras's Python generator). next() is never
+// called from two threads at once; the prefetch queue serialises calls.
+class Generator {
+ public:
+  virtual ~Generator() = default;
+  virtual Batch next() = 0;
+};
+
+// A finite, indexable epoch of batches (keras.utils.Sequence). get() must be safe
+// to call concurrently for different indices, and must return the same batch for
+// the same (epoch, index) whatever thread or order it is called in.
+class Sequence {
+ public:
+  virtual ~Sequence() = default;
+  // Batches per epoch.
+  virtual int64_t size() const = 0;
+  virtual Batch get(int64_t index) = 0;
+  // Called by the training loop after each epoch (e.g. to reshuffle).
+  virtual void on_epoch_end() {}
+};
+
+}  // namespace petal
