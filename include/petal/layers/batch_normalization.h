@@ -1,0 +1,40 @@
+// BatchNormalization over the channel (last) axis, Keras arguments and defaults:
+// batch statistics while training, moving statistics at inference.
+#pragma once
+
+#include <string>
+
+#include "petal/layers/layer.h"
+
+namespace petal {
+
+struct BatchNormalizationOptions {
+  int axis = -1;  // only the channel axis (-1) is supported, as in channels_last Keras models
+  float momentum = 0.99f;
+  float epsilon = 1e-3f;
+  bool center = true;  // learn beta
+  bool scale = true;   // learn gamma
+  Shape input_shape = {};
+  std::string name = {};
+};
+
+// Moving statistics: moving = momentum * moving + (1 - momentum) * batch, with the
+// batch variance made unbiased (n / (n - 1), n = N*H*W) as PyTorch and TF2's fused
+// batch norm do (Keras 2.2.4 used n / (n - 1 - epsilon); the difference is < 1e-3 n^-1).
+class BatchNormalization : public Layer {
+ public:
+  explicit BatchNormalization(BatchNormalizationOptions options = {});
+  std::string type() const override { return "BatchNormalization"; }
+  std::string name_prefix() const override { return "batch_normalization"; }
+  std::string config_json() const override;
+  std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
+  const BatchNormalizationOptions& options() const { return options_; }
+
+ protected:
+  Shape do_build(const Shape& input_shape, Rng& rng) override;
+
+ private:
+  BatchNormalizationOptions options_;
+};
+
+}  // namespace petal

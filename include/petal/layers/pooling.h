@@ -1,0 +1,70 @@
+// Pooling layers: MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D (NHWC).
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "petal/layers/layer.h"
+
+namespace petal {
+
+struct Pooling2DOptions {
+  std::array<int64_t, 2> pool_size{2, 2};
+  std::array<int64_t, 2> strides{0, 0};  // {0, 0} = pool_size, as Keras's strides=None
+  Padding padding = Padding::Valid;
+  Shape input_shape = {};
+  std::string name = {};
+};
+
+class Pooling2D : public Layer {
+ public:
+  const Pooling2DOptions& options() const { return options_; }
+  std::array<int64_t, 2> strides() const;
+  std::array<int64_t, 4> pads() const;  // top, left, bottom, right
+  bool is_max() const { return max_; }
+  std::string config_json() const override;
+  std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
+
+ protected:
+  Pooling2D(Pooling2DOptions options, bool max);
+  Shape do_build(const Shape& input_shape, Rng& rng) override;
+
+ private:
+  Pooling2DOptions options_;
+  bool max_;
+};
+
+class MaxPooling2D : public Pooling2D {
+ public:
+  explicit MaxPooling2D(Pooling2DOptions options = {}) : Pooling2D(std::move(options), true) {}
+  std::string type() const override { return "MaxPooling2D"; }
+  std::string name_prefix() const override { return "max_pooling2d"; }
+};
+
+// 'same' padding averages over the valid (unpadded) inputs only, as TensorFlow.
+class AveragePooling2D : public Pooling2D {
+ public:
+  explicit AveragePooling2D(Pooling2DOptions options = {}) : Pooling2D(std::move(options), false) {}
+  std::string type() const override { return "AveragePooling2D"; }
+  std::string name_prefix() const override { return "average_pooling2d"; }
+};
+
+struct GlobalAveragePooling2DOptions {
+  Shape input_shape = {};
+  std::string name = {};
+};
+
+// Mean over H and W: [N, H, W, C] -> [N, C].
+class GlobalAveragePooling2D : public Layer {
+ public:
+  explicit GlobalAveragePooling2D(GlobalAveragePooling2DOptions options = {});
+  std::string type() const override { return "GlobalAveragePooling2D"; }
+  std::string name_prefix() const override { return "global_average_pooling2d"; }
+  std::string config_json() const override;
+  std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
+
+ protected:
+  Shape do_build(const Shape& input_shape, Rng& rng) override;
+};
+
+}  // namespace petal

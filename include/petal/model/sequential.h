@@ -1,0 +1,111 @@
+// Sequential: a linear stack of layers with Keras's model API (compile, summary,
+// train/test/predict on a batch, weights in and out). The training loops (fit,
+// fit_generator, evaluate, predict) build on train_on_batch; see trainer headers.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "petal/core/tensor.h"
+#include "petal/layers/layer.h"
+#include "petal/losses/loss.h"
+#include "petal/metrics/metric.h"
+#include "petal/model/logs.h"
+#include "petal/optimizers/optimizer.h"
+
+namespace petal {
+
+struct SequentialOptions {
+  uint64_t seed = 0;  // weight initialisation and dropout masks derive from it
+  std::string name = "sequential_1";
+  Shape input_shape = {};  // per-sample input shape; or give it to the first layer
+};
+
+// Class index -> weight; samples of classes not listed weigh 1.
+using ClassWeights = std::map<int64_t, double>;
+
+class Sequential {
+ public:
+  explicit Sequential(SequentialOptions options = {});
+  ~Sequential();
+  Sequential(Sequential&&) noexcept;
+  Sequential& operator=(Sequential&&) noexcept;
+
+  // Appends a layer, naming it Keras-style (conv2d_1, ...) if it has no name, and
+  // builds it at once when the input shape is known.
+  Layer& add(std::unique_ptr<Layer> layer);
+  template <typename L>
+  L& add(L layer) {
+    return static_cast<L&>(add(std::unique_ptr<Layer>(std::make_unique<L>(std::move(layer)))));
+  }
+
+  // Loss by Keras name (categorical_crossentropy, ...); metrics by Keras name.
+  void compile(const Optimizer& optimizer, const std::string& loss, const std::vector<std::string>& metrics = {});
+  bool compiled() const;
+
+  // Keras's summary() table (line length 65) ending with the parameter totals.
+  std::string summary() const;
+
+  // One gradient update on the batch; returns loss and metrics by name, computed
+  // before the update (as Keras). sample_weight: [N] or empty.
+  Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = {},
+                      const ClassWeights& class_weight = {});
+  // Loss and metrics in inference mode (dropout off, moving BN statistics).
+  Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = {});
+  // Model outputs in inference mode.
+  Tensor predict_on_batch(const Tensor& x);
+
+  // ["loss", then the compiled metric names]
+  std::vector<std::string> metrics_names() const;
+
+  // Every parameter (trainable and not) in layer order, Keras shapes.
+  std::vector<Tensor> get_weights() const;
+  void set_weights(const std::vector<Tensor>& weights);
+  // Keras variable names, parallel to get_weights(): "conv2d_1/kernel:0", ...
+  std::vector<std::string> weight_names() const;
+  // .npz archive of get_weights() under weight_names() (atomic write).
+  void save_weights(const std::filesystem::path& path) const;
+  void load_weights(const std::filesystem::path& path);
+
+  const std::string& name() const;
+  std::vector<Layer*> layers();
+  std::vector<const Layer*> layers() const;
+  Layer& layer(const std::string& name);
+  std::vector<Param*> params();
+  bool built() const;
+  // Builds every layer for per-sample inputs of `input_shape` (done implicitly
+  // when the shape is known or on the first batch).
+  void build(const Shape& input_shape);
+  const Shape& input_shape() const;
+  const Shape& output_shape() const;
+  int64_t count_params() const;
+
+  Optimizer& optimizer();
+  const Optimizer& optimizer() const;
+  Loss loss() const;
+  const std::vector<Metric>& metrics() const;
+  uint64_t seed() const;
+
+  // Set by callbacks (EarlyStopping, TerminateOnNaN); training loops stop after
+  // the current batch/epoch when true.
+  bool stop_training = false;
+
+  // Training position saved with the model (epochs completed), for resuming.
+  int64_t epochs_completed() const;
+  void set_epochs_completed(int64_t epochs);
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Sets the number of threads oneDNN and petal's own loops use (0 = all cores).
+void set_num_threads(int threads);
+int num_threads();
+
+}  // namespace petal

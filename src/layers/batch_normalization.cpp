@@ -1,0 +1,43 @@
+// BatchNormalization: options and parameters (the oneDNN plan is in batch_norm_plan.cpp).
+#include "petal/layers/batch_normalization.h"
+
+#include "layers/config_json.h"
+#include "petal/core/error.h"
+
+namespace petal {
+
+BatchNormalization::BatchNormalization(BatchNormalizationOptions options)
+    : Layer(options.name, options.input_shape), options_(std::move(options)) {
+  const std::string w = "BatchNormalization(name='" + options_.name + "')";
+  if (options_.axis != -1) {
+    throw ConfigError(w + ": expected axis=-1 (channels_last); received axis=" + std::to_string(options_.axis) + ".");
+  }
+  if (!(options_.momentum >= 0.0f && options_.momentum <= 1.0f)) {
+    throw ConfigError(w + ": expected momentum in [0, 1]; received " + std::to_string(options_.momentum) + ".");
+  }
+  if (!(options_.epsilon > 0.0f)) {
+    throw ConfigError(w + ": expected epsilon > 0; received " + std::to_string(options_.epsilon) + ".");
+  }
+}
+
+Shape BatchNormalization::do_build(const Shape& in, Rng&) {
+  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  const int64_t c = in.back();
+  if (options_.scale) add_param("gamma", Tensor({c}, 1.0f), true);
+  if (options_.center) add_param("beta", Tensor({c}, 0.0f), true);
+  add_param("moving_mean", Tensor({c}, 0.0f), false);
+  add_param("moving_variance", Tensor({c}, 1.0f), false);
+  return in;
+}
+
+std::string BatchNormalization::config_json() const {
+  nlohmann::json j = detail::base_config(*this);
+  j["axis"] = options_.axis;
+  j["momentum"] = options_.momentum;
+  j["epsilon"] = options_.epsilon;
+  j["center"] = options_.center;
+  j["scale"] = options_.scale;
+  return j.dump();
+}
+
+}  // namespace petal

@@ -1,0 +1,18 @@
+// JSON helpers for layer configs: the fields every layer shares.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "petal/layers/layer.h"
+
+namespace petal::detail {
+
+// {"name": ..., "input_shape": [...]} (input_shape only when declared).
+inline nlohmann::json base_config(const Layer& layer) {
+  nlohmann::json j;
+  j["name"] = layer.name();
+  if (!layer.declared_input_shape().empty()) j["input_shape"] = layer.declared_input_shape();
+  return j;
+}
+
+}  // namespace petal::detail

@@ -1,0 +1,54 @@
+// Flatten, Dropout and Activation: options and shape inference.
+#include "petal/layers/core_layers.h"
+
+#include "layers/config_json.h"
+#include "petal/core/error.h"
+
+namespace petal {
+
+Flatten::Flatten(FlattenOptions options) : Layer(options.name, options.input_shape) {}
+
+Shape Flatten::do_build(const Shape& in, Rng&) {
+  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  return {num_elements(in)};
+}
+
+std::string Flatten::config_json() const { return detail::base_config(*this).dump(); }
+
+Dropout::Dropout(DropoutOptions options) : Layer(options.name, options.input_shape), options_(std::move(options)) {
+  if (!(options_.rate >= 0.0f && options_.rate < 1.0f)) {
+    throw ConfigError("Dropout(name='" + options_.name + "'): expected rate in [0, 1); received " +
+                      std::to_string(options_.rate) + ".");
+  }
+}
+
+Shape Dropout::do_build(const Shape& in, Rng& rng) {
+  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  mask_seed_ = options_.seed ? *options_.seed : rng.next_u64();
+  return in;
+}
+
+std::string Dropout::config_json() const {
+  nlohmann::json j = detail::base_config(*this);
+  j["rate"] = options_.rate;
+  if (options_.seed) j["seed"] = *options_.seed;
+  return j.dump();
+}
+
+Activation::Activation(ActivationOptions options)
+    : Layer(options.name, options.input_shape),
+      options_(std::move(options)),
+      fn_(activation_from_string(options_.activation)) {}
+
+Shape Activation::do_build(const Shape& in, Rng&) {
+  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  return in;
+}
+
+std::string Activation::config_json() const {
+  nlohmann::json j = detail::base_config(*this);
+  j["activation"] = options_.activation;
+  return j.dump();
+}
+
+}  // namespace petal

@@ -1,0 +1,46 @@
+// Dense: options, shape inference and parameters (the oneDNN plan is in dense_plan.cpp).
+#include "petal/layers/dense.h"
+
+#include "layers/config_json.h"
+#include "petal/core/error.h"
+#include "petal/layers/activations.h"
+#include "petal/layers/initializers.h"
+
+namespace petal {
+
+Dense::Dense(DenseOptions options) : Layer(options.name, options.input_shape), options_(std::move(options)) {
+  if (options_.units <= 0) {
+    throw ConfigError("Dense(name='" + options_.name + "'): expected units > 0; received " +
+                      std::to_string(options_.units) + ".");
+  }
+  if (options_.kernel_l2 < 0) throw ConfigError("Dense(name='" + options_.name + "'): expected kernel_l2 >= 0.");
+  activation_from_string(options_.activation);
+  initializer_from_string(options_.kernel_initializer);
+  initializer_from_string(options_.bias_initializer);
+}
+
+Shape Dense::do_build(const Shape& in, Rng& rng) {
+  if (in.size() != 1) {
+    throw ShapeError(where() + ": expected 1-D input per sample (F), i.e. batches [N, F]; received " +
+                     to_keras_string(in) + ".\nHint: add a Flatten() or GlobalAveragePooling2D() layer before it.");
+  }
+  add_param("kernel", initialize(initializer_from_string(options_.kernel_initializer), {in[0], options_.units}, rng),
+            true, options_.kernel_l2);
+  if (options_.use_bias) {
+    add_param("bias", initialize(initializer_from_string(options_.bias_initializer), {options_.units}, rng), true);
+  }
+  return {options_.units};
+}
+
+std::string Dense::config_json() const {
+  nlohmann::json j = detail::base_config(*this);
+  j["units"] = options_.units;
+  j["activation"] = options_.activation;
+  j["use_bias"] = options_.use_bias;
+  j["kernel_initializer"] = options_.kernel_initializer;
+  j["bias_initializer"] = options_.bias_initializer;
+  j["kernel_l2"] = options_.kernel_l2;
+  return j.dump();
+}
+
+}  // namespace petal

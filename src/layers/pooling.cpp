@@ -1,0 +1,64 @@
+// Pooling layers: options and shape inference.
+#include "petal/layers/pooling.h"
+
+#include "layers/config_json.h"
+#include "petal/core/error.h"
+#include "petal/layers/conv2d.h"
+
+namespace petal {
+
+Pooling2D::Pooling2D(Pooling2DOptions options, bool max)
+    : Layer(options.name, options.input_shape), options_(std::move(options)), max_(max) {
+  for (int i = 0; i < 2; ++i) {
+    if (options_.pool_size[i] <= 0 || options_.strides[i] < 0) {
+      throw ConfigError(std::string(max ? "MaxPooling2D" : "AveragePooling2D") + "(name='" + options_.name +
+                        "'): expected positive pool_size and strides; received pool_size (" +
+                        std::to_string(options_.pool_size[0]) + ", " + std::to_string(options_.pool_size[1]) + ").");
+    }
+  }
+}
+
+std::array<int64_t, 2> Pooling2D::strides() const {
+  const auto& s = options_.strides;
+  return {s[0] ? s[0] : options_.pool_size[0], s[1] ? s[1] : options_.pool_size[1]};
+}
+
+std::array<int64_t, 4> Pooling2D::pads() const {
+  const auto s = strides();
+  const AxisGeometry h = axis_geometry(input_shape()[0], options_.pool_size[0], s[0], options_.padding);
+  const AxisGeometry w = axis_geometry(input_shape()[1], options_.pool_size[1], s[1], options_.padding);
+  return {h.pad_before, w.pad_before, h.pad_after, w.pad_after};
+}
+
+Shape Pooling2D::do_build(const Shape& in, Rng&) {
+  if (in.size() != 3) fail("3-D input per sample (H, W, C), i.e. batches [N, H, W, C]", to_keras_string(in));
+  const auto s = strides();
+  const AxisGeometry h = axis_geometry(in[0], options_.pool_size[0], s[0], options_.padding);
+  const AxisGeometry w = axis_geometry(in[1], options_.pool_size[1], s[1], options_.padding);
+  if (h.out <= 0 || w.out <= 0) {
+    fail("input at least as large as pool_size (" + std::to_string(options_.pool_size[0]) + "x" +
+             std::to_string(options_.pool_size[1]) + ")",
+         to_keras_string(in));
+  }
+  return {h.out, w.out, in[2]};
+}
+
+std::string Pooling2D::config_json() const {
+  nlohmann::json j = detail::base_config(*this);
+  j["pool_size"] = options_.pool_size;
+  j["strides"] = strides();
+  j["padding"] = to_string(options_.padding);
+  return j.dump();
+}
+
+GlobalAveragePooling2D::GlobalAveragePooling2D(GlobalAveragePooling2DOptions options)
+    : Layer(options.name, options.input_shape) {}
+
+Shape GlobalAveragePooling2D::do_build(const Shape& in, Rng&) {
+  if (in.size() != 3) fail("3-D input per sample (H, W, C), i.e. batches [N, H, W, C]", to_keras_string(in));
+  return {in[2]};
+}
+
+std::string GlobalAveragePooling2D::config_json() const { return detail::base_config(*this).dump(); }
+
+}  // namespace petal

@@ -1,0 +1,122 @@
+// One batch at a time: train_on_batch (the training step every loop uses),
+// test_on_batch and predict_on_batch.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "model/sequential_impl.h"
+#include "petal/core/error.h"
+
+namespace petal {
+
+namespace {
+
+int64_t class_of(const Tensor& y, Loss loss, int64_t i) {
+  if (loss == Loss::SparseCategoricalCrossentropy) return static_cast<int64_t>(y[i * y.row_size()]);
+  const int64_t k = y.row_size();
+  const float* row = y.data() + i * k;
+  if (k == 1) return row[0] > 0.5f ? 1 : 0;
+  return std::max_element(row, row + k) - row;
+}
+
+detail::StepContext step_context(Sequential::Impl& m) {
+  detail::StepContext step;
+  step.stream = m.stream;
+  step.step = m.compiled ? static_cast<uint64_t>(m.optimizer->iterations()) : 0;
+  step.accumulate_grads = false;
+  return step;
+}
+
+GradWrt fused_wrt(const detail::NetPlan& plan, Loss loss) {
+  if (plan.ends_in_softmax() && supports(loss, GradWrt::SoftmaxLogits)) return GradWrt::SoftmaxLogits;
+  if (plan.ends_in_sigmoid() && supports(loss, GradWrt::SigmoidLogits)) return GradWrt::SigmoidLogits;
+  return GradWrt::Output;
+}
+
+Logs make_logs(Sequential::Impl& m, double loss, const Tensor& y, const float* out, const Shape& shape) {
+  Logs logs{{"loss", loss}};
+  for (const auto& mt : m.metrics) logs.set(mt.name, compute_metric(mt, y, out, shape));
+  return logs;
+}
+
+}  // namespace
+
+std::vector<float> combine_weights(const Tensor& y, Loss loss, const Tensor& sw, const ClassWeights& cw, int64_t n) {
+  if (sw.empty() && cw.empty()) return {};
+  if (!sw.empty() && (sw.size() != n || sw.dim(0) != n)) {
+    throw ShapeError("sample_weight: expected shape [" + std::to_string(n) + "] (one weight per sample); received " +
+                     to_string(sw.shape()) + ".");
+  }
+  std::vector<float> w(static_cast<size_t>(n), 1.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    if (!sw.empty()) {
+      if (!std::isfinite(sw[i]) || sw[i] < 0) {
+        throw DataError("sample_weight: expected finite, non-negative weights; received " + std::to_string(sw[i]) +
+                        " for sample " + std::to_string(i) + ".");
+      }
+      w[i] = sw[i];
+    }
+    if (!cw.empty()) {
+      auto it = cw.find(class_of(y, loss, i));
+      if (it != cw.end()) w[i] *= static_cast<float>(it->second);
+    }
+  }
+  return w;
+}
+
+Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight,
+                                const ClassWeights& class_weight) {
+  Impl& m = *impl_;
+  m.require_compiled("train_on_batch");
+  m.prepare_input(*this, x, "train_on_batch");
+  const int64_t n = x.dim(0);
+  const Shape out_shape = with_batch(n, m.output_shape);
+  check_targets(m.loss, y, out_shape);
+  if (y.dim(0) != n) {
+    throw ShapeError(m.options.name + ".train_on_batch: x has " + std::to_string(n) + " samples but y has " +
+                     std::to_string(y.dim(0)) + ".");
+  }
+  const std::vector<float> w = combine_weights(y, m.loss, sample_weight, class_weight, n);
+
+  detail::NetPlan& plan = m.plan(n, detail::Phase::Train);
+  detail::StepContext step = step_context(m);
+  const float* out = plan.forward(x, step);
+  const GradWrt wrt = fused_wrt(plan, m.loss);
+  const std::span<float> grad(plan.output_grad(), static_cast<size_t>(num_elements(out_shape)));
+  double loss = weighted_loss(m.loss, y, out, out_shape, w, grad, wrt);
+  Logs logs = make_logs(m, 0.0, y, out, out_shape);
+  step.pre_activation_grad = wrt != GradWrt::Output;
+  plan.backward(step);
+  loss += m.regularization(true);
+  logs.set("loss", loss);
+  m.optimizer->apply(params());
+  return logs;
+}
+
+Logs Sequential::test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  Impl& m = *impl_;
+  m.require_compiled("test_on_batch");
+  m.prepare_input(*this, x, "test_on_batch");
+  const int64_t n = x.dim(0);
+  const Shape out_shape = with_batch(n, m.output_shape);
+  check_targets(m.loss, y, out_shape);
+  const std::vector<float> w = combine_weights(y, m.loss, sample_weight, {}, n);
+  detail::NetPlan& plan = m.plan(n, detail::Phase::Infer);
+  detail::StepContext step = step_context(m);
+  const float* out = plan.forward(x, step);
+  const double loss = weighted_loss(m.loss, y, out, out_shape, w, {}, GradWrt::Output) + m.regularization(false);
+  return make_logs(m, loss, y, out, out_shape);
+}
+
+Tensor Sequential::predict_on_batch(const Tensor& x) {
+  Impl& m = *impl_;
+  m.prepare_input(*this, x, "predict_on_batch");
+  const int64_t n = x.dim(0);
+  detail::NetPlan& plan = m.plan(n, detail::Phase::Infer);
+  detail::StepContext step = step_context(m);
+  const float* out = plan.forward(x, step);
+  const Shape out_shape = with_batch(n, m.output_shape);
+  return Tensor(out_shape, std::span<const float>(out, static_cast<size_t>(num_elements(out_shape))));
+}
+
+}  // namespace petal

@@ -1,0 +1,96 @@
+// Network plan: plans, buffers and the forward/backward sweeps.
+#include "model/net_plan.h"
+
+#include <algorithm>
+
+#include "petal/core/error.h"
+
+namespace petal::detail {
+
+NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
+                 const dnnl::engine& engine)
+    : batch_(batch), phase_(phase), scratchpad_(std::make_unique<ScratchpadPool>(engine)) {
+  const bool train = phase == Phase::Train;
+  // Boundary i is the input of layer i (boundary 0 = model input); identity
+  // layers share their input's memory.
+  input_ = memory(plain_md(with_batch(batch, input_shape)), engine, DNNL_MEMORY_NONE);
+  std::vector<memory> act{input_};
+  std::vector<int> distinct{0};  // index of the distinct boundary each boundary maps to
+  bool first_computing = true;
+  activations_.reserve(layers.size());
+  for (Layer* layer : layers) {
+    PlanContext ctx{engine, act.back().get_desc(), batch, phase, !first_computing, scratchpad_.get()};
+    plans_.push_back(layer->make_plan(ctx));
+    LayerPlan& plan = *plans_.back();
+    if (plan.is_identity()) {
+      act.push_back(act.back());
+      distinct.push_back(distinct.back());
+      continue;
+    }
+    activations_.emplace_back(plan.dst_md(), engine);
+    plan.bind(act.back(), activations_.back().mem());
+    act.push_back(activations_.back().mem());
+    distinct.push_back(distinct.back() + 1);
+    first_computing = false;
+    last_ = &plan;
+  }
+  const memory& out = act.back();
+  const Shape out_shape = with_batch(batch, layers.empty() ? input_shape : layers.back()->output_shape());
+  const memory::desc out_plain_md = plain_md(out_shape);
+  if (out.get_desc() != out_plain_md) {
+    out_plain_ = Buffer(out_plain_md, engine);
+    out_reorder_ = make_reorder(out, out_plain_.mem());
+  }
+  if (train && last_) {
+    int64_t most = 0;
+    for (const memory& m : act) most = std::max(most, floats_of(m.get_desc()));
+    ping_ = Buffer(memory::desc({most}, memory::data_type::f32, Tag::x), engine);
+    pong_ = Buffer(memory::desc({most}, memory::data_type::f32, Tag::x), engine);
+    std::vector<memory> diff;
+    for (size_t i = 0; i < act.size(); ++i) {
+      float* buf = distinct[i] % 2 ? ping_.data() : pong_.data();
+      diff.push_back(memory(act[i].get_desc(), engine, buf));
+    }
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      if (!plans_[i]->is_identity()) plans_[i]->bind_backward(diff[i + 1], diff[i]);
+    }
+    if (diff.back().get_desc() != out_plain_md) {
+      out_grad_ = Buffer(out_plain_md, engine);
+      grad_reorder_ = make_reorder(out_grad_.mem(), diff.back());
+      out_grad_ptr_ = out_grad_.data();
+    } else {
+      out_grad_ptr_ = static_cast<float*>(diff.back().get_data_handle());
+    }
+  }
+  scratchpad_->finalize();
+}
+
+const float* NetPlan::forward(const Tensor& x, StepContext& step) {
+  input_.set_data_handle(const_cast<float*>(x.data()));
+  for (auto& plan : plans_) plan->forward(step);
+  if (out_reorder_) {
+    out_reorder_.run(step.stream);
+    step.stream.wait();
+    return out_plain_.data();
+  }
+  step.stream.wait();
+  if (activations_.empty()) return x.data();
+  return activations_.back().data();
+}
+
+void NetPlan::backward(StepContext& step) {
+  if (phase_ != Phase::Train) throw Error("internal: backward on an inference plan");
+  if (!last_) return;
+  if (grad_reorder_) grad_reorder_.run(step.stream);
+  const bool pre = step.pre_activation_grad;
+  for (auto it = plans_.rbegin(); it != plans_.rend(); ++it) {
+    LayerPlan& plan = **it;
+    if (plan.is_identity()) continue;
+    step.pre_activation_grad = pre && &plan == last_;
+    plan.backward(step);
+  }
+  step.pre_activation_grad = pre;
+  step.stream.wait();
+}
+
+}  // namespace petal::detail

@@ -1,0 +1,50 @@
+// The execution plan of a layer chain for one batch size and phase: every
+// layer's plan, activation buffers (kept for backward), two ping-pong gradient
+// buffers and one shared scratchpad, all created once and reused every step.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "nn/layer_plan.h"
+#include "petal/core/tensor.h"
+#include "petal/layers/layer.h"
+
+namespace petal::detail {
+
+class NetPlan {
+ public:
+  NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
+          const dnnl::engine& engine);
+
+  int64_t batch() const { return batch_; }
+  Phase phase() const { return phase_; }
+
+  // Runs the chain on x [batch, ...input_shape]; returns the plain (row-major,
+  // Keras-ordered) output [batch, ...output_shape], valid until the next call.
+  const float* forward(const Tensor& x, StepContext& step);
+  // The plain buffer the loss writes its gradient into (d loss / d output, or,
+  // with pre_activation_grad, d loss / d input of the final softmax/sigmoid).
+  float* output_grad() { return out_grad_ptr_; }
+  // Backward through every layer from output_grad().
+  void backward(StepContext& step);
+
+  // Whether the last computing layer ends in softmax / sigmoid (fused losses).
+  bool ends_in_softmax() const { return last_ && last_->ends_in_softmax(); }
+  bool ends_in_sigmoid() const { return last_ && last_->ends_in_sigmoid(); }
+
+ private:
+  int64_t batch_;
+  Phase phase_;
+  std::vector<std::unique_ptr<LayerPlan>> plans_;
+  LayerPlan* last_ = nullptr;  // last non-identity plan
+  memory input_;
+  std::vector<Buffer> activations_;
+  Buffer out_plain_, out_grad_;
+  float* out_grad_ptr_ = nullptr;
+  Op out_reorder_, grad_reorder_;
+  Buffer ping_, pong_;
+  std::unique_ptr<ScratchpadPool> scratchpad_;
+};
+
+}  // namespace petal::detail

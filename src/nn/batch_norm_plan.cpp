@@ -1,0 +1,138 @@
+// BatchNormalization on oneDNN, in whatever layout the previous layer produced;
+// moving statistics are updated after each training forward.
+#include "nn/layer_plan.h"
+#include "nn/param_view.h"
+#include "petal/layers/batch_normalization.h"
+
+namespace petal {
+
+namespace {
+
+using namespace detail;
+using dnnl::normalization_flags;
+using dnnl::prop_kind;
+
+class BatchNormPlan final : public LayerPlan {
+ public:
+  BatchNormPlan(BatchNormalization& layer, const PlanContext& ctx)
+      : layer_(layer), ctx_(ctx), stage_(ctx.engine) {
+    const auto& o = layer.options();
+    const Shape& in = layer.input_shape();
+    channels_ = in.back();
+    per_channel_ = ctx.batch;
+    for (size_t i = 0; i + 1 < in.size(); ++i) per_channel_ *= in[i];
+    const memory::desc cmd({channels_}, memory::data_type::f32, Tag::x);
+    for (Param* p : layer.params()) {
+      if (p->name == "gamma") gamma_ = ParamView(*p, cmd, ctx.engine);
+      if (p->name == "beta") beta_ = ParamView(*p, cmd, ctx.engine);
+      if (p->name == "moving_mean") moving_mean_ = p;
+      if (p->name == "moving_variance") moving_var_ = p;
+    }
+    flags_ = normalization_flags::none;
+    if (o.scale) flags_ |= normalization_flags::use_scale;
+    if (o.center) flags_ |= normalization_flags::use_shift;
+    train_ = ctx.phase == Phase::Train;
+    if (!train_) flags_ |= normalization_flags::use_global_stats;
+    md_ = ctx.src_md;
+    fwd_pd_ = dnnl::batch_normalization_forward::primitive_desc(
+        {train_ ? prop_kind::forward_training : prop_kind::forward_inference, md_, o.epsilon, flags_},
+        scratch_attr(), ctx.engine);
+    dst_md_ = fwd_pd_.dst_desc();
+    stats_mean_ = stage_.scratch(cmd);
+    stats_var_ = stage_.scratch(cmd);
+    user_mean_ = memory(cmd, ctx.engine, moving_mean_->value.data());
+    user_var_ = memory(cmd, ctx.engine, moving_var_->value.data());
+  }
+
+  void bind(const memory& src, const memory& dst) override {
+    src_ = src;
+    dst_ = dst;
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+    args.push_back({DNNL_ARG_MEAN, train_ ? stats_mean_ : user_mean_});
+    args.push_back({DNNL_ARG_VARIANCE, train_ ? stats_var_ : user_var_});
+    if (layer_.options().scale) args.push_back({DNNL_ARG_SCALE, gamma_.value_for(gamma_md())});
+    if (layer_.options().center) args.push_back({DNNL_ARG_SHIFT, beta_.value_for(gamma_md())});
+    add_scratchpad(args, fwd_pd_, ctx_.scratchpad);
+    fwd_ = Op(dnnl::batch_normalization_forward(fwd_pd_), std::move(args));
+  }
+
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+    const auto& o = layer_.options();
+    const bool params = o.scale || o.center;
+    dnnl::batch_normalization_backward::primitive_desc pd(
+        {params ? prop_kind::backward : prop_kind::backward_data, md_, md_, o.epsilon, flags_}, scratch_attr(),
+        ctx_.engine, fwd_pd_);
+    const memory dsrc = ctx_.need_diff_src ? diff_src : stage_.scratch(md_);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src_},         {DNNL_ARG_MEAN, stats_mean_},
+                                             {DNNL_ARG_VARIANCE, stats_var_}, {DNNL_ARG_DIFF_DST, diff_dst},
+                                             {DNNL_ARG_DIFF_SRC, dsrc}};
+    if (o.scale) {
+      args.push_back({DNNL_ARG_SCALE, gamma_.value_for(gamma_md())});
+      args.push_back({DNNL_ARG_DIFF_SCALE, gamma_.grad_for(gamma_md())});
+    }
+    if (o.center) {  // oneDNN 2.6 wants the shift in backward too
+      args.push_back({DNNL_ARG_SHIFT, beta_.value_for(gamma_md())});
+      args.push_back({DNNL_ARG_DIFF_SHIFT, beta_.grad_for(gamma_md())});
+    }
+    add_scratchpad(args, pd, ctx_.scratchpad);
+    bwd_ = Op(dnnl::batch_normalization_backward(pd), std::move(args));
+  }
+
+  void forward(StepContext& step) override {
+    const auto& o = layer_.options();
+    if (o.scale) gamma_.prepare_value(step.stream);
+    if (o.center) beta_.prepare_value(step.stream);
+    user_mean_.set_data_handle(moving_mean_->value.data());
+    user_var_.set_data_handle(moving_var_->value.data());
+    fwd_.run(step.stream);
+    if (train_) update_moving_statistics(step.stream);
+  }
+
+  void backward(StepContext& step) override {
+    const auto& o = layer_.options();
+    if (o.scale) gamma_.prepare_grad(step.accumulate_grads);
+    if (o.center) beta_.prepare_grad(step.accumulate_grads);
+    bwd_.run(step.stream);
+    if (o.scale) gamma_.commit_grad(step.stream, step.accumulate_grads);
+    if (o.center) beta_.commit_grad(step.stream, step.accumulate_grads);
+  }
+
+ private:
+  memory::desc gamma_md() const { return memory::desc({channels_}, memory::data_type::f32, Tag::x); }
+
+  void update_moving_statistics(dnnl::stream& s) {
+    s.wait();
+    const double m = layer_.options().momentum;
+    const double unbias = per_channel_ > 1 ? static_cast<double>(per_channel_) / (per_channel_ - 1) : 1.0;
+    const auto* mean = static_cast<const float*>(stats_mean_.get_data_handle());
+    const auto* var = static_cast<const float*>(stats_var_.get_data_handle());
+    float* mm = moving_mean_->value.data();
+    float* mv = moving_var_->value.data();
+    for (int64_t c = 0; c < channels_; ++c) {
+      mm[c] = static_cast<float>(m * mm[c] + (1 - m) * mean[c]);
+      mv[c] = static_cast<float>(m * mv[c] + (1 - m) * var[c] * unbias);
+    }
+  }
+
+  BatchNormalization& layer_;
+  PlanContext ctx_;
+  Staging stage_;
+  int64_t channels_ = 0, per_channel_ = 0;
+  bool train_ = true;
+  normalization_flags flags_;
+  memory::desc md_;
+  ParamView gamma_, beta_;
+  Param* moving_mean_ = nullptr;
+  Param* moving_var_ = nullptr;
+  dnnl::batch_normalization_forward::primitive_desc fwd_pd_;
+  memory stats_mean_, stats_var_, user_mean_, user_var_, src_, dst_;
+  Op fwd_, bwd_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::LayerPlan> BatchNormalization::make_plan(const detail::PlanContext& ctx) {
+  return std::make_unique<BatchNormPlan>(*this, ctx);
+}
+
+}  // namespace petal

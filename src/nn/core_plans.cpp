@@ -1,0 +1,156 @@
+// Plans of the weightless layers: Flatten (reorder to NHWC order), Dropout
+// (seeded inverted dropout), Activation (eltwise or softmax).
+#include <omp.h>
+
+#include <cstring>
+
+#include "nn/activation_ops.h"
+#include "nn/layer_plan.h"
+#include "petal/core/rng.h"
+#include "petal/layers/core_layers.h"
+
+namespace petal {
+
+namespace {
+
+using namespace detail;
+
+class IdentityPlan final : public LayerPlan {
+ public:
+  explicit IdentityPlan(const memory::desc& md) { dst_md_ = md; }
+  bool is_identity() const override { return true; }
+  void bind(const memory&, const memory&) override {}
+  void bind_backward(const memory&, const memory&) override {}
+  void forward(StepContext&) override {}
+  void backward(StepContext&) override {}
+};
+
+// [N, H, W, C] in any layout -> plain [N, H*W*C] (NHWC order) and back.
+class FlattenPlan final : public LayerPlan {
+ public:
+  FlattenPlan(const PlanContext& ctx, const Shape& in) : ctx_(ctx) {
+    nhwc_ = plain_md(with_batch(ctx.batch, in));
+    dst_md_ = plain_md({ctx.batch, num_elements(in)});
+  }
+  void bind(const memory& src, const memory& dst) override {
+    fwd_ = make_reorder(src, memory(nhwc_, ctx_.engine, dst.get_data_handle()));
+  }
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+    if (ctx_.need_diff_src) bwd_ = make_reorder(memory(nhwc_, ctx_.engine, diff_dst.get_data_handle()), diff_src);
+  }
+  void forward(StepContext& step) override { fwd_.run(step.stream); }
+  void backward(StepContext& step) override {
+    if (bwd_) bwd_.run(step.stream);
+  }
+
+ private:
+  PlanContext ctx_;
+  memory::desc nhwc_;
+  Op fwd_, bwd_;
+};
+
+class DropoutPlan final : public LayerPlan {
+ public:
+  DropoutPlan(const PlanContext& ctx, float rate, uint64_t seed)
+      : ctx_(ctx), rate_(rate), seed_(seed), n_(floats_of(ctx.src_md)), mask_(static_cast<size_t>(n_)) {
+    dst_md_ = ctx.src_md;
+  }
+  void bind(const memory& src, const memory& dst) override {
+    src_ = static_cast<const float*>(src.get_data_handle());
+    dst_ = static_cast<float*>(dst.get_data_handle());
+  }
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+    diff_dst_ = static_cast<const float*>(diff_dst.get_data_handle());
+    diff_src_ = ctx_.need_diff_src ? static_cast<float*>(diff_src.get_data_handle()) : nullptr;
+  }
+
+  // 16 random bits per element, four elements per 64-bit hash of (step key, index).
+  void forward(StepContext& step) override {
+    step.stream.wait();
+    const uint64_t key = hash64(seed_, step.step);
+    const uint32_t threshold = static_cast<uint32_t>(rate_ * 65536.0f);
+    const float scale = 1.0f / (1.0f - rate_);
+    const int64_t groups = (n_ + 3) / 4;
+#pragma omp parallel for schedule(static)
+    for (int64_t g = 0; g < groups; ++g) {
+      uint64_t bits = hash64(key, static_cast<uint64_t>(g));
+      const int64_t end = std::min<int64_t>(4 * g + 4, n_);
+      for (int64_t i = 4 * g; i < end; ++i, bits >>= 16) {
+        const bool keep = (bits & 0xFFFF) >= threshold;
+        mask_[i] = keep;
+        dst_[i] = keep ? src_[i] * scale : 0.0f;
+      }
+    }
+  }
+
+  void backward(StepContext& step) override {
+    if (!diff_src_) return;
+    step.stream.wait();
+    const float scale = 1.0f / (1.0f - rate_);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n_; ++i) diff_src_[i] = mask_[i] ? diff_dst_[i] * scale : 0.0f;
+  }
+
+ private:
+  PlanContext ctx_;
+  float rate_;
+  uint64_t seed_;
+  int64_t n_;
+  std::vector<uint8_t> mask_;
+  const float* src_ = nullptr;
+  float* dst_ = nullptr;
+  const float* diff_dst_ = nullptr;
+  float* diff_src_ = nullptr;
+};
+
+class ActivationPlan final : public LayerPlan {
+ public:
+  ActivationPlan(const PlanContext& ctx, ActivationFn fn) : ctx_(ctx), ops_(fn, ctx.src_md, ctx) {
+    dst_md_ = ctx.src_md;
+  }
+  bool ends_in_softmax() const override { return ops_.fn() == ActivationFn::Softmax; }
+  bool ends_in_sigmoid() const override { return ops_.fn() == ActivationFn::Sigmoid; }
+  void bind(const memory& src, const memory& dst) override {
+    dst_ = dst;
+    ops_.bind_forward(src, dst);
+  }
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+    if (!ctx_.need_diff_src) return;
+    ops_.bind_backward(dst_, diff_dst, diff_src);
+    pass_through_ = make_reorder(diff_dst, diff_src);
+  }
+  void forward(StepContext& step) override { ops_.forward(step.stream); }
+  void backward(StepContext& step) override {
+    if (!ctx_.need_diff_src) return;
+    if (step.pre_activation_grad) {
+      pass_through_.run(step.stream);
+    } else {
+      ops_.backward(step.stream);
+    }
+  }
+
+ private:
+  PlanContext ctx_;
+  ActivationOps ops_;
+  memory dst_;
+  Op pass_through_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::LayerPlan> Flatten::make_plan(const detail::PlanContext& ctx) {
+  if (input_shape().size() == 1) return std::make_unique<IdentityPlan>(ctx.src_md);
+  return std::make_unique<FlattenPlan>(ctx, input_shape());
+}
+
+std::unique_ptr<detail::LayerPlan> Dropout::make_plan(const detail::PlanContext& ctx) {
+  if (ctx.phase == Phase::Infer || rate() == 0.0f) return std::make_unique<IdentityPlan>(ctx.src_md);
+  return std::make_unique<DropoutPlan>(ctx, rate(), mask_seed());
+}
+
+std::unique_ptr<detail::LayerPlan> Activation::make_plan(const detail::PlanContext& ctx) {
+  if (fn() == ActivationFn::Linear) return std::make_unique<IdentityPlan>(ctx.src_md);
+  return std::make_unique<ActivationPlan>(ctx, fn());
+}
+
+}  // namespace petal

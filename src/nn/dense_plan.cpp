@@ -1,0 +1,61 @@
+// Dense on oneDNN's inner product: the kernel stays in Keras's [in, out] layout
+// (oneDNN's `io`), so the 8 M-weight MiniVGGNet classifier is never reordered.
+#include "nn/weighted_plan.h"
+#include "petal/layers/activations.h"
+#include "petal/layers/dense.h"
+
+namespace petal {
+
+namespace {
+
+using namespace detail;
+using dnnl::prop_kind;
+
+class DensePlan final : public WeightedPlan {
+ public:
+  DensePlan(Dense& layer, const PlanContext& ctx)
+      : WeightedPlan(ctx, activation_from_string(layer.options().activation), layer.params(),
+                     memory::desc({layer.options().units, layer.input_shape()[0]}, memory::data_type::f32, Tag::io),
+                     layer.options().use_bias
+                         ? memory::desc({layer.options().units}, memory::data_type::f32, Tag::x)
+                         : memory::desc()) {
+    src_md_ = memory::desc({ctx.batch, layer.input_shape()[0]}, memory::data_type::f32, Tag::nc);
+    dst_plain_ = memory::desc({ctx.batch, layer.options().units}, memory::data_type::f32, Tag::nc);
+    w_md_ = memory::desc({layer.options().units, layer.input_shape()[0]}, memory::data_type::f32, Tag::io);
+    dnnl::primitive_attr attr = scratch_attr();
+    act_.add_post_op(attr);
+    const auto prop = ctx.phase == Phase::Train ? prop_kind::forward_training : prop_kind::forward_inference;
+    fwd_pd_ = dnnl::inner_product_forward::primitive_desc({prop, src_md_, w_md_, b_md_, dst_plain_}, attr,
+                                                          ctx.engine);
+    dst_md_ = fwd_pd_.dst_desc();
+    act_.plan(dst_md_, ctx);
+  }
+
+  void bind(const memory& src, const memory& dst) override {
+    bind_forward_op<decltype(fwd_pd_), dnnl::inner_product_forward>(fwd_pd_, src, dst);
+  }
+
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+    const memory diff = act_.bind_backward(diff_dst, stage_);
+    dnnl::inner_product_backward_weights::primitive_desc wpd({src_md_, w_md_, b_md_, dst_plain_}, scratch_attr(),
+                                                             ctx_.engine, fwd_pd_);
+    bind_backward_weights_op<decltype(wpd), dnnl::inner_product_backward_weights>(wpd, diff);
+    if (!ctx_.need_diff_src) return;
+    dnnl::inner_product_backward_data::primitive_desc dpd({src_md_, w_md_, dst_plain_}, scratch_attr(),
+                                                          ctx_.engine, fwd_pd_);
+    bind_backward_data_op<decltype(dpd), dnnl::inner_product_backward_data>(
+        dpd, diff, diff_src, kernel_.value_for(fwd_pd_.weights_desc()));
+  }
+
+ private:
+  memory::desc src_md_, dst_plain_, w_md_;
+  dnnl::inner_product_forward::primitive_desc fwd_pd_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::LayerPlan> Dense::make_plan(const detail::PlanContext& ctx) {
+  return std::make_unique<DensePlan>(*this, ctx);
+}
+
+}  // namespace petal

@@ -1,0 +1,60 @@
+// The internal execution contract of a layer for one batch size and phase:
+// oneDNN primitives created once, bound to fixed buffers, run every step.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/dnnl_utils.h"
+
+namespace petal::detail {
+
+enum class Phase { Train, Infer };
+
+struct PlanContext {
+  dnnl::engine engine;
+  memory::desc src_md;  // layout the previous layer produces (or the plain input)
+  int64_t batch = 0;
+  Phase phase = Phase::Train;
+  bool need_diff_src = true;  // false for the first layer: no backward-data needed
+  ScratchpadPool* scratchpad = nullptr;
+};
+
+struct StepContext {
+  dnnl::stream stream;
+  uint64_t step = 0;               // training iteration (seeds dropout masks)
+  bool accumulate_grads = true;    // false: backward may overwrite parameter grads
+  bool pre_activation_grad = false;  // diff_dst holds d loss / d (input of the output activation)
+};
+
+// Layer contract (dlib style): backward() writes diff_src and adds into (or, when
+// !accumulate_grads, overwrites) the parameter gradients. Activations and
+// gradients live in buffers owned by the network plan and are bound once.
+class LayerPlan {
+ public:
+  virtual ~LayerPlan() = default;
+  const memory::desc& dst_md() const { return dst_md_; }
+  // src has the context's src_md, dst has dst_md().
+  virtual void bind(const memory& src, const memory& dst) = 0;
+  // diff_dst has dst_md(); diff_src has the context's src_md (empty when not needed).
+  virtual void bind_backward(const memory& diff_dst, const memory& diff_src) = 0;
+  virtual void forward(StepContext& step) = 0;
+  virtual void backward(StepContext& step) = 0;
+  // An identity plan (dropout at inference, linear activation): the network plan
+  // passes activations and gradients through without binding or running it.
+  virtual bool is_identity() const { return false; }
+  // The output activation a fused loss gradient may skip (softmax, sigmoid).
+  virtual bool ends_in_softmax() const { return false; }
+  virtual bool ends_in_sigmoid() const { return false; }
+
+ protected:
+  memory::desc dst_md_;
+};
+
+// Adds the scratchpad argument of a primitive when it needs one.
+template <typename PD>
+void add_scratchpad(std::vector<std::pair<int, memory>>& args, const PD& pd, ScratchpadPool* pool) {
+  const memory::desc md = pd.scratchpad_desc();
+  if (md.get_size() > 0) args.push_back({DNNL_ARG_SCRATCHPAD, pool->get(md)});
+}
+
+}  // namespace petal::detail

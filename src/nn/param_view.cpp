@@ -1,0 +1,68 @@
+// Parameter layouts and the add-into gradient rule.
+#include "nn/param_view.h"
+
+#include "petal/core/error.h"
+
+namespace petal::detail {
+
+ParamView::ParamView(Param& param, const memory::desc& user_md, const dnnl::engine& engine)
+    : param_(&param), engine_(engine), user_md_(user_md) {
+  if (floats_of(user_md) != param.value.size()) {
+    throw Error("internal: parameter '" + param.name + "' has " + std::to_string(param.value.size()) +
+                " values but its descriptor needs " + std::to_string(floats_of(user_md)));
+  }
+  user_value_ = memory(user_md, engine, param.value.data());
+  if (param.trainable) user_grad_ = memory(user_md, engine, param.grad.data());
+}
+
+memory ParamView::value_for(const memory::desc& want) {
+  if (want == user_md_) return user_value_;
+  if (value_buf_ && value_buf_.mem().get_desc() == want) return value_buf_.mem();
+  value_buf_ = Buffer(want, engine_);
+  value_reorder_ = make_reorder(user_value_, value_buf_.mem());
+  return value_buf_.mem();
+}
+
+memory ParamView::grad_for(const memory::desc& want) {
+  grad_same_layout_ = want == user_md_;
+  if (grad_same_layout_) {
+    grad_mem_ = memory(want, engine_, param_->grad.data());
+    return grad_mem_;
+  }
+  grad_buf_ = Buffer(want, engine_);
+  grad_mem_ = grad_buf_.mem();
+  grad_move_ = make_reorder(grad_mem_, user_grad_, false);
+  grad_add_ = make_reorder(grad_mem_, user_grad_, true);
+  return grad_mem_;
+}
+
+void ParamView::prepare_value(const dnnl::stream& s) {
+  user_value_.set_data_handle(param_->value.data());
+  if (value_reorder_) value_reorder_.run(s);
+}
+
+void ParamView::prepare_grad(bool accumulate) {
+  user_grad_.set_data_handle(param_->grad.data());
+  if (!grad_same_layout_) return;
+  if (accumulate) {
+    if (!grad_buf_) grad_buf_ = Buffer(user_md_, engine_);
+    grad_mem_.set_data_handle(grad_buf_.data());
+  } else {
+    grad_mem_.set_data_handle(param_->grad.data());
+  }
+}
+
+void ParamView::commit_grad(dnnl::stream& s, bool accumulate) {
+  if (!grad_same_layout_) {
+    (accumulate ? grad_add_ : grad_move_).run(s);
+    return;
+  }
+  if (!accumulate) return;
+  s.wait();
+  float* g = param_->grad.data();
+  const float* d = grad_buf_.data();
+  const int64_t n = param_->grad.size();
+  for (int64_t i = 0; i < n; ++i) g[i] += d[i];
+}
+
+}  // namespace petal::detail

@@ -1,0 +1,41 @@
+// A layer parameter as a oneDNN primitive sees it: the Keras-layout tensors
+// (value, grad) plus, when the primitive prefers another layout, reorders.
+#pragma once
+
+#include "nn/layer_plan.h"
+#include "petal/layers/layer.h"
+
+namespace petal::detail {
+
+class ParamView {
+ public:
+  ParamView() = default;
+  // user_md describes the Keras layout of param.value (e.g. hwio for a kernel).
+  ParamView(Param& param, const memory::desc& user_md, const dnnl::engine& engine);
+
+  // The memory a forward primitive reads, in layout `want` (call once at bind time).
+  memory value_for(const memory::desc& want);
+  // The memory a backward primitive writes the gradient to, in layout `want`.
+  memory grad_for(const memory::desc& want);
+
+  // Per step, before the forward primitive: point at the current tensors, reorder.
+  void prepare_value(const dnnl::stream& s);
+  // Per step, before the backward primitive: choose the gradient target.
+  void prepare_grad(bool accumulate);
+  // Per step, after the backward primitive: move or add the gradient into param.grad.
+  void commit_grad(dnnl::stream& s, bool accumulate);
+
+ private:
+  Param* param_ = nullptr;
+  dnnl::engine engine_;
+  memory::desc user_md_;
+  memory user_value_, user_grad_;
+  Buffer value_buf_;  // value in the primitive's layout, when it differs
+  Op value_reorder_;
+  Buffer grad_buf_;   // gradient in the primitive's layout (or staging for accumulation)
+  memory grad_mem_;   // what the backward primitive writes to
+  bool grad_same_layout_ = false;
+  Op grad_move_, grad_add_;
+};
+
+}  // namespace petal::detail

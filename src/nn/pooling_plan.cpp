@@ -1,0 +1,87 @@
+// Pooling on oneDNN: max (with workspace for backward) and average excluding padding;
+// global average pooling writes a plain [N, C] output.
+#include "nn/layer_plan.h"
+#include "petal/layers/pooling.h"
+
+namespace petal {
+
+namespace {
+
+using namespace detail;
+using dnnl::algorithm;
+using dnnl::prop_kind;
+
+class PoolingPlan final : public LayerPlan {
+ public:
+  // kernel/strides/pads describe the pooling window; dst_4d is the 4-D output
+  // descriptor (format any, or plain nchw when the output is viewed as [N, C]).
+  PoolingPlan(const PlanContext& ctx, algorithm alg, Dims kernel, Dims strides, Dims pad_l, Dims pad_r,
+              const memory::desc& dst_4d, const memory::desc& dst_view)
+      : ctx_(ctx), stage_(ctx.engine), alg_(alg), kernel_(kernel), strides_(strides), pad_l_(pad_l), pad_r_(pad_r) {
+    const bool train = ctx.phase == Phase::Train;
+    fwd_pd_ = dnnl::pooling_forward::primitive_desc(
+        {train ? prop_kind::forward_training : prop_kind::forward_inference, alg, ctx.src_md, dst_4d, strides,
+         kernel, pad_l, pad_r},
+        scratch_attr(), ctx.engine);
+    dst_4d_ = fwd_pd_.dst_desc();
+    dst_md_ = dst_view.is_zero() ? dst_4d_ : dst_view;
+    if (train && alg == algorithm::pooling_max) workspace_ = stage_.scratch(fwd_pd_.workspace_desc());
+  }
+
+  void bind(const memory& src, const memory& dst) override {
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, as_4d(dst)}};
+    if (workspace_) args.push_back({DNNL_ARG_WORKSPACE, workspace_});
+    add_scratchpad(args, fwd_pd_, ctx_.scratchpad);
+    fwd_ = Op(dnnl::pooling_forward(fwd_pd_), std::move(args));
+  }
+
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+    if (!ctx_.need_diff_src) return;
+    dnnl::pooling_backward::primitive_desc pd(
+        {alg_, ctx_.src_md, dst_4d_, strides_, kernel_, pad_l_, pad_r_}, scratch_attr(), ctx_.engine, fwd_pd_);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_DIFF_DST, as_4d(diff_dst)}, {DNNL_ARG_DIFF_SRC, diff_src}};
+    if (workspace_) args.push_back({DNNL_ARG_WORKSPACE, workspace_});
+    add_scratchpad(args, pd, ctx_.scratchpad);
+    bwd_ = Op(dnnl::pooling_backward(pd), std::move(args));
+  }
+
+  void forward(StepContext& step) override { fwd_.run(step.stream); }
+  void backward(StepContext& step) override {
+    if (bwd_) bwd_.run(step.stream);
+  }
+
+ private:
+  memory as_4d(const memory& m) const {
+    if (m.get_desc() == dst_4d_) return m;
+    return memory(dst_4d_, ctx_.engine, m.get_data_handle());
+  }
+
+  PlanContext ctx_;
+  Staging stage_;
+  algorithm alg_;
+  Dims kernel_, strides_, pad_l_, pad_r_;
+  dnnl::pooling_forward::primitive_desc fwd_pd_;
+  memory::desc dst_4d_;
+  memory workspace_;
+  Op fwd_, bwd_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::LayerPlan> Pooling2D::make_plan(const detail::PlanContext& ctx) {
+  const auto p = pads();
+  const auto s = strides();
+  const auto alg = is_max() ? algorithm::pooling_max : algorithm::pooling_avg_exclude_padding;
+  return std::make_unique<PoolingPlan>(ctx, alg, Dims{options().pool_size[0], options().pool_size[1]},
+                                       Dims{s[0], s[1]}, Dims{p[0], p[1]}, Dims{p[2], p[3]},
+                                       any_md(with_batch(ctx.batch, output_shape())), memory::desc());
+}
+
+std::unique_ptr<detail::LayerPlan> GlobalAveragePooling2D::make_plan(const detail::PlanContext& ctx) {
+  const Shape& in = input_shape();
+  const memory::desc dst4({ctx.batch, in[2], 1, 1}, memory::data_type::f32, Tag::nchw);
+  return std::make_unique<PoolingPlan>(ctx, algorithm::pooling_avg_exclude_padding, Dims{in[0], in[1]}, Dims{1, 1},
+                                       Dims{0, 0}, Dims{0, 0}, dst4, plain_md({ctx.batch, in[2]}));
+}
+
+}  // namespace petal

@@ -1,0 +1,86 @@
+// Shared shape of the Conv2D and Dense plans: kernel and optional bias params,
+// a fused output activation, and forward/backward op lists bound once.
+#pragma once
+
+#include "nn/activation_ops.h"
+#include "nn/layer_plan.h"
+#include "nn/param_view.h"
+
+namespace petal::detail {
+
+class WeightedPlan : public LayerPlan {
+ public:
+  bool ends_in_softmax() const override { return act_.fn() == ActivationFn::Softmax; }
+  bool ends_in_sigmoid() const override { return act_.fn() == ActivationFn::Sigmoid; }
+
+  void forward(StepContext& step) override {
+    kernel_.prepare_value(step.stream);
+    if (has_bias_) bias_.prepare_value(step.stream);
+    run_all(fwd_ops_, step.stream);
+    act_.forward(step.stream);
+  }
+
+  void backward(StepContext& step) override {
+    kernel_.prepare_grad(step.accumulate_grads);
+    if (has_bias_) bias_.prepare_grad(step.accumulate_grads);
+    act_.backward(step);
+    run_all(bwd_ops_, step.stream);
+    kernel_.commit_grad(step.stream, step.accumulate_grads);
+    if (has_bias_) bias_.commit_grad(step.stream, step.accumulate_grads);
+  }
+
+ protected:
+  // params: the layer's [kernel, bias?]; *_md: their Keras layouts.
+  WeightedPlan(const PlanContext& ctx, ActivationFn act, std::vector<Param*> params, const memory::desc& kernel_md,
+               const memory::desc& bias_md)
+      : ctx_(ctx), stage_(ctx.engine), act_(act), has_bias_(params.size() > 1), b_md_(bias_md) {
+    kernel_ = ParamView(*params[0], kernel_md, ctx.engine);
+    if (has_bias_) bias_ = ParamView(*params[1], bias_md, ctx.engine);
+  }
+
+  // Binds a primitive's forward: src staged into the wanted layout, weights, bias.
+  template <typename PD, typename Prim>
+  void bind_forward_op(const PD& pd, const memory& src, const memory& dst) {
+    src_ = stage_.input(src, pd.src_desc(), fwd_ops_);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src_},
+                                             {DNNL_ARG_WEIGHTS, kernel_.value_for(pd.weights_desc())},
+                                             {DNNL_ARG_DST, act_.bind_forward(dst, stage_)}};
+    if (has_bias_) args.push_back({DNNL_ARG_BIAS, bias_.value_for(b_md_)});
+    add_scratchpad(args, pd, ctx_.scratchpad);
+    fwd_ops_.push_back(Op(Prim(pd), std::move(args)));
+  }
+
+  template <typename PD, typename Prim>
+  void bind_backward_weights_op(const PD& wpd, const memory& diff) {
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, stage_.input(src_, wpd.src_desc(), bwd_ops_)},
+                                             {DNNL_ARG_DIFF_DST, stage_.input(diff, wpd.diff_dst_desc(), bwd_ops_)},
+                                             {DNNL_ARG_DIFF_WEIGHTS, kernel_.grad_for(wpd.diff_weights_desc())}};
+    if (has_bias_) args.push_back({DNNL_ARG_DIFF_BIAS, bias_.grad_for(b_md_)});
+    add_scratchpad(args, wpd, ctx_.scratchpad);
+    bwd_ops_.push_back(Op(Prim(wpd), std::move(args)));
+  }
+
+  template <typename PD, typename Prim>
+  void bind_backward_data_op(const PD& dpd, const memory& diff, const memory& diff_src,
+                             const memory& fwd_weights) {
+    std::vector<Op> after;
+    std::vector<std::pair<int, memory>> args{
+        {DNNL_ARG_DIFF_DST, stage_.input(diff, dpd.diff_dst_desc(), bwd_ops_)},
+        {DNNL_ARG_WEIGHTS, stage_.input(fwd_weights, dpd.weights_desc(), bwd_ops_)},
+        {DNNL_ARG_DIFF_SRC, stage_.output(diff_src, dpd.diff_src_desc(), after)}};
+    add_scratchpad(args, dpd, ctx_.scratchpad);
+    bwd_ops_.push_back(Op(Prim(dpd), std::move(args)));
+    for (Op& op : after) bwd_ops_.push_back(std::move(op));
+  }
+
+  PlanContext ctx_;
+  Staging stage_;
+  FusedActivation act_;
+  bool has_bias_;
+  memory::desc b_md_;
+  ParamView kernel_, bias_;
+  memory src_;
+  std::vector<Op> fwd_ops_, bwd_ops_;
+};
+
+}  // namespace petal::detail

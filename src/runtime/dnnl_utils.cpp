@@ -1,0 +1,129 @@
+// oneDNN helpers: descriptors, buffers, bound primitives, shared scratchpad.
+#include "runtime/dnnl_utils.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "petal/core/error.h"
+
+namespace petal::detail {
+
+Dims dnnl_dims(const Shape& s) {
+  if (s.size() == 2) return {s[0], s[1]};
+  if (s.size() == 4) return {s[0], s[3], s[1], s[2]};
+  throw ShapeError("petal supports 2-D [N, F] and 4-D [N, H, W, C] activations; received " +
+                   to_string(s) + ".");
+}
+
+memory::desc plain_md(const Shape& s) {
+  return memory::desc(dnnl_dims(s), memory::data_type::f32, s.size() == 2 ? Tag::nc : Tag::nhwc);
+}
+
+memory::desc any_md(const Shape& s) {
+  return memory::desc(dnnl_dims(s), memory::data_type::f32, Tag::any);
+}
+
+size_t bytes_of(const memory::desc& md) { return md.get_size(); }
+int64_t floats_of(const memory::desc& md) { return static_cast<int64_t>(md.get_size() / sizeof(float)); }
+
+std::string describe(const memory::desc& md) {
+  std::string s = "dims";
+  auto add = [&s](const char* sep, int64_t v) {
+    s += sep;
+    s += std::to_string(v);
+  };
+  for (auto d : md.dims()) add(" ", d);
+  if (md.data.format_kind != dnnl_blocked) return s + " (format any)";
+  const auto& blk = md.data.format_desc.blocking;
+  s += " strides";
+  for (int i = 0; i < md.data.ndims; ++i) add(" ", blk.strides[i]);
+  for (int i = 0; i < blk.inner_nblks; ++i) {
+    add(" block", blk.inner_idxs[i]);
+    add(":", blk.inner_blks[i]);
+  }
+  return s;
+}
+
+void Buffer::Free::operator()(float* p) const { ::operator delete[](p, std::align_val_t{64}); }
+
+Buffer::Buffer(const memory::desc& md, const dnnl::engine& engine) : floats_(floats_of(md)) {
+  const size_t n = std::max<int64_t>(floats_, 1);
+  data_.reset(static_cast<float*>(::operator new[](n * sizeof(float), std::align_val_t{64})));
+  std::memset(data_.get(), 0, n * sizeof(float));
+  mem_ = memory(md, engine, data_.get());
+}
+
+Op::Op(dnnl::primitive prim, std::vector<std::pair<int, memory>> args) : prim_(std::move(prim)) {
+  keep_.reserve(args.size());
+  c_args_.reserve(args.size());
+  for (auto& [arg, mem] : args) {
+    keep_.push_back(mem);
+    c_args_.push_back({arg, mem.get()});
+  }
+}
+
+void Op::run(const dnnl::stream& stream) const {
+  const dnnl_status_t st = dnnl_primitive_execute(prim_.get(), stream.get(),
+                                                  static_cast<int>(c_args_.size()), c_args_.data());
+  if (st != dnnl_success) {
+    throw Error("oneDNN primitive execution failed (primitive kind " +
+                std::to_string(static_cast<int>(prim_.get_kind())) + ", status " + std::to_string(st) + ").");
+  }
+}
+
+Op make_reorder(const memory& src, const memory& dst, bool accumulate) {
+  dnnl::primitive_attr attr;
+  if (accumulate) {
+    dnnl::post_ops po;
+    po.append_sum(1.0f);
+    attr.set_post_ops(po);
+  }
+  dnnl::reorder::primitive_desc pd(src, dst, attr);
+  return Op(dnnl::reorder(pd), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+}
+
+memory ScratchpadPool::get(const memory::desc& md) {
+  bytes_ = std::max(bytes_, md.get_size());
+  memory m(md, engine_, DNNL_MEMORY_NONE);
+  handed_out_.push_back(m);
+  return m;
+}
+
+void ScratchpadPool::finalize() {
+  storage_.assign(std::max<size_t>(bytes_, 64) + 64, std::byte{0});
+  auto p = reinterpret_cast<uintptr_t>(storage_.data());
+  void* aligned = reinterpret_cast<void*>((p + 63) & ~uintptr_t{63});
+  for (memory& m : handed_out_) m.set_data_handle(aligned);
+}
+
+dnnl::primitive_attr scratch_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+}  // namespace petal::detail
+
+namespace petal::detail {
+
+memory Staging::input(const memory& m, const memory::desc& want, std::vector<Op>& before) {
+  if (m.get_desc() == want) return m;
+  memory b = scratch(want);
+  before.push_back(make_reorder(m, b));
+  return b;
+}
+
+memory Staging::output(const memory& target, const memory::desc& produced, std::vector<Op>& after) {
+  if (target.get_desc() == produced) return target;
+  memory b = scratch(produced);
+  after.push_back(make_reorder(b, target));
+  return b;
+}
+
+memory Staging::scratch(const memory::desc& md) {
+  buffers_.emplace_back(md, engine_);
+  return buffers_.back().mem();
+}
+
+}  // namespace petal::detail

@@ -1,0 +1,118 @@
+// oneDNN helpers shared by the layer plans: memory descriptors for Keras shapes,
+// owned buffers, and primitives bound once to their arguments (Op).
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "petal/core/shape.h"
+
+namespace petal::detail {
+
+using dnnl::memory;
+using Tag = dnnl::memory::format_tag;
+using Dims = dnnl::memory::dims;
+
+// Plain row-major descriptor of a Keras-ordered shape with batch: [N, F] -> nc,
+// [N, H, W, C] -> nhwc (oneDNN dims are N, C, H, W).
+memory::desc plain_md(const Shape& keras_shape_with_batch);
+// The same logical tensor with format `any`, letting a primitive pick the layout.
+memory::desc any_md(const Shape& keras_shape_with_batch);
+// Logical oneDNN dims of a Keras shape with batch.
+Dims dnnl_dims(const Shape& keras_shape_with_batch);
+// Bytes a descriptor needs (including blocked-layout padding).
+size_t bytes_of(const memory::desc& md);
+// Float count a descriptor needs (bytes / 4).
+int64_t floats_of(const memory::desc& md);
+std::string describe(const memory::desc& md);
+
+// A 64-byte aligned float buffer (zero-initialised) with a oneDNN memory view.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(const memory::desc& md, const dnnl::engine& engine);
+  const memory& mem() const { return mem_; }
+  float* data() const { return data_.get(); }
+  int64_t floats() const { return floats_; }
+  explicit operator bool() const { return static_cast<bool>(data_); }
+
+ private:
+  struct Free {
+    void operator()(float* p) const;
+  };
+  std::unique_ptr<float[], Free> data_;
+  int64_t floats_ = 0;
+  memory mem_;
+};
+
+// A primitive with its arguments bound once, run without building argument maps.
+class Op {
+ public:
+  Op() = default;
+  Op(dnnl::primitive prim, std::vector<std::pair<int, memory>> args);
+  void run(const dnnl::stream& stream) const;
+  explicit operator bool() const { return static_cast<bool>(prim_); }
+
+ private:
+  dnnl::primitive prim_;
+  std::vector<memory> keep_;
+  std::vector<dnnl_exec_arg_t> c_args_;
+};
+
+// Reorder src -> dst; with accumulate, dst += reorder(src) (oneDNN's sum post-op).
+Op make_reorder(const memory& src, const memory& dst, bool accumulate = false);
+
+// One scratchpad buffer shared by every primitive of a plan (primitives run
+// one at a time on one stream). Memories handed out get their handle on finalize().
+class ScratchpadPool {
+ public:
+  explicit ScratchpadPool(dnnl::engine engine) : engine_(std::move(engine)) {}
+  memory get(const memory::desc& md);
+  void finalize();
+  size_t bytes() const { return bytes_; }
+
+ private:
+  dnnl::engine engine_;
+  std::vector<memory> handed_out_;
+  std::vector<std::byte> storage_;
+  size_t bytes_ = 0;
+};
+
+// Primitive attributes with user-managed scratchpad.
+dnnl::primitive_attr scratch_attr();
+
+}  // namespace petal::detail
+
+namespace petal::detail {
+
+// Layout adaptation around a primitive: when a memory does not have the layout
+// the primitive wants, stage it through a buffer with a reorder before (inputs)
+// or after (outputs) the primitive. Buffers and reorders are created once.
+class Staging {
+ public:
+  explicit Staging(dnnl::engine engine) : engine_(std::move(engine)) {}
+  Staging() = default;
+  // For a primitive input: returns m, or a buffer in `want` filled by a reorder
+  // appended to `before`.
+  memory input(const memory& m, const memory::desc& want, std::vector<Op>& before);
+  // For a primitive output: returns target, or a buffer in `produced` whose
+  // reorder into target is appended to `after`.
+  memory output(const memory& target, const memory::desc& produced, std::vector<Op>& after);
+  // A fresh buffer owned by this staging area.
+  memory scratch(const memory::desc& md);
+
+ private:
+  dnnl::engine engine_;
+  std::vector<Buffer> buffers_;
+};
+
+inline void run_all(const std::vector<Op>& ops, const dnnl::stream& s) {
+  for (const Op& op : ops) op.run(s);
+}
+
+}  // namespace petal::detail
