@@ -8,18 +8,18 @@
 namespace petal::detail {
 
 NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
-                 const dnnl::engine& engine)
+                 const dnnl::engine& engine, bool input_grad)
     : batch_(batch), phase_(phase), scratchpad_(std::make_unique<ScratchpadPool>(engine)) {
-  const bool train = phase == Phase::Train;
+  backward_ = phase == Phase::Train || input_grad;
   // Boundary i is the input of layer i (boundary 0 = model input); identity
   // layers share their input's memory.
   input_ = memory(plain_md(with_batch(batch, input_shape)), engine, DNNL_MEMORY_NONE);
   std::vector<memory> act{input_};
   std::vector<int> distinct{0};  // index of the distinct boundary each boundary maps to
-  bool first_computing = true;
+  bool need_diff_src = input_grad;
   activations_.reserve(layers.size());
   for (Layer* layer : layers) {
-    PlanContext ctx{engine, act.back().get_desc(), batch, phase, !first_computing, scratchpad_.get()};
+    PlanContext ctx{engine, act.back().get_desc(), batch, phase, need_diff_src, scratchpad_.get(), backward_};
     plans_.push_back(layer->make_plan(ctx));
     LayerPlan& plan = *plans_.back();
     if (plan.is_identity()) {
@@ -31,7 +31,7 @@ NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, in
     plan.bind(act.back(), activations_.back().mem());
     act.push_back(activations_.back().mem());
     distinct.push_back(distinct.back() + 1);
-    first_computing = false;
+    need_diff_src = true;
     last_ = &plan;
   }
   const memory& out = act.back();
@@ -41,14 +41,16 @@ NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, in
     out_plain_ = Buffer(out_plain_md, engine);
     out_reorder_ = make_reorder(out, out_plain_.mem());
   }
-  if (train && last_) {
+  if (backward_ && last_) {
     int64_t most = 0;
     for (const memory& m : act) most = std::max(most, floats_of(m.get_desc()));
     ping_ = Buffer(memory::desc({most}, memory::data_type::f32, Tag::x), engine);
     pong_ = Buffer(memory::desc({most}, memory::data_type::f32, Tag::x), engine);
     std::vector<memory> diff;
+    if (input_grad) input_grad_ = Buffer(input_.get_desc(), engine);
     for (size_t i = 0; i < act.size(); ++i) {
       float* buf = distinct[i] % 2 ? ping_.data() : pong_.data();
+      if (distinct[i] == 0 && input_grad) buf = input_grad_.data();
       diff.push_back(memory(act[i].get_desc(), engine, buf));
     }
     for (size_t i = 0; i < plans_.size(); ++i) {
@@ -79,7 +81,7 @@ const float* NetPlan::forward(const Tensor& x, StepContext& step) {
 }
 
 void NetPlan::backward(StepContext& step) {
-  if (phase_ != Phase::Train) throw Error("internal: backward on an inference plan");
+  if (!backward_) throw Error("internal: backward on a forward-only plan");
   if (!last_) return;
   if (grad_reorder_) grad_reorder_.run(step.stream);
   const bool pre = step.pre_activation_grad;

@@ -14,8 +14,10 @@ namespace petal::detail {
 
 class NetPlan {
  public:
+  // With input_grad, backward also computes d loss / d input (input_grad()), in
+  // either phase (an inference plan then supports backward, for gradient checks).
   NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
-          const dnnl::engine& engine);
+          const dnnl::engine& engine, bool input_grad = false);
 
   int64_t batch() const { return batch_; }
   Phase phase() const { return phase_; }
@@ -28,6 +30,8 @@ class NetPlan {
   float* output_grad() { return out_grad_ptr_; }
   // Backward through every layer from output_grad().
   void backward(StepContext& step);
+  // d loss / d input in plain layout (only when built with input_grad).
+  const float* input_grad() const { return input_grad_.data(); }
 
   // Whether the last computing layer ends in softmax / sigmoid (fused losses).
   bool ends_in_softmax() const { return last_ && last_->ends_in_softmax(); }
@@ -36,6 +40,7 @@ class NetPlan {
  private:
   int64_t batch_;
   Phase phase_;
+  bool backward_;
   std::vector<std::unique_ptr<LayerPlan>> plans_;
   LayerPlan* last_ = nullptr;  // last non-identity plan
   memory input_;
@@ -43,7 +48,7 @@ class NetPlan {
   Buffer out_plain_, out_grad_;
   float* out_grad_ptr_ = nullptr;
   Op out_reorder_, grad_reorder_;
-  Buffer ping_, pong_;
+  Buffer ping_, pong_, input_grad_;
   std::unique_ptr<ScratchpadPool> scratchpad_;
 };
 

@@ -53,8 +53,7 @@ ActivationOps::ActivationOps(ActivationFn fn, const memory::desc& md, const Plan
     : fn_(fn), md_(md), ctx_(ctx) {}
 
 void ActivationOps::bind_forward(const memory& src, const memory& dst) {
-  const auto prop = ctx_.phase == Phase::Train ? dnnl::prop_kind::forward_training
-                                               : dnnl::prop_kind::forward_inference;
+  const auto prop = ctx_.forward_prop();
   std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
   if (fn_ == ActivationFn::Softmax) {
     dnnl::softmax_forward::primitive_desc pd({prop, md_, 1}, scratch_attr(), ctx_.engine);

@@ -35,7 +35,7 @@ class BatchNormPlan final : public LayerPlan {
     if (!train_) flags_ |= normalization_flags::use_global_stats;
     md_ = ctx.src_md;
     fwd_pd_ = dnnl::batch_normalization_forward::primitive_desc(
-        {train_ ? prop_kind::forward_training : prop_kind::forward_inference, md_, o.epsilon, flags_},
+        {ctx.forward_prop(), md_, o.epsilon, flags_},
         scratch_attr(), ctx.engine);
     dst_md_ = fwd_pd_.dst_desc();
     stats_mean_ = stage_.scratch(cmd);
@@ -63,8 +63,10 @@ class BatchNormPlan final : public LayerPlan {
         {params ? prop_kind::backward : prop_kind::backward_data, md_, md_, o.epsilon, flags_}, scratch_attr(),
         ctx_.engine, fwd_pd_);
     const memory dsrc = ctx_.need_diff_src ? diff_src : stage_.scratch(md_);
-    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src_},         {DNNL_ARG_MEAN, stats_mean_},
-                                             {DNNL_ARG_VARIANCE, stats_var_}, {DNNL_ARG_DIFF_DST, diff_dst},
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src_},
+                                             {DNNL_ARG_MEAN, train_ ? stats_mean_ : user_mean_},
+                                             {DNNL_ARG_VARIANCE, train_ ? stats_var_ : user_var_},
+                                             {DNNL_ARG_DIFF_DST, diff_dst},
                                              {DNNL_ARG_DIFF_SRC, dsrc}};
     if (o.scale) {
       args.push_back({DNNL_ARG_SCALE, gamma_.value_for(gamma_md())});

@@ -37,7 +37,7 @@ class Conv2DPlan final : public WeightedPlan {
     w_any_ = kernel_md(layer, Tag::any);
     dnnl::primitive_attr attr = scratch_attr();
     act_.add_post_op(attr);
-    const auto prop = ctx.phase == Phase::Train ? prop_kind::forward_training : prop_kind::forward_inference;
+    const auto prop = ctx.forward_prop();
     fwd_pd_ = dnnl::convolution_forward::primitive_desc(
         {prop, algorithm::convolution_direct, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_}, attr,
         ctx.engine);

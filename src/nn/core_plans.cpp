@@ -55,13 +55,15 @@ class DropoutPlan final : public LayerPlan {
       : ctx_(ctx), rate_(rate), seed_(seed), n_(floats_of(ctx.src_md)), mask_(static_cast<size_t>(n_)) {
     dst_md_ = ctx.src_md;
   }
+  // Handles are read at run time: the source may be the model input, whose
+  // buffer changes every step.
   void bind(const memory& src, const memory& dst) override {
-    src_ = static_cast<const float*>(src.get_data_handle());
-    dst_ = static_cast<float*>(dst.get_data_handle());
+    src_ = src;
+    dst_ = dst;
   }
   void bind_backward(const memory& diff_dst, const memory& diff_src) override {
-    diff_dst_ = static_cast<const float*>(diff_dst.get_data_handle());
-    diff_src_ = ctx_.need_diff_src ? static_cast<float*>(diff_src.get_data_handle()) : nullptr;
+    diff_dst_ = diff_dst;
+    if (ctx_.need_diff_src) diff_src_ = diff_src;
   }
 
   // 16 random bits per element, four elements per 64-bit hash of (step key, index).
@@ -71,6 +73,8 @@ class DropoutPlan final : public LayerPlan {
     const uint32_t threshold = static_cast<uint32_t>(rate_ * 65536.0f);
     const float scale = 1.0f / (1.0f - rate_);
     const int64_t groups = (n_ + 3) / 4;
+    const auto* src = static_cast<const float*>(src_.get_data_handle());
+    auto* dst = static_cast<float*>(dst_.get_data_handle());
 #pragma omp parallel for schedule(static)
     for (int64_t g = 0; g < groups; ++g) {
       uint64_t bits = hash64(key, static_cast<uint64_t>(g));
@@ -78,7 +82,7 @@ class DropoutPlan final : public LayerPlan {
       for (int64_t i = 4 * g; i < end; ++i, bits >>= 16) {
         const bool keep = (bits & 0xFFFF) >= threshold;
         mask_[i] = keep;
-        dst_[i] = keep ? src_[i] * scale : 0.0f;
+        dst[i] = keep ? src[i] * scale : 0.0f;
       }
     }
   }
@@ -87,8 +91,10 @@ class DropoutPlan final : public LayerPlan {
     if (!diff_src_) return;
     step.stream.wait();
     const float scale = 1.0f / (1.0f - rate_);
+    const auto* dy = static_cast<const float*>(diff_dst_.get_data_handle());
+    auto* dx = static_cast<float*>(diff_src_.get_data_handle());
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n_; ++i) diff_src_[i] = mask_[i] ? diff_dst_[i] * scale : 0.0f;
+    for (int64_t i = 0; i < n_; ++i) dx[i] = mask_[i] ? dy[i] * scale : 0.0f;
   }
 
  private:
@@ -97,10 +103,7 @@ class DropoutPlan final : public LayerPlan {
   uint64_t seed_;
   int64_t n_;
   std::vector<uint8_t> mask_;
-  const float* src_ = nullptr;
-  float* dst_ = nullptr;
-  const float* diff_dst_ = nullptr;
-  float* diff_src_ = nullptr;
+  memory src_, dst_, diff_dst_, diff_src_;
 };
 
 class ActivationPlan final : public LayerPlan {

@@ -24,7 +24,7 @@ class DensePlan final : public WeightedPlan {
     w_md_ = memory::desc({layer.options().units, layer.input_shape()[0]}, memory::data_type::f32, Tag::io);
     dnnl::primitive_attr attr = scratch_attr();
     act_.add_post_op(attr);
-    const auto prop = ctx.phase == Phase::Train ? prop_kind::forward_training : prop_kind::forward_inference;
+    const auto prop = ctx.forward_prop();
     fwd_pd_ = dnnl::inner_product_forward::primitive_desc({prop, src_md_, w_md_, b_md_, dst_plain_}, attr,
                                                           ctx.engine);
     dst_md_ = fwd_pd_.dst_desc();

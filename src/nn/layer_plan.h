@@ -17,6 +17,13 @@ struct PlanContext {
   Phase phase = Phase::Train;
   bool need_diff_src = true;  // false for the first layer: no backward-data needed
   ScratchpadPool* scratchpad = nullptr;
+  // Whether backward will be bound. Training always; inference only for gradient
+  // checks (batch norm then differentiates through its moving statistics).
+  bool backward = true;
+
+  dnnl::prop_kind forward_prop() const {
+    return backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  }
 };
 
 struct StepContext {

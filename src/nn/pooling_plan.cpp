@@ -18,14 +18,13 @@ class PoolingPlan final : public LayerPlan {
   PoolingPlan(const PlanContext& ctx, algorithm alg, Dims kernel, Dims strides, Dims pad_l, Dims pad_r,
               const memory::desc& dst_4d, const memory::desc& dst_view)
       : ctx_(ctx), stage_(ctx.engine), alg_(alg), kernel_(kernel), strides_(strides), pad_l_(pad_l), pad_r_(pad_r) {
-    const bool train = ctx.phase == Phase::Train;
     fwd_pd_ = dnnl::pooling_forward::primitive_desc(
-        {train ? prop_kind::forward_training : prop_kind::forward_inference, alg, ctx.src_md, dst_4d, strides,
+        {ctx.forward_prop(), alg, ctx.src_md, dst_4d, strides,
          kernel, pad_l, pad_r},
         scratch_attr(), ctx.engine);
     dst_4d_ = fwd_pd_.dst_desc();
     dst_md_ = dst_view.is_zero() ? dst_4d_ : dst_view;
-    if (train && alg == algorithm::pooling_max) workspace_ = stage_.scratch(fwd_pd_.workspace_desc());
+    if (ctx.backward && alg == algorithm::pooling_max) workspace_ = stage_.scratch(fwd_pd_.workspace_desc());
   }
 
   void bind(const memory& src, const memory& dst) override {
