@@ -52,9 +52,16 @@ std::string Optimizer::base_config_json() const {
 }
 
 std::unique_ptr<Optimizer> optimizer_from_config(const std::string& name, const std::string& text) {
-  const auto j = nlohmann::json::parse(text);
-  const double lr = j.at("learning_rate").get<double>();
-  const double decay = j.value("decay", 0.0);
+  nlohmann::json j;
+  double lr = 0, decay = 0;
+  try {
+    j = nlohmann::json::parse(text);
+    lr = j.at("learning_rate").get<double>();
+    decay = j.value("decay", 0.0);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError("optimizer config for '" + name + "': expected a JSON object with learning_rate; " +
+                      "received '" + text + "' (" + e.what() + ").");
+  }
   if (name == "SGD") {
     return std::make_unique<SGD>(SGDOptions{lr, j.value("momentum", 0.0), j.value("nesterov", false), decay});
   }
