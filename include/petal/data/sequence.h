@@ -35,6 +35,10 @@ class Sequence {
   virtual Batch get(int64_t index) = 0;
   // Called by the training loop after each epoch (e.g. to reshuffle).
   virtual void on_epoch_end() {}
+  // Positions a seeded sequence at the start of `epoch` (as if on_epoch_end had
+  // been called `epoch` times), so that a resumed run sees the batches an
+  // uninterrupted one would. Called before the first batch of a run.
+  virtual void set_epoch(int64_t /*epoch*/) {}
 };
 
 }  // namespace petal

@@ -9,10 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "petal/callbacks/history.h"
 #include "petal/core/tensor.h"
+#include "petal/data/sequence.h"
 #include "petal/layers/layer.h"
 #include "petal/losses/loss.h"
 #include "petal/metrics/metric.h"
+#include "petal/model/fit_options.h"
 #include "petal/model/logs.h"
 #include "petal/optimizers/optimizer.h"
 
@@ -23,9 +26,6 @@ struct SequentialOptions {
   std::string name = "sequential_1";
   Shape input_shape = {};  // per-sample input shape; or give it to the first layer
 };
-
-// Class index -> weight; samples of classes not listed weigh 1.
-using ClassWeights = std::map<int64_t, double>;
 
 class Sequential {
  public:
@@ -57,6 +57,25 @@ class Sequential {
   Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = {});
   // Model outputs in inference mode.
   Tensor predict_on_batch(const Tensor& x);
+
+  // Keras's fit: batches from arrays in RAM (x [N, ...], y [N, ...]).
+  History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  // Keras's fit_generator: batches streamed from an endless generator
+  // (steps_per_epoch required) or a Sequence, through a bounded prefetch queue.
+  History fit_generator(Generator& generator, const FitGeneratorOptions& options);
+  History fit_generator(Sequence& sequence, const FitGeneratorOptions& options = {});
+  // Loss and metrics over the data in inference mode (sample-weighted means of batches).
+  Logs evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
+  Logs evaluate_generator(Generator& generator, const GeneratorRunOptions& options);
+  Logs evaluate_generator(Sequence& sequence, const GeneratorRunOptions& options = {});
+  // Outputs for every input row, in inference mode; the last batch may be partial.
+  Tensor predict(const Tensor& x, int64_t batch_size = 32, int verbose = 0);
+  Tensor predict_generator(Generator& generator, const GeneratorRunOptions& options);
+  Tensor predict_generator(Sequence& sequence, const GeneratorRunOptions& options = {});
+
+  // One file with the architecture, weights, optimizer state and training
+  // position, written atomically; read back with load_model().
+  void save(const std::filesystem::path& path) const;
 
   // ["loss", then the compiled metric names]
   std::vector<std::string> metrics_names() const;
@@ -103,6 +122,10 @@ class Sequential {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// Restores a model written by Sequential::save (compiled when it was saved).
+// Throws IoError for a missing, truncated, corrupt or wrong-version file.
+Sequential load_model(const std::filesystem::path& path);
 
 // Sets the number of threads oneDNN and petal's own loops use (0 = all cores).
 void set_num_threads(int threads);

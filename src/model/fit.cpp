@@ -1,0 +1,130 @@
+// fit: batches from arrays in RAM (Keras's fit_loop).
+#include <cstring>
+#include <numeric>
+
+#include "model/sequential_impl.h"
+#include "model/train_loop.h"
+#include "petal/core/error.h"
+
+namespace petal {
+
+namespace {
+
+// Copies rows [begin, begin + count) of `order` from src into dst (resized as needed).
+void gather_rows(const Tensor& src, std::span<const int64_t> rows, Tensor& dst) {
+  Shape s = src.shape();
+  s[0] = static_cast<int64_t>(rows.size());
+  if (dst.shape() != s) dst = Tensor(s);
+  const int64_t row = src.row_size();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::memcpy(dst.data() + static_cast<int64_t>(i) * row, src.data() + rows[i] * row, row * sizeof(float));
+  }
+}
+
+// Batcher over the first n rows: an epoch-by-epoch permutation (from the seed)
+// read as a continuous stream, so steps_per_epoch may cut epochs anywhere.
+class ArraySource final : public detail::EpochSource {
+ public:
+  ArraySource(const Tensor& x, const Tensor& y, const Tensor& w, int64_t n, int64_t batch, bool shuffle, uint64_t seed)
+      : x_(x), y_(y), w_(w), n_(n), batch_(batch), shuffle_(shuffle), seed_(seed) {}
+
+  // One pass per epoch: epoch e reads pass e. With a custom steps_per_epoch the
+  // stream continues across epochs; a resumed run replays the batch sizes to find
+  // where epoch `initial_epoch` starts.
+  void begin_epoch(int64_t epoch) override {
+    if (steps_per_epoch_ == ceil_div(n_, batch_)) {
+      cursor_ = epoch * n_;
+    } else if (!positioned_) {
+      for (int64_t i = 0; i < epoch * steps_per_epoch_; ++i) cursor_ += std::min(batch_, n_ - cursor_ % n_);
+    }
+    positioned_ = true;
+  }
+
+  const Batch& next() override {
+    const int64_t pass = cursor_ / n_, offset = cursor_ % n_;
+    if (pass != pass_ || order_.empty()) {
+      pass_ = pass;
+      order_.resize(static_cast<size_t>(n_));
+      std::iota(order_.begin(), order_.end(), 0);
+      if (shuffle_) Rng(seed_).fork(static_cast<uint64_t>(pass)).shuffle(std::span<int64_t>(order_));
+    }
+    const int64_t count = std::min(batch_, n_ - offset);
+    const std::span<const int64_t> rows(order_.data() + offset, static_cast<size_t>(count));
+    gather_rows(x_, rows, batch_buf_.x);
+    gather_rows(y_, rows, batch_buf_.y);
+    if (!w_.empty()) gather_rows(w_, rows, batch_buf_.sample_weight);
+    cursor_ += count;
+    return batch_buf_;
+  }
+
+  void set_steps(int64_t steps) { steps_per_epoch_ = steps; }
+  static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+ private:
+  const Tensor &x_, &y_, &w_;
+  int64_t n_, batch_;
+  bool shuffle_;
+  uint64_t seed_;
+  int64_t steps_per_epoch_ = 0, cursor_ = 0, pass_ = -1;
+  bool positioned_ = false;
+  std::vector<int64_t> order_;
+  Batch batch_buf_;
+};
+
+void check_arrays(const std::string& where, const Tensor& x, const Tensor& y, const Tensor& w) {
+  if (x.rank() < 2 || x.dim(0) == 0) {
+    throw ShapeError(where + ": expected x as a non-empty batch [N, ...]; received " + to_string(x.shape()) + ".");
+  }
+  if (y.rank() < 1 || y.dim(0) != x.dim(0)) {
+    throw ShapeError(where + ": x has " + std::to_string(x.dim(0)) + " samples but y has shape " +
+                     to_string(y.shape()) + "; expected the same number of rows.");
+  }
+  if (!w.empty() && (w.rank() != 1 || w.dim(0) != x.dim(0))) {
+    throw ShapeError(where + ": expected sample_weight of shape [" + std::to_string(x.dim(0)) + "]; received " +
+                     to_string(w.shape()) + ".");
+  }
+}
+
+}  // namespace
+
+// Validation closure for any ValidationSource (arrays, generator, sequence).
+std::function<Logs(int64_t)> make_validator(Sequential& model, const ValidationSource& source, int64_t steps);
+
+History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
+  impl_->require_compiled("fit");
+  check_arrays(name() + ".fit", x, y, o.sample_weight);
+  if (o.batch_size < 1) throw ConfigError("fit: expected batch_size >= 1; received " + std::to_string(o.batch_size) + ".");
+  if (!(o.validation_split >= 0.0 && o.validation_split < 1.0)) {
+    throw ConfigError("fit: expected validation_split in [0, 1); received " + std::to_string(o.validation_split) + ".");
+  }
+  const int64_t n = x.dim(0);
+  int64_t n_train = n;
+  ValidationSource validation = o.validation_data;
+  if (std::holds_alternative<std::monostate>(validation) && o.validation_split > 0.0) {
+    // Keras: the last fraction of the data, taken before any shuffling.
+    n_train = static_cast<int64_t>(static_cast<double>(n) * (1.0 - o.validation_split));
+    if (n_train <= 0 || n_train >= n) {
+      throw ConfigError("fit: validation_split=" + std::to_string(o.validation_split) + " of " + std::to_string(n) +
+                        " samples leaves " + std::to_string(n_train) + " for training; expected both parts non-empty.");
+    }
+    ValidationData v{x.slice(n_train, n), y.slice(n_train, n), o.sample_weight.empty() ? Tensor() : o.sample_weight.slice(n_train, n)};
+    validation = std::move(v);
+  }
+  impl_->prepare_input(*this, x.slice(0, 1), "fit");
+  ArraySource source(x, y, o.sample_weight, n_train, o.batch_size, o.shuffle, o.seed.value_or(seed()));
+  detail::LoopSettings s;
+  s.epochs = o.epochs;
+  s.initial_epoch = o.initial_epoch;
+  s.steps_per_epoch = o.steps_per_epoch > 0 ? o.steps_per_epoch : ArraySource::ceil_div(n_train, o.batch_size);
+  source.set_steps(s.steps_per_epoch);
+  s.verbose = o.verbose;
+  s.callbacks = o.callbacks;
+  s.count_steps = o.steps_per_epoch > 0;
+  s.batch_size = o.batch_size;
+  s.samples = n_train;
+  s.class_weight = o.class_weight;
+  if (!std::holds_alternative<std::monostate>(validation)) s.validate = make_validator(*this, validation, o.validation_steps);
+  return detail::run_fit_loop(*this, source, s);
+}
+
+}  // namespace petal

@@ -1,0 +1,82 @@
+// fit_generator: batches streamed from a Generator or Sequence through the
+// Prefetcher, validation from arrays, a generator or a sequence.
+#include "model/sequential_impl.h"
+#include "model/train_loop.h"
+#include "petal/core/error.h"
+#include "petal/data/prefetcher.h"
+
+namespace petal {
+
+namespace {
+
+class PrefetchSource final : public detail::EpochSource {
+ public:
+  explicit PrefetchSource(Prefetcher& p) : prefetcher_(p) {}
+  const Batch& next() override {
+    batch_ = prefetcher_.next();
+    if (batch_.x.rank() < 1 || batch_.x.dim(0) == 0) {
+      throw DataError("fit_generator: the generator yielded an empty batch (x of shape " + to_string(batch_.x.shape()) +
+                      "); expected [N, ...] with N >= 1.");
+    }
+    return batch_;
+  }
+
+ private:
+  Prefetcher& prefetcher_;
+  Batch batch_;
+};
+
+detail::LoopSettings generator_settings(const FitGeneratorOptions& o, int64_t steps) {
+  if (o.epochs < o.initial_epoch) {
+    throw ConfigError("fit_generator: epochs is the index of the final epoch and must be >= initial_epoch.");
+  }
+  detail::LoopSettings s;
+  s.epochs = o.epochs;
+  s.initial_epoch = o.initial_epoch;
+  s.steps_per_epoch = steps;
+  s.verbose = o.verbose;
+  s.callbacks = o.callbacks;
+  s.count_steps = true;
+  s.class_weight = o.class_weight;
+  return s;
+}
+
+}  // namespace
+
+std::function<Logs(int64_t)> make_validator(Sequential& model, const ValidationSource& source, int64_t steps);
+
+History Sequential::fit_generator(Generator& generator, const FitGeneratorOptions& o) {
+  impl_->require_compiled("fit_generator");
+  if (o.steps_per_epoch < 1) {
+    throw ConfigError("fit_generator: steps_per_epoch is required with a generator, which never ends; received " +
+                      std::to_string(o.steps_per_epoch) +
+                      ".\nHint: pass the number of batches that make one epoch, e.g. samples / batch_size.");
+  }
+  detail::LoopSettings s = generator_settings(o, o.steps_per_epoch);
+  Prefetcher prefetcher(generator, {.workers = o.workers, .max_queue_size = o.max_queue_size,
+                                    .total = (o.epochs - o.initial_epoch) * o.steps_per_epoch});
+  PrefetchSource source(prefetcher);
+  if (!std::holds_alternative<std::monostate>(o.validation_data)) {
+    s.validate = make_validator(*this, o.validation_data, o.validation_steps);
+  }
+  return detail::run_fit_loop(*this, source, s);
+}
+
+History Sequential::fit_generator(Sequence& sequence, const FitGeneratorOptions& o) {
+  impl_->require_compiled("fit_generator");
+  const int64_t size = sequence.size();
+  const int64_t steps = o.steps_per_epoch > 0 ? o.steps_per_epoch : size;
+  if (steps < 1) throw DataError("fit_generator: the Sequence is empty (size() == 0).");
+  detail::LoopSettings s = generator_settings(o, steps);
+  Prefetcher prefetcher(sequence, {.workers = o.workers, .max_queue_size = o.max_queue_size,
+                                   .total = (o.epochs - o.initial_epoch) * steps, .shuffle = o.shuffle,
+                                   .seed = o.seed.value_or(seed()),
+                                   .first_epoch = size > 0 ? o.initial_epoch * steps / size : 0});
+  PrefetchSource source(prefetcher);
+  if (!std::holds_alternative<std::monostate>(o.validation_data)) {
+    s.validate = make_validator(*this, o.validation_data, o.validation_steps);
+  }
+  return detail::run_fit_loop(*this, source, s);
+}
+
+}  // namespace petal
