@@ -2,6 +2,7 @@
 #include "petal/layers/layer.h"
 
 #include "nn/layer_plan.h"
+#include "nn/param_layout.h"
 #include "petal/core/error.h"
 
 namespace petal {
@@ -59,6 +60,7 @@ Param& Layer::add_param(std::string name, Tensor value, bool trainable, float l2
   Param p;
   p.name = std::move(name);
   if (trainable) p.grad = Tensor(value.shape());
+  p.keras_shape = value.shape();
   p.value = std::move(value);
   p.trainable = trainable;
   p.l2 = l2;
@@ -68,6 +70,31 @@ Param& Layer::add_param(std::string name, Tensor value, bool trainable, float l2
 
 void Layer::fail(const std::string& expected, const std::string& received) const {
   throw ShapeError(where() + ": expected " + expected + "; received " + received + ".");
+}
+
+Tensor to_keras_layout(const Param& p, const Tensor& stored) {
+  if (!p.layout) return stored;
+  return p.layout->to_keras(stored, p.keras_shape);
+}
+
+Tensor from_keras_layout(const Param& p, const Tensor& keras) {
+  if (keras.shape() != p.keras_shape) {
+    throw ShapeError("weight '" + p.name + "': expected shape " + to_string(p.keras_shape) + "; received " +
+                     to_string(keras.shape()) + ".");
+  }
+  if (!p.layout) return keras;
+  return p.layout->to_storage(keras);
+}
+
+Tensor keras_value(const Param& p) { return to_keras_layout(p, p.value); }
+
+void assign_keras_value(Param& p, const Tensor& keras) {
+  if (!p.layout) {
+    from_keras_layout(p, keras);  // shape check
+    p.value = keras;              // same size: reuses the storage
+    return;
+  }
+  p.value = from_keras_layout(p, keras);
 }
 
 Padding padding_from_string(const std::string& name) {

@@ -3,9 +3,23 @@
 
 #include <algorithm>
 
+#include "nn/activation_ops.h"
 #include "petal/core/error.h"
+#include "petal/layers/core_layers.h"
 
 namespace petal::detail {
+
+namespace {
+
+// The activation of layers[i + 1] when it can run as a post-op of layers[i].
+ActivationFn fusable_next(const std::vector<Layer*>& layers, size_t i) {
+  if (i + 1 >= layers.size() || !layers[i]->accepts_fused_activation()) return ActivationFn::Linear;
+  const auto* act = dynamic_cast<const Activation*>(layers[i + 1]);
+  if (!act || !ActivationOps::fusable(act->fn())) return ActivationFn::Linear;
+  return act->fn();
+}
+
+}  // namespace
 
 NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
                  const dnnl::engine& engine, bool input_grad)
@@ -18,9 +32,15 @@ NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, in
   std::vector<int> distinct{0};  // index of the distinct boundary each boundary maps to
   bool need_diff_src = input_grad;
   activations_.reserve(layers.size());
-  for (Layer* layer : layers) {
+  for (size_t i = 0; i < layers.size(); ++i) {
     PlanContext ctx{engine, act.back().get_desc(), batch, phase, need_diff_src, scratchpad_.get(), backward_};
-    plans_.push_back(layer->make_plan(ctx));
+    ctx.fused_activation = fusable_next(layers, i);
+    const bool fused_away = i > 0 && fusable_next(layers, i - 1) != ActivationFn::Linear;
+    if (fused_away) {
+      plans_.push_back(std::make_unique<IdentityPlan>(act.back().get_desc()));
+    } else {
+      plans_.push_back(layers[i]->make_plan(ctx));
+    }
     LayerPlan& plan = *plans_.back();
     if (plan.is_identity()) {
       act.push_back(act.back());

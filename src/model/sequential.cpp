@@ -81,7 +81,7 @@ std::vector<std::string> Sequential::metrics_names() const {
 std::vector<Tensor> Sequential::get_weights() const {
   std::vector<Tensor> out;
   for (const auto& l : impl_->layers) {
-    for (const Param* p : std::as_const(*l).params()) out.push_back(p->value);
+    for (const Param* p : std::as_const(*l).params()) out.push_back(keras_value(*p));
   }
   return out;
 }
@@ -102,12 +102,12 @@ void Sequential::set_weights(const std::vector<Tensor>& weights) {
   }
   const auto names = weight_names();
   for (size_t i = 0; i < ps.size(); ++i) {
-    if (weights[i].shape() != ps[i]->value.shape()) {
+    if (weights[i].shape() != ps[i]->keras_shape) {
       throw ShapeError(impl_->options.name + ".set_weights: weight '" + names[i] + "' expected shape " +
-                       to_string(ps[i]->value.shape()) + "; received " + to_string(weights[i].shape()) + ".");
+                       to_string(ps[i]->keras_shape) + "; received " + to_string(weights[i].shape()) + ".");
     }
   }
-  for (size_t i = 0; i < ps.size(); ++i) ps[i]->value = weights[i];
+  for (size_t i = 0; i < ps.size(); ++i) assign_keras_value(*ps[i], weights[i]);
 }
 
 const std::string& Sequential::name() const { return impl_->options.name; }
@@ -202,7 +202,17 @@ detail::NetPlan& Sequential::Impl::plan(int64_t batch, detail::Phase phase) {
                                 [](const CachedPlan& a, const CachedPlan& b) { return a.last_used < b.last_used; });
     plans.erase(lru);
   }
+  // Planning may move a parameter into a blocked storage layout: bring any
+  // optimizer state it already has (e.g. loaded from a model file) along.
+  std::vector<std::pair<Param*, const detail::ParamLayout*>> before;
+  for (auto& l : layers) {
+    for (Param* p : l->params()) before.emplace_back(p, p->layout.get());
+  }
   auto p = std::make_unique<detail::NetPlan>(layer_ptrs(), input_shape, batch, phase, engine);
+  for (auto [param, old_layout] : before) {
+    if (param->layout.get() == old_layout || !optimizer || !optimizer->has_slots(*param)) continue;
+    for (Tensor& slot : optimizer->slots(*param)) slot = from_keras_layout(*param, slot);
+  }
   plans.push_back({batch, phase, plan_clock, std::move(p)});
   return *plans.back().plan;
 }

@@ -26,7 +26,7 @@ memory::desc kernel_md(const Conv2D& layer, Tag tag) {
 class Conv2DPlan final : public WeightedPlan {
  public:
   Conv2DPlan(Conv2D& layer, const PlanContext& ctx)
-      : WeightedPlan(ctx, activation_from_string(layer.options().activation), layer.params(),
+      : WeightedPlan(ctx, own_or_fused(ctx, layer.options().activation), layer.params(),
                      kernel_md(layer, Tag::hwio), bias_md(layer)) {
     const auto p = layer.pads();
     strides_ = {layer.options().strides[0], layer.options().strides[1]};

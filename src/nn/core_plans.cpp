@@ -15,16 +15,6 @@ namespace {
 
 using namespace detail;
 
-class IdentityPlan final : public LayerPlan {
- public:
-  explicit IdentityPlan(const memory::desc& md) { dst_md_ = md; }
-  bool is_identity() const override { return true; }
-  void bind(const memory&, const memory&) override {}
-  void bind_backward(const memory&, const memory&) override {}
-  void forward(StepContext&) override {}
-  void backward(StepContext&) override {}
-};
-
 // [N, H, W, C] in any layout -> plain [N, H*W*C] (NHWC order) and back.
 class FlattenPlan final : public LayerPlan {
  public:

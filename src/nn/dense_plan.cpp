@@ -1,5 +1,6 @@
-// Dense on oneDNN's inner product: the kernel stays in Keras's [in, out] layout
-// (oneDNN's `io`), so the 8 M-weight MiniVGGNet classifier is never reordered.
+// Dense on oneDNN's inner product. The kernel adopts the blocked layout the
+// primitive picks (brgemm kernels: ~2.5x faster than gemm on Keras's [in, out]
+// for MiniVGGNet's 16384x512 classifier) and keeps it, so no step reorders it.
 #include "nn/weighted_plan.h"
 #include "petal/layers/activations.h"
 #include "petal/layers/dense.h"
@@ -14,14 +15,19 @@ using dnnl::prop_kind;
 class DensePlan final : public WeightedPlan {
  public:
   DensePlan(Dense& layer, const PlanContext& ctx)
-      : WeightedPlan(ctx, activation_from_string(layer.options().activation), layer.params(),
+      : WeightedPlan(ctx, own_or_fused(ctx, layer.options().activation), layer.params(),
                      memory::desc({layer.options().units, layer.input_shape()[0]}, memory::data_type::f32, Tag::io),
                      layer.options().use_bias
                          ? memory::desc({layer.options().units}, memory::data_type::f32, Tag::x)
-                         : memory::desc()) {
+                         : memory::desc(),
+                     /*adopt_kernel_layout=*/true) {
     src_md_ = memory::desc({ctx.batch, layer.input_shape()[0]}, memory::data_type::f32, Tag::nc);
     dst_plain_ = memory::desc({ctx.batch, layer.options().units}, memory::data_type::f32, Tag::nc);
-    w_md_ = memory::desc({layer.options().units, layer.input_shape()[0]}, memory::data_type::f32, Tag::io);
+    // Later plans (other batch sizes) ask for the layout the kernel already has.
+    w_md_ = kernel_.storage_md();
+    if (!layer.params()[0]->layout) {
+      w_md_ = memory::desc({layer.options().units, layer.input_shape()[0]}, memory::data_type::f32, Tag::any);
+    }
     dnnl::primitive_attr attr = scratch_attr();
     act_.add_post_op(attr);
     const auto prop = ctx.forward_prop();

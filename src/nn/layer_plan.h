@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "petal/layers/activations.h"
 #include "runtime/dnnl_utils.h"
 
 namespace petal::detail {
@@ -20,6 +21,9 @@ struct PlanContext {
   // Whether backward will be bound. Training always; inference only for gradient
   // checks (batch norm then differentiates through its moving statistics).
   bool backward = true;
+  // An activation the network plan fused into this layer (a following
+  // Activation layer, run as a post-op); Linear when none.
+  ActivationFn fused_activation = ActivationFn::Linear;
 
   dnnl::prop_kind forward_prop() const {
     return backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
@@ -55,6 +59,18 @@ class LayerPlan {
 
  protected:
   memory::desc dst_md_;
+};
+
+// A layer that does nothing in this plan (dropout at inference, a linear or
+// fused activation): the network plan passes memory straight through.
+class IdentityPlan final : public LayerPlan {
+ public:
+  explicit IdentityPlan(const memory::desc& md) { dst_md_ = md; }
+  bool is_identity() const override { return true; }
+  void bind(const memory&, const memory&) override {}
+  void bind_backward(const memory&, const memory&) override {}
+  void forward(StepContext&) override {}
+  void backward(StepContext&) override {}
 };
 
 // Adds the scratchpad argument of a primitive when it needs one.

@@ -1,21 +1,34 @@
 // Parameter layouts and the add-into gradient rule.
 #include "nn/param_view.h"
 
+#include "nn/param_layout.h"
 #include "petal/core/error.h"
 
 namespace petal::detail {
 
-ParamView::ParamView(Param& param, const memory::desc& user_md, const dnnl::engine& engine)
-    : param_(&param), engine_(engine), user_md_(user_md) {
-  if (floats_of(user_md) != param.value.size()) {
+ParamView::ParamView(Param& param, const memory::desc& keras_md, const dnnl::engine& engine, bool adopt_layout)
+    : param_(&param), engine_(engine), keras_md_(keras_md),
+      user_md_(param.layout ? param.layout->storage_md() : keras_md), adopt_(adopt_layout) {
+  if (floats_of(user_md_) != param.value.size()) {
     throw Error("internal: parameter '" + param.name + "' has " + std::to_string(param.value.size()) +
-                " values but its descriptor needs " + std::to_string(floats_of(user_md)));
+                " values but its descriptor needs " + std::to_string(floats_of(user_md_)));
   }
-  user_value_ = memory(user_md, engine, param.value.data());
-  if (param.trainable) user_grad_ = memory(user_md, engine, param.grad.data());
+  user_value_ = memory(user_md_, engine, param.value.data());
+  if (param.trainable) user_grad_ = memory(user_md_, engine, param.grad.data());
+}
+
+void ParamView::adopt(const memory::desc& want) {
+  auto layout = std::make_shared<ParamLayout>(keras_md_, want, engine_);
+  param_->value = layout->to_storage(param_->value);
+  if (param_->trainable) param_->grad = Tensor({floats_of(want)});
+  param_->layout = std::move(layout);
+  user_md_ = want;
+  user_value_ = memory(user_md_, engine_, param_->value.data());
+  if (param_->trainable) user_grad_ = memory(user_md_, engine_, param_->grad.data());
 }
 
 memory ParamView::value_for(const memory::desc& want) {
+  if (want != user_md_ && adopt_ && !param_->layout) adopt(want);
   if (want == user_md_) return user_value_;
   if (value_buf_ && value_buf_.mem().get_desc() == want) return value_buf_.mem();
   value_buf_ = Buffer(want, engine_);

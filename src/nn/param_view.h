@@ -10,8 +10,12 @@ namespace petal::detail {
 class ParamView {
  public:
   ParamView() = default;
-  // user_md describes the Keras layout of param.value (e.g. hwio for a kernel).
-  ParamView(Param& param, const memory::desc& user_md, const dnnl::engine& engine);
+  // keras_md describes the Keras layout (e.g. hwio for a kernel). With
+  // adopt_layout, the first primitive that prefers another layout gets the
+  // parameter converted to it for good (Param::layout) instead of a reorder per step.
+  ParamView(Param& param, const memory::desc& keras_md, const dnnl::engine& engine, bool adopt_layout = false);
+  // The layout value and grad are stored in now.
+  const memory::desc& storage_md() const { return user_md_; }
 
   // The memory a forward primitive reads, in layout `want` (call once at bind time).
   memory value_for(const memory::desc& want);
@@ -26,9 +30,12 @@ class ParamView {
   void commit_grad(dnnl::stream& s, bool accumulate);
 
  private:
+  void adopt(const memory::desc& want);
+
   Param* param_ = nullptr;
   dnnl::engine engine_;
-  memory::desc user_md_;
+  memory::desc keras_md_, user_md_;
+  bool adopt_ = false;
   memory user_value_, user_grad_;
   Buffer value_buf_;  // value in the primitive's layout, when it differs
   Op value_reorder_;

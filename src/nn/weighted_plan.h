@@ -8,6 +8,11 @@
 
 namespace petal::detail {
 
+// The layer's own activation, or the one the network plan fused into it.
+inline ActivationFn own_or_fused(const PlanContext& ctx, const std::string& own) {
+  return ctx.fused_activation != ActivationFn::Linear ? ctx.fused_activation : activation_from_string(own);
+}
+
 class WeightedPlan : public LayerPlan {
  public:
   bool ends_in_softmax() const override { return act_.fn() == ActivationFn::Softmax; }
@@ -32,9 +37,9 @@ class WeightedPlan : public LayerPlan {
  protected:
   // params: the layer's [kernel, bias?]; *_md: their Keras layouts.
   WeightedPlan(const PlanContext& ctx, ActivationFn act, std::vector<Param*> params, const memory::desc& kernel_md,
-               const memory::desc& bias_md)
+               const memory::desc& bias_md, bool adopt_kernel_layout = false)
       : ctx_(ctx), stage_(ctx.engine), act_(act), has_bias_(params.size() > 1), b_md_(bias_md) {
-    kernel_ = ParamView(*params[0], kernel_md, ctx.engine);
+    kernel_ = ParamView(*params[0], kernel_md, ctx.engine, adopt_kernel_layout);
     if (has_bias_) bias_ = ParamView(*params[1], bias_md, ctx.engine);
   }
 

@@ -189,3 +189,37 @@ TEST(Sequential, BuildsLazilyFromTheFirstBatch) {
 
 }  // namespace
 }  // namespace petal
+
+namespace petal {
+namespace {
+
+// Conv2D/Dense followed by an Activation layer run fused (post-op); a Dropout(0)
+// in between prevents the fusion. Both must train identically.
+TEST(Sequential, FusedActivationTrainsLikeTheUnfusedChain) {
+  auto build = [](bool separate) {
+    Sequential m({.seed = 9, .input_shape = {6, 6, 2}});
+    m.add(Conv2D({.filters = 3, .padding = Padding::Same}));
+    if (separate) m.add(Dropout(0.0f));
+    m.add(Activation("relu"));
+    m.add(Flatten());
+    m.add(Dense({.units = 5}));
+    if (separate) m.add(Dropout(0.0f));
+    m.add(Activation("tanh"));
+    m.add(Dense({.units = 3, .activation = "softmax"}));
+    m.compile(SGD({.learning_rate = 0.1, .momentum = 0.9}), "categorical_crossentropy");
+    return m;
+  };
+  Sequential fused = build(false), plain = build(true);
+  plain.set_weights(fused.get_weights());  // Dropout draws from the seed at build
+  Tensor x({4, 6, 6, 2}), y({4, 3});
+  fill_batch(x, y, 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(fused.train_on_batch(x, y).at("loss"), plain.train_on_batch(x, y).at("loss"), 1e-5);
+  }
+  const auto a = fused.get_weights(), b = plain.get_weights();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_LT(max_abs_diff(a[i], b[i]), 1e-5f) << i;
+}
+
+}  // namespace
+}  // namespace petal

@@ -25,6 +25,7 @@ class Dense : public Layer {
   std::string name_prefix() const override { return "dense"; }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
+  bool accepts_fused_activation() const override { return options_.activation == "linear"; }
   const DenseOptions& options() const { return options_; }
 
  protected:

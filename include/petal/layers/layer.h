@@ -16,17 +16,34 @@ namespace petal {
 namespace detail {
 class LayerPlan;
 struct PlanContext;
+class ParamLayout;
 }  // namespace detail
 
 // A named weight with its gradient. Buffers that are state but not trained
 // (batch-norm moving statistics) are Params with trainable = false and no grad.
+//
+// value and grad are in Keras's shape and layout (Conv2D kernel [kh, kw, in, out],
+// Dense kernel [in, out]) unless `layout` is set: a large kernel may be kept in
+// the blocked layout its oneDNN primitive prefers, so that no step reorders it.
+// Then value and grad are 1-D storage (elementwise updates still apply) and
+// keras_value() / assign_keras_value() convert.
 struct Param {
   std::string name;  // Keras weight name: kernel, bias, gamma, beta, moving_mean, ...
-  Tensor value;      // Keras shape and layout, e.g. Conv2D kernel [kh, kw, in, out]
-  Tensor grad;       // same shape as value; empty when !trainable
+  Tensor value;
+  Tensor grad;       // same layout as value; empty when !trainable
   bool trainable = true;
   float l2 = 0.0f;   // L2 penalty factor: loss += l2 * sum(value^2)
+  Shape keras_shape = {};
+  std::shared_ptr<const detail::ParamLayout> layout = nullptr;  // null: Keras layout
 };
+
+// The value in Keras's shape and layout.
+Tensor keras_value(const Param& param);
+// Sets the value from a Keras-shaped tensor (ShapeError naming the weight otherwise).
+void assign_keras_value(Param& param, const Tensor& keras);
+// Converts a tensor stored like param.value (e.g. an optimizer slot) to Keras layout and back.
+Tensor to_keras_layout(const Param& param, const Tensor& stored);
+Tensor from_keras_layout(const Param& param, const Tensor& keras);
 
 class Layer {
  public:
@@ -59,6 +76,10 @@ class Layer {
   std::vector<const Param*> params() const;
   int64_t count_params() const;
   int64_t count_trainable_params() const;
+
+  // Whether a following Activation layer may run fused into this layer's
+  // primitive (Conv2D and Dense without an activation of their own).
+  virtual bool accepts_fused_activation() const { return false; }
 
   // Internal: the oneDNN execution plan for one batch size and phase.
   virtual std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) = 0;

@@ -36,6 +36,7 @@ class Optimizer {
 
   // The state tensors of a parameter (created, zero-filled, on first use).
   std::vector<Tensor>& slots(const Param& param);
+  bool has_slots(const Param& param) const { return slots_.count(&param) > 0; }
   // Drops all state (e.g. before loading weights into a fresh run).
   void reset_slots() { slots_.clear(); }
 
