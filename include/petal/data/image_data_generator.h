@@ -29,7 +29,7 @@ namespace petal {
 // differently: write 2.0 for the float form or ShiftRange::integer(2).
 struct ShiftRange {
   double range = 0.0;           // float form (used when `choices` is empty)
-  std::vector<double> choices;  // int/list form
+  std::vector<double> choices{};  // int/list form
 
   ShiftRange() = default;
   ShiftRange(double r) : range(r) {}  // NOLINT(google-explicit-constructor): Keras's float form
@@ -60,11 +60,11 @@ struct ImageDataGeneratorOptions {
   bool zca_whitening = false;                  // not supported: throws ConfigError
   double zca_epsilon = 1e-6;
   double rotation_range = 0.0;  // degrees
-  ShiftRange width_shift_range;   // columns (ty)
-  ShiftRange height_shift_range;  // rows (tx)
-  std::vector<double> brightness_range;  // {} = None, else exactly {low, high}
+  ShiftRange width_shift_range{};   // columns (ty)
+  ShiftRange height_shift_range{};  // rows (tx)
+  std::vector<double> brightness_range{};  // {} = None, else exactly {low, high}
   double shear_range = 0.0;              // degrees (Keras >= 2.1.3)
-  ZoomRange zoom_range;
+  ZoomRange zoom_range{};
   double channel_shift_range = 0.0;
   FillMode fill_mode = FillMode::Nearest;
   double cval = 0.0;
@@ -73,7 +73,7 @@ struct ImageDataGeneratorOptions {
   double rescale = 0.0;  // 0 = None
   // Runs first in standardize(), on one augmented [H, W, C] image, in place. It
   // must keep the shape, and be thread-safe when batches are built on workers.
-  std::function<void(Tensor& image)> preprocessing_function;
+  std::function<void(Tensor& image)> preprocessing_function{};
   double validation_split = 0.0;  // in [0, 1); used by flow(subset=...)
   int interpolation_order = 1;    // 0 or 1
   // Not a Keras argument: where rotation/shear/zoom are centred. The default is
@@ -92,8 +92,8 @@ struct TransformParams {
   double zy = 1.0;     // zoom along columns
   bool flip_horizontal = false;  // reverse columns
   bool flip_vertical = false;    // reverse rows
-  std::optional<double> channel_shift_intensity;
-  std::optional<double> brightness;
+  std::optional<double> channel_shift_intensity{};
+  std::optional<double> brightness{};
 };
 
 // fit(x, augment, rounds, seed) as in Keras.

@@ -27,8 +27,8 @@ struct FlowOptions {
   bool shuffle = true;
   // Seed of the per-epoch order and of every sample's random transform. Unset:
   // drawn from std::random_device (Keras's seed=None is not reproducible either).
-  std::optional<uint64_t> seed;
-  Tensor sample_weight;  // [N] or empty
+  std::optional<uint64_t> seed{};
+  Tensor sample_weight{};  // [N] or empty
   Subset subset = Subset::None;
   // Keras checks that both subsets hold the same set of y values; this skips it.
   bool ignore_class_split = false;
@@ -38,8 +38,8 @@ struct FlowOptions {
   // the sample's own random stream (as Keras's np.random.randint(1e4)). Pixels
   // are min-max scaled to 0..255 like Keras's array_to_img(scale=True); RGB(A) is
   // written as OpenCV's BGR(A). Formats: png, jpeg, jpg, bmp.
-  std::string save_to_dir;
-  std::string save_prefix;
+  std::string save_to_dir{};
+  std::string save_prefix{};
   std::string save_format = "png";
 };
 
