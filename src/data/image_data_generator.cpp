@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 #include <string>
 
@@ -174,7 +175,7 @@ void ImageDataGenerator::apply_transform(std::span<const float> image, const Sha
       affine_warp(image, out, h, w, c, *map, warp);
     }
   } else if (image.data() != out.data()) {
-    std::copy(image.begin(), image.end(), out.begin());
+    std::memmove(out.data(), image.data(), n * sizeof(float));
   }
   if (p.channel_shift_intensity) detail::channel_shift(out, *p.channel_shift_intensity);
   if (p.flip_horizontal) detail::flip_columns(out, h, w, c);

@@ -103,6 +103,9 @@ struct FitOptions {
   uint64_t seed = 0;
 };
 
+// All const methods may run concurrently (the generator holds no mutable state;
+// randomness comes from the Rng passed in). fit() must not run concurrently
+// with anything else.
 class ImageDataGenerator {
  public:
   // Validates and resolves the options (ConfigError on bad values).

@@ -20,6 +20,8 @@ class ImageDataGenerator;
 // flow(subset=...): None uses all of x; with validation_split v and
 // k = int(n * v), Validation takes the FIRST k samples and Training the rest
 // (Keras's flow; fit()'s own validation_split takes the last ones instead).
+// y and sample_weight are split with x. Unless ignore_class_split is set, the two
+// sides must hold the same set of y values (Keras's np.unique check), else DataError.
 enum class Subset { None, Training, Validation };
 
 struct FlowOptions {
