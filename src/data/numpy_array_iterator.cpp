@@ -163,6 +163,11 @@ void NumpyArrayIterator::on_epoch_end() {
   next_batch_ = 0;
 }
 
+void NumpyArrayIterator::set_epoch(int64_t epoch) {
+  epoch_.store(epoch);
+  next_batch_ = 0;
+}
+
 Batch NumpyArrayIterator::next() {
   Batch b = batch(epoch_.load(), next_batch_);
   if (++next_batch_ == size()) on_epoch_end();

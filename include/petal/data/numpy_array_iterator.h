@@ -61,6 +61,8 @@ class NumpyArrayIterator : public Sequence, public Generator {
   // Advances to the next epoch (new order, new transforms). Must not run
   // concurrently with get().
   void on_epoch_end() override;
+  // Jumps to the start of epoch `epoch` (resuming a seeded run).
+  void set_epoch(int64_t epoch) override;
   // Walks the batches of the current epoch, then calls on_epoch_end() and starts
   // again, forever. Use either next() or get()/on_epoch_end(), not both.
   Batch next() override;
