@@ -44,13 +44,13 @@ std::vector<const Param*> Layer::params() const {
 
 int64_t Layer::count_params() const {
   int64_t n = 0;
-  for (const Param& p : params_) n += p.value.size();
+  for (const Param& p : params_) n += num_elements(p.keras_shape);
   return n;
 }
 
 int64_t Layer::count_trainable_params() const {
   int64_t n = 0;
-  for (const Param& p : params_) n += p.trainable ? p.value.size() : 0;
+  for (const Param& p : params_) n += p.trainable ? num_elements(p.keras_shape) : 0;
   return n;
 }
 
