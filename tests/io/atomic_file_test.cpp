@@ -113,8 +113,8 @@ TEST(AtomicFile, UnwritableDirectoryIsReported) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
   TempDir dir;
   std::filesystem::create_directory(dir / "ro");
-  std::filesystem::permissions(dir / "ro", std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_exec);
+  std::filesystem::permissions(
+      dir / "ro", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   EXPECT_THAT([&] { write_file_atomically(dir / "ro" / "a.npy", "x"); },
               ::testing::ThrowsMessage<IoError>(
                   AllOf(HasSubstr("ro/a.npy"), HasSubstr("Permission denied"))));
@@ -132,10 +132,9 @@ TEST(ReadFile, ReturnsAllBytes) {
 TEST(ReadFile, MissingOrDirectoryNamesTheFile) {
   TempDir dir;
   const auto missing = dir / "missing.npy";
-  EXPECT_THAT([&] { read_file(missing); },
-              ::testing::ThrowsMessage<IoError>(
-                  AllOf(HasSubstr("read_file('" + missing.string() + "')"),
-                        HasSubstr("No such file or directory"))));
+  EXPECT_THAT([&] { read_file(missing); }, ::testing::ThrowsMessage<IoError>(AllOf(
+                                               HasSubstr("read_file('" + missing.string() + "')"),
+                                               HasSubstr("No such file or directory"))));
   EXPECT_THAT([&] { read_file(dir.path()); },
               ::testing::ThrowsMessage<IoError>(HasSubstr("Is a directory")));
 }

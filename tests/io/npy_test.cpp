@@ -133,8 +133,10 @@ TEST(Npy, ParsesScalarEmptyAndMultiDimensionalShapes) {
       decode(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }", ""));
   EXPECT_EQ(empty.shape(), (Shape{0, 3}));
   EXPECT_EQ(empty.to_tensor().size(), 0);
-  const NpyArray cube = decode(npy_file("{'descr': '|u1', 'fortran_order': False, "
-                                        "'shape': (1,2,2,), }", "\x01\x02\x03\x04"));
+  const NpyArray cube =
+      decode(npy_file("{'descr': '|u1', 'fortran_order': False, "
+                      "'shape': (1,2,2,), }",
+                      "\x01\x02\x03\x04"));
   EXPECT_EQ(cube.shape(), (Shape{1, 2, 2}));
 }
 
@@ -170,8 +172,8 @@ TEST(Npy, TransposesFortranOrderToCOrder) {
   for (int k = 0; k < 3; ++k)
     for (int j = 0; j < 2; ++j)
       for (int i = 0; i < 2; ++i) column_major += static_cast<char>(100 * i + 10 * j + k);
-  const NpyArray b = decode(npy_file(
-      "{'descr': '|u1', 'fortran_order': True, 'shape': (2, 2, 3), }", column_major));
+  const NpyArray b = decode(
+      npy_file("{'descr': '|u1', 'fortran_order': True, 'shape': (2, 2, 3), }", column_major));
   EXPECT_THAT(b.to_int64(), ElementsAre(0, 1, 2, 10, 11, 12, 100, 101, 102, 110, 111, 112));
 }
 
@@ -204,13 +206,17 @@ TEST(Npy, BuildsFromTensorsIntsDoublesAndText) {
 }
 
 TEST(Npy, ConversionErrorsSayWhatWasExpected) {
-  EXPECT_THAT([] { NpyArray(DType::Float64, {2}, std::vector<std::byte>(12)); },
-              ThrowsMessage<ShapeError>(AllOf(HasSubstr("needs 16 bytes"),
-                                              HasSubstr("received 12"))));
-  EXPECT_THAT([] { NpyArray::from_int64({3}, std::vector<int64_t>{1, 2}); },
-              ThrowsMessage<ShapeError>(HasSubstr("[3]")));
-  EXPECT_THAT([] { NpyArray::from_tensor(Tensor({1}, {1})).to_int64(); },
-              ThrowsMessage<IoError>(HasSubstr("expected an integer or bool dtype; received '<f4'")));
+  EXPECT_THAT(
+      [] { NpyArray(DType::Float64, {2}, std::vector<std::byte>(12)); },
+      ThrowsMessage<ShapeError>(AllOf(HasSubstr("needs 16 bytes"), HasSubstr("received 12"))));
+  EXPECT_THAT(
+      [] {
+        NpyArray::from_int64({3}, std::vector<int64_t>{1, 2});
+      },
+      ThrowsMessage<ShapeError>(HasSubstr("[3]")));
+  EXPECT_THAT(
+      [] { NpyArray::from_tensor(Tensor({1}, {1})).to_int64(); },
+      ThrowsMessage<IoError>(HasSubstr("expected an integer or bool dtype; received '<f4'")));
   EXPECT_THAT([] { NpyArray::from_int64({}, std::vector<int64_t>{1}).to_string(); },
               ThrowsMessage<IoError>(HasSubstr("received '<i8'")));
 }
@@ -240,13 +246,15 @@ TEST(Npy, RejectsMalformedFilesWithClearMessages) {
       {"empty", "", "expected magic '\\x93NUMPY'; received ''"},
       {"no version", "\x93NUMPY\x01", "truncated .npy header"},
       {"version 4", npy_file(ok_dict, eight, 4), "unsupported .npy format version 4.0"},
-      {"short header", npy_file(ok_dict, "").substr(0, 40), "truncated .npy header: expected 57 header bytes; received 30"},
+      {"short header", npy_file(ok_dict, "").substr(0, 40),
+       "truncated .npy header: expected 57 header bytes; received 30"},
       {"complex", npy_file("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", eight),
        "unsupported dtype '<c8'; expected one of |b1, |i1, |u1"},
       {"object", npy_file("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", eight),
        "unsupported dtype '|O'"},
-      {"structured", npy_file("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,)}",
-                              ""), "structured dtypes are not supported"},
+      {"structured",
+       npy_file("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,)}", ""),
+       "structured dtypes are not supported"},
       {"no shape", npy_file("{'descr': '<f4', 'fortran_order': False}", eight),
        "missing key 'shape'"},
       {"extra key", npy_file(ok_dict.substr(0, ok_dict.size() - 1) + "'x': 1}", eight),
@@ -260,13 +268,16 @@ TEST(Npy, RejectsMalformedFilesWithClearMessages) {
       {"too little data", npy_file(ok_dict, "\x01\x02\x03"),
        "expected 8 data bytes for shape [2] and dtype '<f4'; received 3"},
       {"too much data", npy_file(ok_dict, eight + "\x01"), "received 9"},
-      {"overflow", npy_file("{'descr': '<f8', 'fortran_order': False, "
-                            "'shape': (100000000000, 100000000)}", ""), "too large"},
+      {"overflow",
+       npy_file("{'descr': '<f8', 'fortran_order': False, "
+                "'shape': (100000000000, 100000000)}",
+                ""),
+       "too large"},
   };
   for (const Malformed& c : cases) {
-    EXPECT_THAT([&] { decode_npy(bytes_of(c.file), "load_npy('bad.npy')"); },
-                ThrowsMessage<IoError>(AllOf(StartsWith("load_npy('bad.npy'): "),
-                                             HasSubstr(c.message))))
+    EXPECT_THAT(
+        [&] { decode_npy(bytes_of(c.file), "load_npy('bad.npy')"); },
+        ThrowsMessage<IoError>(AllOf(StartsWith("load_npy('bad.npy'): "), HasSubstr(c.message))))
         << c.name;
   }
 }

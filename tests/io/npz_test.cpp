@@ -174,8 +174,8 @@ TEST(Npz, ReportsMembersThatAreNotNpyArrays) {
     zip.commit();
   }
   EXPECT_THAT([&] { load_npz(dir / "bad.npz"); },
-              ThrowsMessage<IoError>(AllOf(HasSubstr("member 'bad.npy'"),
-                                           HasSubstr("expected magic '\\x93NUMPY'"))));
+              ThrowsMessage<IoError>(
+                  AllOf(HasSubstr("member 'bad.npy'"), HasSubstr("expected magic '\\x93NUMPY'"))));
   {
     detail::ZipWriter zip(dir / "txt.npz");
     zip.add("readme.txt", bytes_of("hello"), true);
