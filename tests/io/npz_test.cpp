@@ -9,6 +9,7 @@
 
 #include "io/io_test_util.h"
 #include "io/zip.h"
+#include "petal/core/rng.h"
 #include "petal/core/error.h"
 
 namespace petal {
@@ -160,6 +161,10 @@ TEST(Npz, ReportsCorruptDeflateDataAndUnknownMethods) {
   damaged[35] = static_cast<char>(0xff);  // first byte of the deflate stream after "w.npy"
   EXPECT_THAT([&] { decode_npz(bytes_of(damaged), "c.npz"); },
               ThrowsMessage<IoError>(HasSubstr("c.npz: member 'w.npy'")));
+  std::string bomb = load_text(dir / "c.npz");
+  bomb.replace(find(bomb, "PK\x01\x02") + 24, 4, "\xff\xff\xff\x7f");  // uncompressed size
+  EXPECT_THAT([&] { decode_npz(bytes_of(bomb), "c.npz"); },
+              ThrowsMessage<IoError>(HasSubstr("declared size 2147483647 is impossible")));
   std::string bzip2 = load_text(dir / "c.npz");
   bzip2[find(bzip2, "PK\x01\x02") + 10] = 12;  // central directory: compression method
   EXPECT_THAT([&] { decode_npz(bytes_of(bzip2), "c.npz"); },
@@ -183,6 +188,28 @@ TEST(Npz, ReportsMembersThatAreNotNpyArrays) {
   }
   EXPECT_THAT([&] { load_npz(dir / "txt.npz"); },
               ThrowsMessage<IoError>(HasSubstr("member 'readme.txt': expected a '.npy' member")));
+}
+
+// Random truncations and byte flips must end in a petal::Error or a successful
+// decode, never a crash or an out-of-bounds read (run under the sanitizer build).
+TEST(Npz, DamagedArchivesFailCleanly) {
+  TempDir dir;
+  Rng rng(42);
+  for (bool compress : {false, true}) {
+    save_npz(dir / "w.npz", keras_like_arrays(), compress);
+    const std::vector<std::byte> good = read_file(dir / "w.npz");
+    for (int trial = 0; trial < 300; ++trial) {
+      std::vector<std::byte> bad = good;
+      if (trial % 3 == 0) bad.resize(rng.below(bad.size()));
+      for (int flips = 1 + static_cast<int>(rng.below(3)); flips > 0 && !bad.empty(); --flips) {
+        bad[rng.below(bad.size())] ^= static_cast<std::byte>(1 + rng.below(255));
+      }
+      try {
+        decode_npz(bad, "fuzz");
+      } catch (const Error&) {
+      }
+    }
+  }
 }
 
 TEST(Zip, DeflateRoundTripsAndInflateChecksTheSize) {
