@@ -240,8 +240,9 @@ std::string NpyArray::to_string() const {
 std::vector<std::byte> encode_npy(const NpyArray& array) {
   std::string header = detail::format_npy_header(
       {.descr = std::string(dtype_descr(array.dtype())), .shape = array.shape()});
-  // Pad with spaces and a newline so the data starts at a multiple of 64 bytes, as NumPy does.
-  // NumPy's rule: 1 to 64 spaces, then '\n', so that the byte output is identical to np.save.
+  // NumPy >= 1.24 leaves room for the first dimension to grow to 21 digits, then pads with
+  // 1 to 64 spaces and '\n' so the data starts at a multiple of 64 bytes; we match np.save.
+  if (!array.shape().empty()) header.append(21 - std::to_string(array.shape()[0]).size(), ' ');
   auto padding = [&](size_t prefix) { return 64 - (prefix + header.size() + 1) % 64; };
   const bool v2 = header.size() + padding(10) + 1 > 65535;  // 1.0 stores a 16-bit length
   const size_t prefix = v2 ? 12 : 10;

@@ -111,6 +111,11 @@ ZipMember read_member(const Reader& r, size_t at, size_t& next) {
     if (compressed != size) throw IoError(where + ": stored member sizes disagree.");
     member.data.assign(data.begin(), data.end());
   } else if (method == 8) {
+    // Deflate expands at most ~1032:1; a larger claim is corruption, not a reason to allocate.
+    if (size > compressed * 1032 + 64) {
+      throw IoError(where + ": declared size " + std::to_string(size) + " is impossible for " +
+                    std::to_string(compressed) + " deflated bytes. The archive is corrupt.");
+    }
     member.data = inflate_raw(data, size, where);
   } else {
     throw IoError(where + ": unsupported compression method " + std::to_string(method) +
