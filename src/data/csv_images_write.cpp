@@ -32,7 +32,10 @@ File open_for_writing(const std::string& path) {
 const std::array<std::string, 256>& decimal_strings() {
   static const std::array<std::string, 256> table = [] {
     std::array<std::string, 256> t;
-    for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = "," + std::to_string(i);
+    for (int i = 0; i < 256; ++i) {
+      t[static_cast<size_t>(i)] = ',';  // built in two steps: GCC 12 warns (-Wrestrict) on "," + s
+      t[static_cast<size_t>(i)] += std::to_string(i);
+    }
     return t;
   }();
   return table;

@@ -32,7 +32,7 @@ struct CsvReaderOptions {
   int64_t channels = 3;
   // Label i's name. Empty: csv_class_names(path). A row's label is looked up by
   // name; a label that is not a name but an integer in [0, K) is taken as an index.
-  std::vector<std::string> class_names;
+  std::vector<std::string> class_names{};
   CsvMode mode = CsvMode::Train;
   // Order of the values in the file; batches always come out RGB(A).
   ChannelOrder file_order = ChannelOrder::Rgb;
@@ -81,8 +81,8 @@ class CsvImageReader final : public Generator {
 std::vector<std::string> csv_class_names(const std::string& path);
 
 struct CsvWriteOptions {
-  std::string train_path;  // e.g. ".../flowers17_training.csv"
-  std::string test_path;   // e.g. ".../flowers17_testing.csv"; unused when test_fraction == 0
+  std::string train_path{};  // e.g. ".../flowers17_training.csv"
+  std::string test_path{};   // e.g. ".../flowers17_testing.csv"; unused when test_fraction == 0
   double test_fraction = 0.25;
   uint64_t seed = 42;
   // false: the tutorial's split (seeded shuffle, first floor(n * 0.75) train);
@@ -93,7 +93,7 @@ struct CsvWriteOptions {
   ChannelOrder channel_order = ChannelOrder::Rgb;
   bool integer_labels = false;  // write the label index instead of the class name
   OnError on_error = OnError::Raise;
-  std::function<void(const SkippedFile&)> on_skip;
+  std::function<void(const SkippedFile&)> on_skip{};
   int threads = 1;
   ImageCache* cache = nullptr;
 };
@@ -101,7 +101,7 @@ struct CsvWriteOptions {
 struct CsvWriteReport {
   int64_t train_rows = 0;
   int64_t test_rows = 0;
-  std::vector<SkippedFile> skipped;
+  std::vector<SkippedFile> skipped{};
 };
 
 // The tutorial's build_dataset: split, decode and resize each image, write one row

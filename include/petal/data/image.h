@@ -25,7 +25,7 @@ struct Image {
   int64_t height = 0;
   int64_t width = 0;
   int64_t channels = 0;
-  std::vector<uint8_t> pixels;  // [height, width, channels]
+  std::vector<uint8_t> pixels{};  // [height, width, channels]
 
   int64_t size() const { return height * width * channels; }
   uint8_t at(int64_t y, int64_t x, int64_t c) const { return pixels[(y * width + x) * channels + c]; }

@@ -15,7 +15,7 @@ enum class Subset { All, Training, Validation };
 struct ImageFolderOptions {
   // Explicit class list: label i is classes[i] (Keras keeps the given order).
   // Empty: every sub-folder, sorted by name (byte order, as Python's sorted()).
-  std::vector<std::string> classes;
+  std::vector<std::string> classes{};
   // Descend into symbolic links to folders inside class folders (class folders
   // that are links are always used, as in Keras).
   bool follow_links = false;

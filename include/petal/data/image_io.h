@@ -29,7 +29,7 @@ struct ImageSize {
 //  - Default interpolation is bilinear, as the tutorial's cv2.resize; Keras's
 //    load_img and flow_from_directory default to nearest.
 struct DecodeOptions {
-  std::optional<ImageSize> target_size;  // none: keep the decoded size
+  std::optional<ImageSize> target_size{};  // none: keep the decoded size
   ColorMode color_mode = ColorMode::Rgb;
   Interpolation interpolation = Interpolation::Bilinear;
   // Centre-crop to the target's aspect ratio before resizing (Keras 1.1.2's
@@ -43,7 +43,7 @@ struct DecodeOptions {
 
 // What one decode did, for tests, benchmarks and diagnostics.
 struct DecodeInfo {
-  std::string format;           // "JPEG", "PNG", ...
+  std::string format{};           // "JPEG", "PNG", ...
   int64_t decoded_height = 0;   // size OpenCV returned, after orientation,
   int64_t decoded_width = 0;    //   before cropping and resizing
   int reduction = 1;            // libjpeg scale denominator used (1, 2, 4 or 8)

@@ -13,9 +13,9 @@
 namespace petal {
 
 struct ImageList {
-  std::vector<std::string> paths;        // [N]
-  std::vector<int64_t> labels;           // [N], each in [0, class_names.size())
-  std::vector<std::string> class_names;  // label -> name
+  std::vector<std::string> paths{};        // [N]
+  std::vector<int64_t> labels{};           // [N], each in [0, class_names.size())
+  std::vector<std::string> class_names{};  // label -> name
 
   int64_t size() const { return static_cast<int64_t>(paths.size()); }
   int64_t num_classes() const { return static_cast<int64_t>(class_names.size()); }
@@ -28,10 +28,10 @@ struct ImageList {
 };
 
 struct LabeledImages {
-  Tensor x;                          // [N, H, W, C], values 0..255
-  std::vector<int64_t> labels;       // [N]
-  std::vector<int64_t> kept;         // indices into the list
-  std::vector<SkippedFile> skipped;  // left out under OnError::Skip
+  Tensor x{};                          // [N, H, W, C], values 0..255
+  std::vector<int64_t> labels{};       // [N]
+  std::vector<int64_t> kept{};         // indices into the list
+  std::vector<SkippedFile> skipped{};  // left out under OnError::Skip
 };
 
 // Decodes the whole list in parallel (see load_images) and keeps labels aligned.

@@ -23,18 +23,18 @@ enum class OnError { Raise, Skip };
 OnError parse_on_error(const std::string& name);  // "raise" | "skip"
 
 struct SkippedFile {
-  std::string path;
-  std::string reason;  // the DataError message
+  std::string path{};
+  std::string reason{};  // the DataError message
 };
 
 struct LoaderOptions {
-  DecodeOptions decode;
+  DecodeOptions decode{};
   OnError on_error = OnError::Raise;
   // Shared, not owned; must outlive the loader. nullptr: decode every time.
   ImageCache* cache = nullptr;
   // Called (under a lock, from the loading thread) for each skipped file. When
   // empty, a line "petal: skipped '<path>': <reason>" goes to stderr.
-  std::function<void(const SkippedFile&)> on_skip;
+  std::function<void(const SkippedFile&)> on_skip{};
 };
 
 // Decodes files under one set of options; safe to use from several threads.
@@ -60,9 +60,9 @@ class ImageLoader {
 };
 
 struct LoadedImages {
-  Tensor x;                          // [N, H, W, C], values 0..255; N = kept.size()
-  std::vector<int64_t> kept;         // indices into the input paths, ascending
-  std::vector<SkippedFile> skipped;  // files left out by OnError::Skip, by input order
+  Tensor x{};                          // [N, H, W, C], values 0..255; N = kept.size()
+  std::vector<int64_t> kept{};         // indices into the input paths, ascending
+  std::vector<SkippedFile> skipped{};  // files left out by OnError::Skip, by input order
 };
 
 // Decodes `paths` with `threads` worker threads (std::thread; 1 = this thread).

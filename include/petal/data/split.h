@@ -9,8 +9,8 @@
 namespace petal {
 
 struct SplitIndices {
-  std::vector<int64_t> train;
-  std::vector<int64_t> test;
+  std::vector<int64_t> train{};
+  std::vector<int64_t> test{};
 };
 
 // Each class c with n_c samples gives floor(n_c * f) test samples, plus one more for
