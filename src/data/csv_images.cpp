@@ -128,12 +128,11 @@ void CsvImageReader::parse_row(const std::string& line, int64_t line_no, float* 
   }
 }
 
-Batch CsvImageReader::make_batch(const std::vector<float>& pixels, const std::vector<int64_t>& labels) const {
+Batch CsvImageReader::make_batch(Tensor x, const std::vector<int64_t>& labels) const {
   const auto rows = static_cast<int64_t>(labels.size());
   const auto k = static_cast<int64_t>(options_.class_names.size());
   Batch batch;
-  batch.x = Tensor({rows, options_.image_size.height, options_.image_size.width, options_.channels},
-                   std::span<const float>(pixels));
+  batch.x = rows == x.dim(0) ? std::move(x) : x.slice(0, rows);
   batch.y = Tensor({rows, k});
   for (int64_t r = 0; r < rows; ++r) batch.y[r * k + labels[static_cast<size_t>(r)]] = 1.0f;
   return batch;
@@ -142,7 +141,8 @@ Batch CsvImageReader::make_batch(const std::vector<float>& pixels, const std::ve
 Batch CsvImageReader::next() {
   const int64_t row = options_.image_size.height * options_.image_size.width * options_.channels;
   if (end_of_pass_) rewind();
-  std::vector<float> pixels(static_cast<size_t>(options_.batch_size * row));
+  // [batch_size, H, W, C], filled row by row; a partial eval batch is sliced.
+  Tensor x({options_.batch_size, options_.image_size.height, options_.image_size.width, options_.channels});
   std::vector<int64_t> labels;
   std::string line;
   while (static_cast<int64_t>(labels.size()) < options_.batch_size) {
@@ -152,7 +152,7 @@ Batch CsvImageReader::next() {
       if (!next_line(line)) break;
     }
     int64_t label = 0;
-    parse_row(line, line_no_, pixels.data() + labels.size() * row, label);
+    parse_row(line, line_no_, x.data() + static_cast<int64_t>(labels.size()) * row, label);
     labels.push_back(label);
   }
   if (labels.empty()) {
@@ -167,8 +167,7 @@ Batch CsvImageReader::next() {
       end_of_pass_ = true;
     }
   }
-  pixels.resize(labels.size() * row);
-  return make_batch(pixels, labels);
+  return make_batch(std::move(x), labels);
 }
 
 Batch CsvImageReader::read_all() {

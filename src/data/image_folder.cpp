@@ -93,10 +93,10 @@ void check_options(const std::string& directory, const ImageFolderOptions& optio
     throw ConfigError("ImageFolder('" + directory + "'): expected validation_split in [0, 1); received " +
                       std::to_string(split) + ".");
   }
-  if (options.subset != Subset::All && split == 0.0) {
+  if (options.subset != FolderSubset::All && split == 0.0) {
     throw ConfigError("ImageFolder('" + directory +
                       "'): a Training or Validation subset needs validation_split > 0; received 0. "
-                      "Hint: set validation_split, or use Subset::All.");
+                      "Hint: set validation_split, or use FolderSubset::All.");
   }
 }
 
@@ -137,8 +137,8 @@ ImageList list_image_folder(const std::string& directory, const ImageFolderOptio
     const auto n = static_cast<int64_t>(files.size());
     const auto cut = static_cast<int64_t>(std::floor(options.validation_split * static_cast<double>(n)));
     int64_t begin = 0, end = n;
-    if (options.subset == Subset::Validation) end = cut;
-    if (options.subset == Subset::Training) begin = cut;
+    if (options.subset == FolderSubset::Validation) end = cut;
+    if (options.subset == FolderSubset::Training) begin = cut;
     for (int64_t i = begin; i < end; ++i) {
       list.paths.push_back(files[static_cast<size_t>(i)]);
       list.labels.push_back(static_cast<int64_t>(label));

@@ -112,8 +112,14 @@ LoadedImages load_images(std::span<const std::string> paths, ImageLoader& loader
     for (SkippedFile& s : loader.skipped()) reasons[s.path] = std::move(s.reason);
     for (SkippedFile& mine : out.skipped) mine.reason = reasons[mine.path];
   }
-  const Shape image_shape =
-      first != nullptr ? first->shape() : Shape{0, 0, channels_of(loader.options().decode.color_mode)};
+  const DecodeOptions& decode = loader.options().decode;
+  const int64_t channels = channels_of(decode.color_mode);
+  Shape image_shape = {0, 0, channels};
+  if (first != nullptr) {
+    image_shape = first->shape();
+  } else if (decode.target_size) {
+    image_shape = {decode.target_size->height, decode.target_size->width, channels};
+  }
   out.x = Tensor(with_batch(static_cast<int64_t>(out.kept.size()), image_shape));
   const int64_t row = num_elements(image_shape);
   for (size_t r = 0; r < out.kept.size(); ++r) {

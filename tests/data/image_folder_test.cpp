@@ -72,15 +72,15 @@ TEST(ImageFolder, ValidationSplitTakesTheFirstFractionOfEachClass) {
   for (int i = 0; i < 5; ++i) touch(dir / ("a/" + std::to_string(i) + ".png"));
   for (int i = 0; i < 10; ++i) touch(dir / ("b/" + std::to_string(i) + ".png"));
   // int(0.4 * 5) = 2 and int(0.4 * 10) = 4 validation files, the first in sorted order.
-  const ImageList val = list_image_folder(dir.str(), {.validation_split = 0.4, .subset = Subset::Validation});
+  const ImageList val = list_image_folder(dir.str(), {.validation_split = 0.4, .subset = FolderSubset::Validation});
   EXPECT_THAT(names(val, dir.str()), ElementsAre("a/0.png", "a/1.png", "b/0.png", "b/1.png", "b/2.png", "b/3.png"));
-  const ImageList train = list_image_folder(dir.str(), {.validation_split = 0.4, .subset = Subset::Training});
+  const ImageList train = list_image_folder(dir.str(), {.validation_split = 0.4, .subset = FolderSubset::Training});
   EXPECT_EQ(train.size(), 3 + 6);
   EXPECT_EQ(names(train, dir.str()).front(), "a/2.png");
   EXPECT_THAT(train.class_counts(), ElementsAre(3, 6));
   EXPECT_EQ(list_image_folder(dir.str(), {.validation_split = 0.4}).size(), 15);
-  EXPECT_THROW(list_image_folder(dir.str(), {.subset = Subset::Validation}), ConfigError);
-  EXPECT_THROW(list_image_folder(dir.str(), {.validation_split = 1.0, .subset = Subset::Training}), ConfigError);
+  EXPECT_THROW(list_image_folder(dir.str(), {.subset = FolderSubset::Validation}), ConfigError);
+  EXPECT_THROW(list_image_folder(dir.str(), {.validation_split = 1.0, .subset = FolderSubset::Training}), ConfigError);
 }
 
 TEST(ImageFolder, EmptyClassFolderIsAnErrorNamingIt) {

@@ -154,6 +154,16 @@ TEST(LoadImages, SkipWithoutCallbackWarnsOnStderr) {
   EXPECT_EQ(loader.skipped_count(), 1);
 }
 
+TEST(LoadImages, AllSkippedGivesAnEmptyBatchOfTheTargetShape) {
+  ImageTempDir dir;
+  const std::vector<std::string> paths = {dir / "a.png", dir / "b.png"};
+  ImageLoader loader({.decode = {.target_size = ImageSize{5, 7}}, .on_error = OnError::Skip,
+                      .on_skip = [](const SkippedFile&) {}});
+  const LoadedImages out = load_images(paths, loader, 2);
+  EXPECT_EQ(out.x.shape(), (Shape{0, 5, 7, 3}));
+  EXPECT_EQ(out.skipped.size(), 2u);
+}
+
 TEST(LoadImages, MixedSizesNeedATargetSize) {
   ImageTempDir dir;
   write_image(dir / "a.png", image_testing::solid_rgb(4, 4, 1, 2, 3));

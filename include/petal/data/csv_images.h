@@ -61,7 +61,7 @@ class CsvImageReader final : public Generator {
  private:
   bool next_line(std::string& line);
   void parse_row(const std::string& line, int64_t line_no, float* pixels, int64_t& label) const;
-  Batch make_batch(const std::vector<float>& pixels, const std::vector<int64_t>& labels) const;
+  Batch make_batch(Tensor x, const std::vector<int64_t>& labels) const;
 
   std::string path_;
   CsvReaderOptions options_;

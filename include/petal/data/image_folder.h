@@ -10,7 +10,7 @@
 namespace petal {
 
 // Which part of each class a listing keeps when validation_split > 0.
-enum class Subset { All, Training, Validation };
+enum class FolderSubset { All, Training, Validation };
 
 struct ImageFolderOptions {
   // Explicit class list: label i is classes[i] (Keras keeps the given order).
@@ -22,7 +22,7 @@ struct ImageFolderOptions {
   // Keras's validation_split with subset: Validation keeps the FIRST
   // int(split * n) files of each class's sorted list, Training the rest.
   double validation_split = 0.0;
-  Subset subset = Subset::All;
+  FolderSubset subset = FolderSubset::All;
   // Keras silently yields 0 images for an empty class folder; petal throws
   // DataError naming it unless this is set.
   bool allow_empty_classes = false;
