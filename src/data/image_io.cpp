@@ -185,7 +185,7 @@ Image decode_image_bytes(std::span<const uint8_t> bytes, const std::string& name
   cv::Mat out(m.rows, m.cols, CV_8UC(static_cast<int>(image.channels)), image.pixels.data());
   convert_channels(m, options.color_mode, out);
   if (out.data != image.pixels.data()) {
-    throw DataError(who + ": internal error: channel conversion produced an unexpected layout.");
+    throw Error(who + ": internal error: channel conversion reallocated the output buffer.");
   }
   return image;
 }

@@ -136,6 +136,16 @@ TEST(DecodeImage, AlphaIsDroppedOrKeptByColorMode) {
   EXPECT_NEAR(gray.at(0, 1, 0), 0.114 * 255, 1.0);
 }
 
+TEST(DecodeImage, GrayAlphaPngInEachColorMode) {
+  ImageTempDir dir;
+  image_testing::PngSpec png{.width = 1, .height = 1, .color_type = 4, .samples = {100, 50}};
+  image_testing::write_bytes(dir / "ga.png", image_testing::encode_png(png));
+  EXPECT_EQ(decode_image(dir / "ga.png").pixels, (std::vector<uint8_t>{100, 100, 100}));
+  EXPECT_EQ(decode_image(dir / "ga.png", {.color_mode = ColorMode::Rgba}).pixels,
+            (std::vector<uint8_t>{100, 100, 100, 50}));
+  EXPECT_EQ(decode_image(dir / "ga.png", {.color_mode = ColorMode::Grayscale}).pixels, (std::vector<uint8_t>{100}));
+}
+
 TEST(DecodeImage, PalettePngIsExpanded) {
   ImageTempDir dir;
   image_testing::PngSpec png{.width = 3, .height = 1, .color_type = 3, .samples = {1, 0, 2},
