@@ -13,6 +13,7 @@ namespace petal {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 
 // ant, bee: ordinary; cricket: never predicted; dragonfly: no true samples.
 const std::vector<std::string> kInsects = {"ant", "bee", "cricket", "dragonfly"};
@@ -226,15 +227,15 @@ TEST(ClassificationReport, FromConfusionMatrixEqualsFromLabels) {
 
 TEST(ClassificationReport, BadInputsThrowWithWhatWasReceived) {
   EXPECT_THAT([] { classification_report({0, 1}, {0}, {"a", "b"}); },
-              testing::ThrowsMessage<ShapeError>(HasSubstr("received 2 and 1")));
+              ThrowsMessage<ShapeError>(HasSubstr("received 2 and 1")));
   EXPECT_THAT([] { classification_report({0, 1}, {0, 2}, {"a", "b"}); },
-              testing::ThrowsMessage<DataError>(HasSubstr("received y_pred[1] = 2")));
+              ThrowsMessage<DataError>(HasSubstr("received y_pred[1] = 2")));
   EXPECT_THAT([] { classification_report({0}, {0}, {"a", "a"}); },
-              testing::ThrowsMessage<ConfigError>(HasSubstr("received 'a' twice")));
+              ThrowsMessage<ConfigError>(HasSubstr("received 'a' twice")));
   EXPECT_THAT([] { classification_report({}, {}, {"a"}); },
-              testing::ThrowsMessage<DataError>(HasSubstr("at least one sample")));
+              ThrowsMessage<DataError>(HasSubstr("at least one sample")));
   EXPECT_THAT([] { classification_report(ConfusionMatrix{{1, 0}}, {"a", "b"}); },
-              testing::ThrowsMessage<ShapeError>(HasSubstr("received 1")));
+              ThrowsMessage<ShapeError>(HasSubstr("received 1")));
 }
 
 }  // namespace
