@@ -78,6 +78,8 @@ void write_history_csv(const std::filesystem::path& path,
     if (k.empty() || k.find_first_of(std::string("\"\r\n") + separator) != std::string::npos)
       throw ConfigError(where + ": expected column names without quotes, newlines or '" +
                         std::string(1, separator) + "'; received '" + k + "'.");
+    if (std::count(columns.begin(), columns.end(), k) > 1)
+      throw ConfigError(where + ": expected distinct column names; received '" + k + "' twice.");
     text += separator + k;
   }
   text += "\n";

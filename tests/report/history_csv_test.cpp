@@ -110,6 +110,8 @@ TEST(HistoryCsv, ErrorsNameTheFileAndWhatWasReceived) {
               ThrowsMessage<ConfigError>(HasSubstr("empty history")));
   EXPECT_THAT([&] { write_history_csv(dir.path() / "h.csv", {{"a,b", {1.0}}}); },
               ThrowsMessage<ConfigError>(HasSubstr("received 'a,b'")));
+  EXPECT_THAT([&] { write_history_csv(dir.path() / "h.csv", {{"a", {1.0}}}, {"a", "a"}); },
+              ThrowsMessage<ConfigError>(HasSubstr("received 'a' twice")));
   const auto unwritable = dir.path() / "missing_dir" / "h.csv";
   EXPECT_THAT([&] { write_history_csv(unwritable, {{"loss", {1.0}}}); },
               ThrowsMessage<IoError>(HasSubstr(unwritable.string())));

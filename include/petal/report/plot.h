@@ -26,7 +26,8 @@ struct PlotOptions {
   // of 1828 at epoch 1) does not flatten every curve: values outside
   // [p5 - 1.5 (p95 - p5), p95 + 1.5 (p95 - p5)] (percentiles of all plotted
   // values) are off-scale, the range always covers [0, 1] when an accuracy
-  // series is drawn, and a note under the title says how many points were cut.
+  // series (a name containing "acc") is drawn, and a note under the title says
+  // how many points were cut.
   // Off: autoscale to every finite value, as matplotlib did.
   bool clip_y = true;
   std::filesystem::path path;  // the PNG to write (required)
