@@ -2,6 +2,7 @@
 #include "model/net_plan.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "nn/activation_ops.h"
 #include "petal/core/error.h"
@@ -10,6 +11,12 @@
 namespace petal::detail {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double elapsed_ms(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 // The activation of layers[i + 1] when it can run as a post-op of layers[i].
 ActivationFn fusable_next(const std::vector<Layer*>& layers, size_t i) {
@@ -85,11 +92,16 @@ NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, in
     }
   }
   scratchpad_->finalize();
+  timings_.resize(plans_.size());
 }
 
 const float* NetPlan::forward(const Tensor& x, StepContext& step) {
   input_.set_data_handle(const_cast<float*>(x.data()));
-  for (auto& plan : plans_) plan->forward(step);
+  for (size_t i = 0; i < plans_.size(); ++i) {
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
+    plans_[i]->forward(step);
+    if (profiling_) timings_[i].forward_ms += elapsed_ms(t0);
+  }
   if (out_reorder_) {
     out_reorder_.run(step.stream);
     step.stream.wait();
@@ -105,11 +117,13 @@ void NetPlan::backward(StepContext& step) {
   if (!last_) return;
   if (grad_reorder_) grad_reorder_.run(step.stream);
   const bool pre = step.pre_activation_grad;
-  for (auto it = plans_.rbegin(); it != plans_.rend(); ++it) {
-    LayerPlan& plan = **it;
+  for (size_t i = plans_.size(); i-- > 0;) {
+    LayerPlan& plan = *plans_[i];
     if (plan.is_identity()) continue;
     step.pre_activation_grad = pre && &plan == last_;
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
     plan.backward(step);
+    if (profiling_) timings_[i].backward_ms += elapsed_ms(t0);
   }
   step.pre_activation_grad = pre;
   step.stream.wait();

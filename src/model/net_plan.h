@@ -33,6 +33,15 @@ class NetPlan {
   // d loss / d input in plain layout (only when built with input_grad).
   const float* input_grad() const { return input_grad_.data(); }
 
+  // Per-layer wall time, accumulated over the steps run while profiling is on
+  // (plans of layers fused into the previous one show 0).
+  void set_profiling(bool on) { profiling_ = on; }
+  struct Timing {
+    double forward_ms = 0, backward_ms = 0;
+  };
+  const std::vector<Timing>& timings() const { return timings_; }
+  void reset_timings() { timings_.assign(timings_.size(), Timing{}); }
+
   // Whether the last computing layer ends in softmax / sigmoid (fused losses).
   bool ends_in_softmax() const { return last_ && last_->ends_in_softmax(); }
   bool ends_in_sigmoid() const { return last_ && last_->ends_in_sigmoid(); }
@@ -50,6 +59,8 @@ class NetPlan {
   Op out_reorder_, grad_reorder_;
   Buffer ping_, pong_, input_grad_;
   std::unique_ptr<ScratchpadPool> scratchpad_;
+  bool profiling_ = false;
+  std::vector<Timing> timings_;
 };
 
 }  // namespace petal::detail

@@ -38,6 +38,7 @@ Layer& Sequential::add(std::unique_ptr<Layer> layer) {
   }
   m.layers.push_back(std::move(layer));
   m.invalidate_plans();
+  m.params_dirty = true;
   return added;
 }
 
@@ -53,6 +54,7 @@ void Sequential::build(const Shape& input_shape) {
   if (m.layers.empty()) throw StateError(m.options.name + ": cannot build a model without layers.");
   Shape s = input_shape;
   for (auto& l : m.layers) s = l->build(s, m.rng);
+  m.params_dirty = true;
   m.input_shape = input_shape;
   m.output_shape = s;
   m.built = true;
@@ -127,12 +129,17 @@ Layer& Sequential::layer(const std::string& name) {
   throw ConfigError(impl_->options.name + ": no layer named '" + name + "'.");
 }
 
-std::vector<Param*> Sequential::params() {
-  std::vector<Param*> out;
-  for (auto& l : impl_->layers) {
-    for (Param* p : l->params()) out.push_back(p);
+std::vector<Param*> Sequential::params() { return impl_->param_list(); }
+
+const std::vector<Param*>& Sequential::Impl::param_list() {
+  if (params_dirty) {
+    params_cache.clear();
+    for (auto& l : layers) {
+      for (Param* p : l->params()) params_cache.push_back(p);
+    }
+    params_dirty = false;
   }
-  return out;
+  return params_cache;
 }
 
 bool Sequential::built() const { return impl_->built; }
@@ -219,8 +226,8 @@ detail::NetPlan& Sequential::Impl::plan(int64_t batch, detail::Phase phase) {
 
 double Sequential::Impl::regularization(bool add_grads) {
   double total = 0;
-  for (auto& l : layers) {
-    for (Param* p : l->params()) {
+  {
+    for (Param* p : param_list()) {
       if (p->l2 == 0.0f) continue;
       double sq = 0;
       const float* w = p->value.data();

@@ -1,12 +1,15 @@
 // Double-precision per-channel statistics over any supported oneDNN layout.
 #include "nn/channel_stats.h"
 
+#include <array>
 #include <cmath>
-#include <vector>
 
 namespace petal::detail {
 
 namespace {
+
+// Widest inner channel block handled (oneDNN's blocked layouts use 4, 8 or 16).
+constexpr int64_t kMaxBlock = 64;
 
 struct Geometry {
   int64_t n, c, spatial;  // logical sizes (spatial = H*W, 1 for 2-D)
@@ -37,7 +40,7 @@ bool channel_stats_supported(const memory::desc& md) {
   const auto& d = md.data;
   if (d.format_kind != dnnl_blocked || (d.ndims != 2 && d.ndims != 4)) return false;
   const auto& b = d.format_desc.blocking;
-  return b.inner_nblks == 0 || (b.inner_nblks == 1 && b.inner_idxs[0] == 1);
+  return b.inner_nblks == 0 || (b.inner_nblks == 1 && b.inner_idxs[0] == 1 && b.inner_blks[0] <= kMaxBlock);
 }
 
 void channel_stats(const memory::desc& md, const float* data, float* mean, float* variance) {
@@ -46,7 +49,7 @@ void channel_stats(const memory::desc& md, const float* data, float* mean, float
   const double count = static_cast<double>(g.n * g.spatial);
 #pragma omp parallel for schedule(static)
   for (int64_t cb = 0; cb < blocks; ++cb) {
-    std::vector<double> sum(static_cast<size_t>(g.block), 0.0), sq(static_cast<size_t>(g.block), 0.0);
+    std::array<double, kMaxBlock> sum{}, sq{};
     const int64_t width = std::min(g.block, g.c - cb * g.block);
     for (int64_t n = 0; n < g.n; ++n) {
       for (int64_t s = 0; s < g.spatial; ++s) {
@@ -74,8 +77,8 @@ void batch_norm_backward(const memory::desc& md, const BatchNormBackwardArgs& a)
 #pragma omp parallel for schedule(static)
   for (int64_t cb = 0; cb < blocks; ++cb) {
     const int64_t c0 = cb * g.block, width = std::min(g.block, g.c - c0);
-    std::vector<double> db(static_cast<size_t>(g.block), 0.0), dg(static_cast<size_t>(g.block), 0.0);
-    std::vector<float> mean(static_cast<size_t>(g.block), 0.0f), inv(static_cast<size_t>(g.block), 0.0f);
+    std::array<double, kMaxBlock> db{}, dg{};
+    std::array<float, kMaxBlock> mean{}, inv{};
     for (int64_t i = 0; i < width; ++i) {
       mean[i] = a.mean[c0 + i];
       inv[i] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(a.variance[c0 + i]) + a.epsilon));
@@ -94,8 +97,7 @@ void batch_norm_backward(const memory::desc& md, const BatchNormBackwardArgs& a)
       }
     }
     if (a.dx) {
-      std::vector<float> scale(static_cast<size_t>(g.block)), shift(static_cast<size_t>(g.block)),
-          slope(static_cast<size_t>(g.block));
+      std::array<float, kMaxBlock> scale{}, shift{}, slope{};
       for (int64_t i = 0; i < width; ++i) {
         const double k = (a.gamma ? a.gamma[c0 + i] : 1.0) * inv[i];
         scale[i] = static_cast<float>(k);                          // * dy

@@ -112,6 +112,21 @@ class Sequential {
   // the current batch/epoch when true.
   bool stop_training = false;
 
+  // Where a training step's time goes: per layer (forward, backward), the loss
+  // and the optimizer update, averaged over the train_on_batch calls made while
+  // profiling was on. Layers fused into the previous one report 0.
+  struct LayerTiming {
+    std::string layer;
+    double forward_ms = 0, backward_ms = 0;
+  };
+  struct StepProfile {
+    int64_t steps = 0;
+    std::vector<LayerTiming> layers;
+    double loss_ms = 0, optimizer_ms = 0, total_ms = 0;
+  };
+  void set_profiling(bool on);
+  StepProfile profile() const;
+
   // Training position saved with the model (epochs completed), for resuming.
   int64_t epochs_completed() const;
   void set_epochs_completed(int64_t epochs);
