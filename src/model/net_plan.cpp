@@ -29,7 +29,7 @@ ActivationFn fusable_next(const std::vector<Layer*>& layers, size_t i) {
 }  // namespace
 
 NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
-                 const dnnl::engine& engine, bool input_grad)
+                 const dnnl::engine& engine, bool input_grad, dnnl::algorithm conv_algorithm)
     : batch_(batch), phase_(phase), scratchpad_(std::make_unique<ScratchpadPool>(engine)) {
   backward_ = phase == Phase::Train || input_grad;
   // Boundary i is the input of layer i (boundary 0 = model input); identity
@@ -42,6 +42,7 @@ NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, in
   for (size_t i = 0; i < layers.size(); ++i) {
     PlanContext ctx{engine, act.back().get_desc(), batch, phase, need_diff_src, scratchpad_.get(), backward_};
     ctx.fused_activation = fusable_next(layers, i);
+    ctx.conv_algorithm = conv_algorithm;
     const bool fused_away = i > 0 && fusable_next(layers, i - 1) != ActivationFn::Linear;
     if (fused_away) {
       plans_.push_back(std::make_unique<IdentityPlan>(act.back().get_desc()));

@@ -17,7 +17,8 @@ class NetPlan {
   // With input_grad, backward also computes d loss / d input (input_grad()), in
   // either phase (an inference plan then supports backward, for gradient checks).
   NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
-          const dnnl::engine& engine, bool input_grad = false);
+          const dnnl::engine& engine, bool input_grad = false,
+          dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_auto);
 
   int64_t batch() const { return batch_; }
   Phase phase() const { return phase_; }

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "model/sequential_impl.h"
 #include "petal/core/error.h"
@@ -12,6 +13,12 @@ namespace petal {
 
 Sequential::Sequential(SequentialOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   if (!impl_->options.input_shape.empty()) impl_->input_shape = impl_->options.input_shape;
+  if (const char* env = std::getenv("PETAL_CONV_ALGORITHM")) {
+    const std::string v = env;
+    if (v == "direct") impl_->options.conv_algorithm = ConvAlgorithm::Direct;
+    else if (v == "auto") impl_->options.conv_algorithm = ConvAlgorithm::Auto;
+    else throw ConfigError("PETAL_CONV_ALGORITHM: expected 'direct' or 'auto'; received '" + v + "'.");
+  }
 }
 Sequential::~Sequential() = default;
 Sequential::Sequential(Sequential&&) noexcept = default;
@@ -162,6 +169,11 @@ const Optimizer& Sequential::optimizer() const {
 }
 Loss Sequential::loss() const { return impl_->loss; }
 const std::vector<Metric>& Sequential::metrics() const { return impl_->metrics; }
+void Sequential::set_conv_algorithm(ConvAlgorithm algorithm) {
+  impl_->options.conv_algorithm = algorithm;
+  impl_->invalidate_plans();
+}
+ConvAlgorithm Sequential::conv_algorithm() const { return impl_->options.conv_algorithm; }
 uint64_t Sequential::seed() const { return impl_->options.seed; }
 int64_t Sequential::epochs_completed() const { return impl_->epochs_completed; }
 void Sequential::set_epochs_completed(int64_t epochs) { impl_->epochs_completed = epochs; }
@@ -215,7 +227,9 @@ detail::NetPlan& Sequential::Impl::plan(int64_t batch, detail::Phase phase) {
   for (auto& l : layers) {
     for (Param* p : l->params()) before.emplace_back(p, p->layout.get());
   }
-  auto p = std::make_unique<detail::NetPlan>(layer_ptrs(), input_shape, batch, phase, engine);
+  const auto algorithm = options.conv_algorithm == ConvAlgorithm::Direct ? dnnl::algorithm::convolution_direct
+                                                                         : dnnl::algorithm::convolution_auto;
+  auto p = std::make_unique<detail::NetPlan>(layer_ptrs(), input_shape, batch, phase, engine, false, algorithm);
   for (auto [param, old_layout] : before) {
     if (param->layout.get() == old_layout || !optimizer || !optimizer->has_slots(*param)) continue;
     for (Tensor& slot : optimizer->slots(*param)) slot = from_keras_layout(*param, slot);
