@@ -97,7 +97,7 @@ struct TransformParams {
 };
 
 // fit(x, augment, rounds, seed) as in Keras.
-struct FitOptions {
+struct FeaturewiseFitOptions {
   bool augment = false;
   int rounds = 1;
   uint64_t seed = 0;
@@ -144,7 +144,7 @@ class ImageDataGenerator {
   // Featurewise statistics from x [N, H, W, C]: per-channel mean, then the
   // per-channel std of the centred data (numpy's ddof 0). Only the statistics
   // the options ask for are computed.
-  void fit(const Tensor& x_nhwc, const FitOptions& fit_options = {});
+  void fit(const Tensor& x_nhwc, const FeaturewiseFitOptions& fit_options = {});
   bool fitted() const { return fitted_; }
   const Tensor& featurewise_mean() const { return mean_; }  // [C], empty before fit
   const Tensor& featurewise_std() const { return std_; }    // [C], empty before fit
