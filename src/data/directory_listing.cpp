@@ -1,6 +1,7 @@
 // flow_from_directory's listing (class folders or the Flowers-17 archive), class-mode
 // names, and ImageDataGenerator::flow_from_directory / flow_from_list.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "petal/core/error.h"
@@ -63,6 +64,10 @@ ImageList pick_classes(const ImageList& all, const std::vector<std::string>& cla
 
 ImageList list_flow_directory(const std::string& directory, const std::vector<std::string>& classes,
                               bool follow_links, DatasetLayout layout) {
+  std::error_code ec;
+  if (!std::filesystem::exists(directory, ec))
+    throw DataError("flow_from_directory('" + directory + "'): expected a folder of class "
+                    "sub-folders or the Flowers-17 archive; the path does not exist.");
   if (layout == DatasetLayout::Unknown) layout = detect_layout(directory);
   if (layout == DatasetLayout::Flowers17) {
     ImageList all = list_flowers17(directory);

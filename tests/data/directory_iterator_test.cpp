@@ -227,6 +227,26 @@ TEST(FlowFromDirectory, NextWalksTheEpochAndWraps) {
   EXPECT_TRUE(same(it->next().x, it->batch(1, 0).x));
 }
 
+TEST(FlowFromDirectory, SaveToDirWritesEveryAugmentedSample) {
+  ImageTempDir root;
+  write_three_classes(root);
+  auto o = plain(4);
+  o.save_to_dir = root / "saved";
+  o.save_prefix = "aug";
+  auto it = tutorial_generator().flow_from_directory(root.str(), o);
+  EXPECT_EQ(it->samples(), 9);  // "saved" is not a class: it is created after listing
+  const std::vector<int64_t> files = it->batch_indices(0, 1);
+  it->get(1);
+  std::set<std::string> names, want;
+  for (const auto& e : std::filesystem::directory_iterator(root / "saved")) {
+    const std::string n = e.path().filename().string();
+    names.insert(n.substr(0, n.rfind('_')));
+    EXPECT_EQ(e.path().extension(), ".png");
+  }
+  for (int64_t f : files) want.insert("aug_" + std::to_string(f));
+  EXPECT_EQ(names, want);
+}
+
 TEST(FlowFromDirectory, LaterEpochsAreServedFromTheCache) {
   ImageTempDir root;
   write_three_classes(root);
@@ -294,7 +314,9 @@ TEST(FlowFromDirectory, BadDirectoriesAndOptionsThrow) {
   write_three_classes(root);
   const ImageDataGenerator g;
   EXPECT_THAT([&] { g.flow_from_directory(root / "missing", plain(4)); },
-              ThrowsMessage<DataError>(HasSubstr("missing')")));
+              ThrowsMessage<DataError>(HasSubstr("missing'): expected a folder of class "
+                                                 "sub-folders or the Flowers-17 archive; the "
+                                                 "path does not exist")));
   EXPECT_THAT([&] { g.flow_from_directory(root.str(), plain(4, ClassMode::Binary)); },
               ThrowsMessage<ConfigError>(HasSubstr("class_mode 'binary' needs exactly 2 classes; "
                                                    "received 3 (a_dog, b_cat, c_eel)")));

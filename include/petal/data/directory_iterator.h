@@ -82,7 +82,8 @@ struct DirectoryFlowOptions {
 // Lists `directory` as flow_from_directory does: class folders (list_image_folder,
 // skipping hidden folders) or the Flowers-17 archive (list_flowers17, classes in
 // alphabetical order), as `layout` says (Unknown: detect_layout). `classes`, when
-// given, picks and orders the classes in either layout. DataError names the
+// given, picks and orders the classes in either layout; follow_links applies to
+// class folders only. DataError names the
 // directory when it is missing, holds neither layout, or lacks a listed class.
 ImageList list_flow_directory(const std::string& directory,
                               const std::vector<std::string>& classes = {},
