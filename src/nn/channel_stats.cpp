@@ -1,4 +1,7 @@
-// Double-precision per-channel statistics over any supported oneDNN layout.
+// Per-channel statistics and batch-norm backward reductions over oneDNN layouts.
+// Sums run in float over short runs of positions (so they vectorise), and the
+// runs are added in double: error ~1e-6 relative instead of float32's ~3e-5
+// over 131K values.
 #include "nn/channel_stats.h"
 
 #include <array>
@@ -10,12 +13,18 @@ namespace {
 
 // Widest inner channel block handled (oneDNN's blocked layouts use 4, 8 or 16).
 constexpr int64_t kMaxBlock = 64;
+constexpr int64_t kRun = 32;  // positions summed in float before adding in double
 
 struct Geometry {
   int64_t n, c, spatial;  // logical sizes (spatial = H*W, 1 for 2-D)
-  int64_t stride_n, stride_cb, stride_s;  // element strides of n, channel block, spatial position
+  int64_t stride_n, stride_cb;
   int64_t block;  // inner channel block (1 when none)
   int64_t width, stride_h, stride_w;
+  // [spatial][block] contiguous inside each (n, channel block): the fast path.
+  bool contiguous() const { return stride_w == block && stride_h == width * block; }
+  int64_t offset(int64_t n_, int64_t cb, int64_t s) const {
+    return n_ * stride_n + cb * stride_cb + (s / width) * stride_h + (s % width) * stride_w;
+  }
 };
 
 Geometry geometry(const memory::desc& md) {
@@ -34,6 +43,55 @@ Geometry geometry(const memory::desc& md) {
   return g;
 }
 
+using Sums = std::array<double, kMaxBlock>;
+
+// a[i] += f(s*B + i, i) and b[i] += h(s*B + i, i) over `positions` positions of
+// a contiguous [positions][B] run starting at element `base`.
+template <int B, typename F, typename H>
+void accumulate_contiguous(int64_t base, int64_t positions, double* a, double* b, F f, H h) {
+  for (int64_t s0 = 0; s0 < positions; s0 += kRun) {
+    float pa[B] = {}, pb[B] = {};
+    const int64_t end = std::min(positions, s0 + kRun);
+    for (int64_t s = s0; s < end; ++s) {
+      for (int i = 0; i < B; ++i) {
+        pa[i] += f(base + s * B + i, i);
+        pb[i] += h(base + s * B + i, i);
+      }
+    }
+    for (int i = 0; i < B; ++i) a[i] += pa[i], b[i] += pb[i];
+  }
+}
+
+// For every channel block (in parallel): fn(cb, channels in block).
+template <typename Fn>
+void for_each_block(const Geometry& g, Fn fn) {
+  const int64_t blocks = (g.c + g.block - 1) / g.block;
+#pragma omp parallel for schedule(static)
+  for (int64_t cb = 0; cb < blocks; ++cb) fn(cb, std::min(g.block, g.c - cb * g.block));
+}
+
+// Per channel of block cb, in one pass over n and positions:
+// a[i] += f(element offset, i), b[i] += h(element offset, i).
+template <typename F, typename H>
+void block_sums(const Geometry& g, int64_t cb, int64_t width, double* a, double* b, F f, H h) {
+  for (int64_t n = 0; n < g.n; ++n) {
+    const int64_t base = n * g.stride_n + cb * g.stride_cb;
+    if (g.contiguous() && g.block == 16) {
+      accumulate_contiguous<16>(base, g.spatial, a, b, f, h);
+    } else if (g.contiguous() && g.block == 8) {
+      accumulate_contiguous<8>(base, g.spatial, a, b, f, h);
+    } else {
+      for (int64_t s = 0; s < g.spatial; ++s) {
+        const int64_t o = g.offset(n, cb, s);
+        for (int64_t i = 0; i < width; ++i) {
+          a[i] += f(o + i, static_cast<int>(i));
+          b[i] += h(o + i, static_cast<int>(i));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool channel_stats_supported(const memory::desc& md) {
@@ -45,68 +103,42 @@ bool channel_stats_supported(const memory::desc& md) {
 
 void channel_stats(const memory::desc& md, const float* data, float* mean, float* variance) {
   const Geometry g = geometry(md);
-  const int64_t blocks = (g.c + g.block - 1) / g.block;
   const double count = static_cast<double>(g.n * g.spatial);
-#pragma omp parallel for schedule(static)
-  for (int64_t cb = 0; cb < blocks; ++cb) {
-    std::array<double, kMaxBlock> sum{}, sq{};
-    const int64_t width = std::min(g.block, g.c - cb * g.block);
-    for (int64_t n = 0; n < g.n; ++n) {
-      for (int64_t s = 0; s < g.spatial; ++s) {
-        const int64_t h = s / g.width, w = s % g.width;
-        const float* p = data + n * g.stride_n + cb * g.stride_cb + h * g.stride_h + w * g.stride_w;
-        for (int64_t i = 0; i < width; ++i) {
-          const double v = p[i];
-          sum[i] += v;
-          sq[i] += v * v;
-        }
-      }
-    }
+  for_each_block(g, [&](int64_t cb, int64_t width) {
+    Sums sum{}, sq{};
+    block_sums(g, cb, width, sum.data(), sq.data(), [&](int64_t o, int) { return data[o]; },
+               [&](int64_t o, int) { return data[o] * data[o]; });
     for (int64_t i = 0; i < width; ++i) {
       const double m = sum[i] / count;
       mean[cb * g.block + i] = static_cast<float>(m);
       variance[cb * g.block + i] = static_cast<float>(std::max(0.0, sq[i] / count - m * m));
     }
-  }
+  });
 }
 
 void batch_norm_backward(const memory::desc& md, const BatchNormBackwardArgs& a) {
   const Geometry g = geometry(md);
-  const int64_t blocks = (g.c + g.block - 1) / g.block;
   const double count = static_cast<double>(g.n * g.spatial);
-#pragma omp parallel for schedule(static)
-  for (int64_t cb = 0; cb < blocks; ++cb) {
-    const int64_t c0 = cb * g.block, width = std::min(g.block, g.c - c0);
-    std::array<double, kMaxBlock> db{}, dg{};
-    std::array<float, kMaxBlock> mean{}, inv{};
+  for_each_block(g, [&](int64_t cb, int64_t width) {
+    const int64_t c0 = cb * g.block;
+    std::array<float, kMaxBlock> mean{}, inv{}, scale{}, shift{}, slope{};
     for (int64_t i = 0; i < width; ++i) {
       mean[i] = a.mean[c0 + i];
       inv[i] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(a.variance[c0 + i]) + a.epsilon));
     }
-    auto offset = [&](int64_t n, int64_t s) {
-      return n * g.stride_n + cb * g.stride_cb + (s / g.width) * g.stride_h + (s % g.width) * g.stride_w;
-    };
-    for (int64_t n = 0; n < g.n; ++n) {
-      for (int64_t s = 0; s < g.spatial; ++s) {
-        const int64_t o = offset(n, s);
-        for (int64_t i = 0; i < width; ++i) {
-          const double dy = a.dy[o + i];
-          db[i] += dy;
-          dg[i] += dy * static_cast<double>((a.x[o + i] - mean[i]) * inv[i]);
-        }
-      }
-    }
+    Sums db{}, dg{};
+    block_sums(g, cb, width, db.data(), dg.data(), [&](int64_t o, int) { return a.dy[o]; },
+               [&](int64_t o, int i) { return a.dy[o] * (a.x[o] - mean[i]) * inv[i]; });
     if (a.dx) {
-      std::array<float, kMaxBlock> scale{}, shift{}, slope{};
       for (int64_t i = 0; i < width; ++i) {
         const double k = (a.gamma ? a.gamma[c0 + i] : 1.0) * inv[i];
-        scale[i] = static_cast<float>(k);                          // * dy
-        shift[i] = static_cast<float>(-k * db[i] / count);         // constant term
+        scale[i] = static_cast<float>(k);                            // * dy
+        shift[i] = static_cast<float>(-k * db[i] / count);           // constant term
         slope[i] = static_cast<float>(-k * dg[i] / count * inv[i]);  // * (x - mean)
       }
       for (int64_t n = 0; n < g.n; ++n) {
         for (int64_t s = 0; s < g.spatial; ++s) {
-          const int64_t o = offset(n, s);
+          const int64_t o = g.offset(n, cb, s);
           for (int64_t i = 0; i < width; ++i) {
             a.dx[o + i] = scale[i] * a.dy[o + i] + shift[i] + slope[i] * (a.x[o + i] - mean[i]);
           }
@@ -117,7 +149,7 @@ void batch_norm_backward(const memory::desc& md, const BatchNormBackwardArgs& a)
       if (a.dgamma) a.dgamma[c0 + i] = static_cast<float>((a.accumulate ? a.dgamma[c0 + i] : 0.0) + dg[i]);
       if (a.dbeta) a.dbeta[c0 + i] = static_cast<float>((a.accumulate ? a.dbeta[c0 + i] : 0.0) + db[i]);
     }
-  }
+  });
 }
 
 }  // namespace petal::detail

@@ -37,9 +37,13 @@ class Conv2DPlan final : public WeightedPlan {
     w_any_ = kernel_md(layer, Tag::any);
     dnnl::primitive_attr attr = scratch_attr();
     act_.add_post_op(attr);
+    // oneDNN's "auto" picks Winograd even for a 3-channel input, where it is 4x
+    // slower than direct; Winograd pays only with many channels.
+    algorithm_ = ctx.conv_algorithm;
+    if (layer.input_shape()[2] < 16 || layer.options().filters < 16) algorithm_ = algorithm::convolution_direct;
     const auto prop = ctx.forward_prop();
     fwd_pd_ = dnnl::convolution_forward::primitive_desc(
-        {prop, ctx.conv_algorithm, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_}, attr,
+        {prop, algorithm_, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_}, attr,
         ctx.engine);
     dst_md_ = fwd_pd_.dst_desc();
     act_.plan(dst_md_, ctx);
@@ -52,18 +56,19 @@ class Conv2DPlan final : public WeightedPlan {
   void bind_backward(const memory& diff_dst, const memory& diff_src) override {
     const memory diff = act_.bind_backward(diff_dst, stage_);
     dnnl::convolution_backward_weights::primitive_desc wpd(
-        {ctx_.conv_algorithm, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_},
+        {algorithm_, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_},
         scratch_attr(), ctx_.engine, fwd_pd_);
     bind_backward_weights_op<decltype(wpd), dnnl::convolution_backward_weights>(wpd, diff);
     if (!ctx_.need_diff_src) return;
     dnnl::convolution_backward_data::primitive_desc dpd(
-        {ctx_.conv_algorithm, src_any_, w_any_, dst_any_, strides_, pad_l_, pad_r_}, scratch_attr(),
+        {algorithm_, src_any_, w_any_, dst_any_, strides_, pad_l_, pad_r_}, scratch_attr(),
         ctx_.engine, fwd_pd_);
     bind_backward_data_op<decltype(dpd), dnnl::convolution_backward_data>(
         dpd, diff, diff_src, kernel_.value_for(fwd_pd_.weights_desc()));
   }
 
  private:
+  algorithm algorithm_;
   Dims strides_, pad_l_, pad_r_;
   memory::desc src_any_, dst_any_, w_any_;
   dnnl::convolution_forward::primitive_desc fwd_pd_;

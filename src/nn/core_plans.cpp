@@ -56,24 +56,27 @@ class DropoutPlan final : public LayerPlan {
     if (ctx_.need_diff_src) diff_src_ = diff_src;
   }
 
-  // 16 random bits per element, four elements per 64-bit hash of (step key, index).
+  // 24 random bits per element from a 32-bit hash (murmur3's finaliser) of
+  // (step key, element index): vectorises, and any thread computes any element.
   void forward(StepContext& step) override {
     step.stream.wait();
-    const uint64_t key = hash64(seed_, step.step);
-    const uint32_t threshold = static_cast<uint32_t>(rate_ * 65536.0f);
+    const auto key = static_cast<uint32_t>(hash64(seed_, step.step));
+    const auto threshold = static_cast<uint32_t>(static_cast<double>(rate_) * 16777216.0);
     const float scale = 1.0f / (1.0f - rate_);
-    const int64_t groups = (n_ + 3) / 4;
     const auto* src = static_cast<const float*>(src_.get_data_handle());
     auto* dst = static_cast<float*>(dst_.get_data_handle());
-#pragma omp parallel for schedule(static)
-    for (int64_t g = 0; g < groups; ++g) {
-      uint64_t bits = hash64(key, static_cast<uint64_t>(g));
-      const int64_t end = std::min<int64_t>(4 * g + 4, n_);
-      for (int64_t i = 4 * g; i < end; ++i, bits >>= 16) {
-        const bool keep = (bits & 0xFFFF) >= threshold;
-        mask_[i] = keep;
-        dst[i] = keep ? src[i] * scale : 0.0f;
-      }
+    uint8_t* mask = mask_.data();
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n_; ++i) {
+      uint32_t h = static_cast<uint32_t>(i) * 0x9E3779B1u ^ key;
+      h ^= h >> 16;
+      h *= 0x85EBCA6Bu;
+      h ^= h >> 13;
+      h *= 0xC2B2AE35u;
+      h ^= h >> 16;
+      const bool keep = (h >> 8) >= threshold;
+      mask[i] = keep;
+      dst[i] = src[i] * (keep ? scale : 0.0f);
     }
   }
 
