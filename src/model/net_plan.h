@@ -18,7 +18,7 @@ class NetPlan {
   // either phase (an inference plan then supports backward, for gradient checks).
   NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
           const dnnl::engine& engine, bool input_grad = false,
-          dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_auto);
+          dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct);
 
   int64_t batch() const { return batch_; }
   Phase phase() const { return phase_; }

@@ -1,7 +1,8 @@
-// Per-channel statistics and batch-norm backward reductions over oneDNN layouts.
-// Sums run in float over short runs of positions (so they vectorise), and the
-// runs are added in double: error ~1e-6 relative instead of float32's ~3e-5
-// over 131K values.
+// Per-channel statistics and batch-norm backward reductions over oneDNN layouts,
+// accumulated in double (vectorised over the channel block). Float partial sums
+// are not enough: the backward sums cancel almost exactly (batch norm's input
+// gradient has zero mean per channel), and their rounding error would reappear
+// in the previous layer's bias gradient.
 #include "nn/channel_stats.h"
 
 #include <array>
@@ -13,7 +14,6 @@ namespace {
 
 // Widest inner channel block handled (oneDNN's blocked layouts use 4, 8 or 16).
 constexpr int64_t kMaxBlock = 64;
-constexpr int64_t kRun = 32;  // positions summed in float before adding in double
 
 struct Geometry {
   int64_t n, c, spatial;  // logical sizes (spatial = H*W, 1 for 2-D)
@@ -49,17 +49,14 @@ using Sums = std::array<double, kMaxBlock>;
 // a contiguous [positions][B] run starting at element `base`.
 template <int B, typename F, typename H>
 void accumulate_contiguous(int64_t base, int64_t positions, double* a, double* b, F f, H h) {
-  for (int64_t s0 = 0; s0 < positions; s0 += kRun) {
-    float pa[B] = {}, pb[B] = {};
-    const int64_t end = std::min(positions, s0 + kRun);
-    for (int64_t s = s0; s < end; ++s) {
-      for (int i = 0; i < B; ++i) {
-        pa[i] += f(base + s * B + i, i);
-        pb[i] += h(base + s * B + i, i);
-      }
+  double pa[B] = {}, pb[B] = {};
+  for (int64_t s = 0; s < positions; ++s) {
+    for (int i = 0; i < B; ++i) {
+      pa[i] += static_cast<double>(f(base + s * B + i, i));
+      pb[i] += static_cast<double>(h(base + s * B + i, i));
     }
-    for (int i = 0; i < B; ++i) a[i] += pa[i], b[i] += pb[i];
   }
+  for (int i = 0; i < B; ++i) a[i] += pa[i], b[i] += pb[i];
 }
 
 // For every channel block (in parallel): fn(cb, channels in block).

@@ -31,8 +31,6 @@ struct GoldenCase {
   double tolerance = 1e-5;  // relative (max-norm); deeper chains accumulate more float32 rounding
 };
 
-void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name; }
-
 template <typename... L>
 std::function<Layers()> chain(std::function<std::unique_ptr<L>()>... makers) {
   return [=] {
@@ -103,33 +101,9 @@ struct Computed {
   std::vector<std::pair<std::string, Tensor>> grads;  // "<i>/d<name>" -> Keras-layout gradient
 };
 
-class LayerGolden : public ::testing::TestWithParam<GoldenCase> {
- public:
-  static void SetUpTestSuite() {
-    skip_ = testing::python_unavailable("numpy torch");
-    if (!skip_.empty()) return;
-    NamedArrays in;
-    for (const GoldenCase& c : cases()) in_ = run_petal(c, in);
-    testing::TempDir dir;
-    save_npz(dir.path() / "in.npz", in);
-    std::string log;
-    if (testing::run_python("tests/reference/torch_layers.py",
-                            (dir.path() / "in.npz").string() + " " + (dir.path() / "out.npz").string(), log) != 0) {
-      failure_ = log;
-      return;
-    }
-    ref_ = load_npz(dir.path() / "out.npz");
-  }
-
- protected:
-  static bool run_petal(const GoldenCase& c, NamedArrays& in);
-  static inline std::string skip_, failure_;
-  static inline bool in_ = false;
-  static inline NamedArrays ref_;
-  static inline std::map<std::string, Computed> petal_;
-};
-
-bool LayerGolden::run_petal(const GoldenCase& c, NamedArrays& in) {
+// Runs one case in petal (forward, backward of L = sum(y * R)) and adds its
+// inputs, weights and spec to the reference script's archive.
+Computed run_petal(const GoldenCase& c, NamedArrays& in) {
   Layers layers = c.make();
   std::vector<Layer*> ptrs;
   Rng rng(11);
@@ -176,8 +150,7 @@ bool LayerGolden::run_petal(const GoldenCase& c, NamedArrays& in) {
       if (p->trainable) out.grads.emplace_back(std::to_string(i) + "/d" + p->name, to_keras_layout(*p, p->grad));
     }
   }
-  petal_[c.name] = std::move(out);
-  return true;
+  return out;
 }
 
 double rel_error(const Tensor& a, const Tensor& b) {
@@ -189,19 +162,28 @@ double rel_error(const Tensor& a, const Tensor& b) {
   return scale > 0 ? diff / scale : diff;
 }
 
-TEST_P(LayerGolden, MatchesPyTorch) {
-  if (!skip_.empty()) GTEST_SKIP() << skip_;
-  ASSERT_EQ(failure_, "");
-  const GoldenCase& c = GetParam();
-  const Computed& got = petal_.at(c.name);
-  auto ref = [&](const std::string& k) { return find_array(ref_, c.name + "/" + k, "torch reference").to_tensor(); };
-  EXPECT_LT(rel_error(got.y, ref("y")), c.tolerance) << "output";
-  EXPECT_LT(rel_error(got.dx, ref("dx")), c.tolerance) << "input gradient";
-  for (const auto& [k, g] : got.grads) EXPECT_LT(rel_error(g, ref(k)), c.tolerance) << "gradient " << k;
+// One test, one PyTorch run for every case (each ctest entry is a process).
+TEST(LayerGolden, EveryLayerAndChainMatchesPyTorch) {
+  const std::string why = testing::python_unavailable("numpy torch");
+  if (!why.empty()) GTEST_SKIP() << why;
+  NamedArrays in;
+  std::vector<std::pair<GoldenCase, Computed>> results;
+  for (const GoldenCase& c : cases()) results.emplace_back(c, run_petal(c, in));
+  testing::TempDir dir;
+  save_npz(dir.path() / "in.npz", in);
+  std::string log;
+  ASSERT_EQ(testing::run_python("tests/reference/torch_layers.py",
+                                (dir.path() / "in.npz").string() + " " + (dir.path() / "out.npz").string(), log), 0)
+      << log;
+  const NamedArrays ref = load_npz(dir.path() / "out.npz");
+  for (const auto& [c, got] : results) {
+    SCOPED_TRACE(c.name);
+    auto want = [&](const std::string& k) { return find_array(ref, c.name + "/" + k, "torch reference").to_tensor(); };
+    EXPECT_LT(rel_error(got.y, want("y")), c.tolerance) << "output";
+    EXPECT_LT(rel_error(got.dx, want("dx")), c.tolerance) << "input gradient";
+    for (const auto& [k, g] : got.grads) EXPECT_LT(rel_error(g, want(k)), c.tolerance) << "gradient " << k;
+  }
 }
-
-INSTANTIATE_TEST_SUITE_P(AllLayers, LayerGolden, ::testing::ValuesIn(cases()),
-                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace petal

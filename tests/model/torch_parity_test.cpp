@@ -83,6 +83,7 @@ TEST(TorchParity, MiniVGGNetForwardLossGradientsAndOneSGDStep) {
   auto get = [&](const std::string& name) { return find_array(ref, "f64/" + name, "torch reference").to_tensor(); };
   auto get32 = [&](const std::string& name) { return find_array(ref, "f32/" + name, "torch reference").to_tensor(); };
   double worst_petal = 0, worst_torch = 0;
+  // Direct convolution (the default): as accurate as PyTorch's own float32 run.
   auto check = [&](const Tensor& got, const std::string& name) {
     const Tensor want = get(name);
     const double err = rel_error(got, want), torch32 = rel_error(get32(name), want);
@@ -90,17 +91,19 @@ TEST(TorchParity, MiniVGGNetForwardLossGradientsAndOneSGDStep) {
     worst_petal = std::max(worst_petal, err);
     worst_torch = std::max(worst_torch, torch32);
   };
-  // The same step with oneDNN choosing the convolution algorithm (Winograd for
-  // MiniVGGNet's 3x3 convolutions) and with direct convolution.
   model.save(dir.path() / "model.petal");
-  Sequential direct = load_model(dir.path() / "model.petal");
-  direct.set_conv_algorithm(ConvAlgorithm::Direct);
-  for (Sequential* m : {&model, &direct}) {
-    SCOPED_TRACE(m == &model ? "conv_algorithm auto" : "conv_algorithm direct");
-    check_step(*m, x, y, get, check);
-  }
+  check_step(model, x, y, get, check);
   RecordProperty("worst_error_petal", std::to_string(worst_petal));
   RecordProperty("worst_error_pytorch_float32", std::to_string(worst_torch));
+
+  // Winograd (ConvAlgorithm::Auto, opt-in): its ~1e-5 per-output error shows
+  // at ~1e-3 in sums that cancel (bias gradients behind batch norm); bounded at 1e-2.
+  Sequential winograd = load_model(dir.path() / "model.petal");
+  winograd.set_conv_algorithm(ConvAlgorithm::Auto);
+  auto loose = [&](const Tensor& got, const std::string& name) {
+    EXPECT_LT(rel_error(got, get(name)), 1e-2) << name << " (Winograd)";
+  };
+  check_step(winograd, x, y, get, loose);
 }
 
 }  // namespace

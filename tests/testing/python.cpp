@@ -19,15 +19,19 @@ int run(const std::string& command, std::string& log) {
 
 }  // namespace
 
+// Looks the modules up without importing them (importing torch takes seconds,
+// and every test process would pay it).
 std::string python_unavailable(const std::string& modules) {
-  std::string log, imports;
+  std::string log, checks;
   for (size_t start = 0; start < modules.size();) {
     size_t end = modules.find(' ', start);
     if (end == std::string::npos) end = modules.size();
-    imports += "import " + modules.substr(start, end - start) + ";";
+    checks += "'" + modules.substr(start, end - start) + "',";
     start = end + 1;
   }
-  if (run(std::string(PETAL_PYTHON) + " -c '" + imports + "'", log) == 0) return "";
+  const std::string code = "import importlib.util,sys; sys.exit(any(importlib.util.find_spec(m) is None for m in [" +
+                           checks + "]))";
+  if (run(std::string(PETAL_PYTHON) + " -c \"" + code + "\"", log) == 0) return "";
   return std::string(PETAL_PYTHON) + " cannot import " + modules + " (install them with scripts/setup): " + log;
 }
 
