@@ -79,6 +79,8 @@ Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& 
   const std::vector<float> w = combine_weights(y, m.loss, sample_weight, class_weight, n);
 
   detail::NetPlan& plan = m.plan(n, detail::Phase::Train);
+  detail::GradientHook* hook = m.grad_hook.get();
+  if (hook) hook->begin_step(*this, n);
   detail::StepContext step = step_context(m);
   const float* out = plan.forward(x, step);
   const GradWrt wrt = fused_wrt(plan, m.loss);
@@ -86,7 +88,12 @@ Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& 
   double loss = weighted_loss(m.loss, y, out, out_shape, w, grad, wrt);
   Logs logs = make_logs(m, 0.0, y, out, out_shape);
   step.pre_activation_grad = wrt != GradWrt::Output;
-  plan.backward(step);
+  if (hook) {
+    plan.backward(step, [hook](size_t layer) { hook->layer_done(layer); });
+    hook->end_step();
+  } else {
+    plan.backward(step);
+  }
   loss += m.regularization(true);
   logs.set("loss", loss);
   m.optimizer->apply(params());

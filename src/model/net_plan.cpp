@@ -100,16 +100,20 @@ const float* NetPlan::forward(const Tensor& x, StepContext& step) {
   return activations_.back().data();
 }
 
-void NetPlan::backward(StepContext& step) {
+void NetPlan::backward(StepContext& step, const std::function<void(size_t)>& layer_done) {
   if (!backward_) throw Error("internal: backward on a forward-only plan");
   if (!last_) return;
   if (grad_reorder_) grad_reorder_.run(step.stream);
   const bool pre = step.pre_activation_grad;
-  for (auto it = plans_.rbegin(); it != plans_.rend(); ++it) {
-    LayerPlan& plan = **it;
+  for (size_t i = plans_.size(); i-- > 0;) {
+    LayerPlan& plan = *plans_[i];
     if (plan.is_identity()) continue;
     step.pre_activation_grad = pre && &plan == last_;
     plan.backward(step);
+    if (layer_done) {
+      step.stream.wait();
+      layer_done(i);
+    }
   }
   step.pre_activation_grad = pre;
   step.stream.wait();

@@ -1,0 +1,228 @@
+// Run by CTest as `mpirun -np 2 mpi_equivalence`: data-parallel training on two
+// ranks with per-rank batch B equals one process with batch 2B on the same data
+// (no batch norm, no dropout), and the ranks end with bit-identical weights.
+// Tolerance: each weight tensor within 1e-5 of the single-process one, relative
+// to the tensor's largest magnitude (float sums in another order differ ~1e-7).
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "petal/callbacks/csv_logger.h"
+#include "petal/callbacks/lambda_callback.h"
+#include "petal/distributed/distribute.h"
+#include "petal/distributed/root_only.h"
+#include "petal/layers/batch_normalization.h"
+#include "petal/layers/conv2d.h"
+#include "petal/layers/core_layers.h"
+#include "petal/layers/dense.h"
+#include "petal/optimizers/sgd.h"
+
+namespace {
+
+using namespace petal;
+
+constexpr double kTolerance = 1e-5;
+int failures = 0;
+double worst = 0;  // largest relative difference seen against a single process
+
+void check(bool ok, const std::string& what) {
+  if (ok) return;
+  ++failures;
+  std::fprintf(stderr, "rank %d: FAILED: %s\n", DistributedContext::init().rank(), what.c_str());
+}
+
+Tensor random_tensor(Shape shape, uint64_t seed) {
+  Tensor t(std::move(shape));
+  Rng rng(seed);
+  for (float& v : t.values()) v = static_cast<float>(rng.normal());
+  return t;
+}
+
+Tensor one_hot_labels(int64_t n, int64_t classes, uint64_t seed) {
+  Tensor y({n, classes});
+  Rng rng(seed);
+  for (int64_t i = 0; i < n; ++i) y.at({i, static_cast<int64_t>(rng.below(static_cast<uint64_t>(classes)))}) = 1;
+  return y;
+}
+
+Sequential dense_model(uint64_t seed) {
+  Sequential m({.seed = seed, .input_shape = {6}});
+  m.add(Dense({.units = 16, .activation = "relu"}));
+  m.add(Dense({.units = 3, .activation = "softmax"}));
+  m.compile(SGD({.learning_rate = 0.1, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
+  return m;
+}
+
+Sequential conv_model(uint64_t seed) {
+  Sequential m({.seed = seed, .input_shape = {8, 8, 2}});
+  m.add(Conv2D({.filters = 4, .kernel_size = {3, 3}, .padding = Padding::Same, .activation = "relu"}));
+  m.add(Flatten());
+  m.add(Dense({.units = 3, .activation = "softmax"}));
+  m.compile(SGD({.learning_rate = 0.05, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
+  return m;
+}
+
+// Every weight within kTolerance of the reference (relative to the tensor's scale).
+void expect_close(Sequential& a, Sequential& b, const std::string& what) {
+  const auto wa = a.get_weights(), wb = b.get_weights();
+  check(wa.size() == wb.size(), what + ": weight count");
+  for (size_t i = 0; i < wa.size() && i < wb.size(); ++i) {
+    double diff = 0, scale = 1e-12;
+    for (int64_t k = 0; k < wa[i].size(); ++k) {
+      diff = std::max(diff, std::fabs(double(wa[i][k]) - wb[i][k]));
+      scale = std::max(scale, std::fabs(double(wb[i][k])));
+    }
+    worst = std::max(worst, diff / scale);
+    check(diff / scale <= kTolerance, what + ": weight " + std::to_string(i) + " differs by " +
+                                          std::to_string(diff / scale) + " (relative)");
+  }
+}
+
+// Every rank holds exactly rank 0's weights (parameters and buffers).
+void expect_identical_across_ranks(Sequential& m, const std::string& what) {
+  const DistributedContext& ctx = DistributedContext::init();
+  for (Tensor w : m.get_weights()) {
+    Tensor root = w;
+    ctx.broadcast(root.values(), 0);
+    bool same = true;
+    for (int64_t k = 0; k < w.size(); ++k) same = same && w[k] == root[k];
+    check(same, what + ": weights differ between ranks");
+  }
+}
+
+// K train_on_batch steps: rank r trains on its half of each 2B batch.
+void custom_loop_matches_single_process(Sequential (*make)(uint64_t), const Tensor& x, const Tensor& y,
+                                        const std::string& name) {
+  const DistributedContext& ctx = DistributedContext::init();
+  const int64_t b = 5, steps = 6, n = x.dim(0);
+  Sequential single = make(7);
+  Sequential dist = make(7 + static_cast<uint64_t>(ctx.rank()));  // rank 1 starts elsewhere: broadcast fixes it
+  distribute(dist);
+  for (int64_t k = 0; k < steps; ++k) {
+    const int64_t begin = (k * 2 * b) % (n - 2 * b);
+    single.train_on_batch(x.slice(begin, begin + 2 * b), y.slice(begin, begin + 2 * b));
+    const int64_t mine = begin + ctx.rank() * b;
+    dist.train_on_batch(x.slice(mine, mine + b), y.slice(mine, mine + b));
+  }
+  expect_close(dist, single, name + " custom loop");
+  expect_identical_across_ranks(dist, name + " custom loop");
+  check(dist.optimizer().iterations() == steps, name + ": optimizer iterations");
+}
+
+// fit on 69 samples (validation_split leaves 55: a short last global batch of
+// 7 split 4 + 3) equals fit with batch 2B, weights and History alike.
+void fit_matches_single_process() {
+  const Tensor x = random_tensor({69, 6}, 11), y = one_hot_labels(69, 3, 12);
+  Sequential single = dense_model(7), dist = dense_model(7);
+  const FitOptions common{.batch_size = 8, .epochs = 3, .verbose = 0, .validation_split = 0.2, .seed = 5};
+  FitOptions one = common, many = common;
+  one.batch_size = 16;
+  many.distributed = true;
+  const History h1 = single.fit(x, y, one);
+  const History h2 = dist.fit(x, y, many);
+  expect_close(dist, single, "fit");
+  expect_identical_across_ranks(dist, "fit");
+  for (const char* key : {"loss", "accuracy", "val_loss", "val_accuracy"}) {
+    const auto& a = h1.history.at(key);
+    const auto& b = h2.history.at(key);
+    check(a.size() == 3 && b.size() == 3, std::string("fit history ") + key + " length");
+    for (size_t e = 0; e < a.size() && e < b.size(); ++e) {
+      check(std::fabs(a[e] - b[e]) <= kTolerance * (1 + std::fabs(a[e])),
+            std::string("fit history ") + key + " epoch " + std::to_string(e) + ": " + std::to_string(a[e]) +
+                " vs " + std::to_string(b[e]));
+    }
+  }
+}
+
+// A Sequence of 8 batches: rank r trains on batches r, r + 2, ... (shuffle off).
+class FixedBatches final : public Sequence {
+ public:
+  FixedBatches(const Tensor& x, const Tensor& y) : x_(x), y_(y) {}
+  int64_t size() const override { return 8; }
+  Batch get(int64_t i) override { return {x_.slice(i * 6, i * 6 + 6), y_.slice(i * 6, i * 6 + 6), {}}; }
+
+ private:
+  const Tensor &x_, &y_;
+};
+
+void fit_generator_shards_a_sequence() {
+  const Tensor x = random_tensor({48, 6}, 21), y = one_hot_labels(48, 3, 22);
+  FixedBatches seq(x, y);
+  Sequential single = dense_model(7), dist = dense_model(7);
+  for (int64_t s = 0; s < 4; ++s) single.train_on_batch(x.slice(s * 12, s * 12 + 12), y.slice(s * 12, s * 12 + 12));
+  dist.fit_generator(seq, {.verbose = 0, .workers = 0, .shuffle = false, .distributed = true});
+  expect_close(dist, single, "fit_generator");
+  expect_identical_across_ranks(dist, "fit_generator");
+}
+
+// Writers run on rank 0 only; other callbacks on every rank, with global logs.
+void writers_on_rank_zero() {
+  const DistributedContext& ctx = DistributedContext::init();
+  std::string dir;
+  if (ctx.is_root()) {
+    dir = (std::filesystem::temp_directory_path() / ("petal-mpi-" + std::to_string(::getpid()))).string();
+    std::filesystem::create_directories(dir);
+  }
+  ctx.broadcast(dir);
+  const std::string csv = dir + "/log_rank" + std::to_string(ctx.rank()) + ".csv";
+  int wrapped = 0, everywhere = 0;
+  double last_loss = 0;
+  auto count_wrapped = std::make_shared<LambdaCallback>(LambdaCallbackOptions{.on_epoch_end = [&](int64_t, Logs&) { ++wrapped; }});
+  auto count_all = std::make_shared<LambdaCallback>(LambdaCallbackOptions{.on_epoch_end = [&](int64_t, Logs& l) {
+    ++everywhere;
+    last_loss = l.at("loss");
+  }});
+  const Tensor x = random_tensor({40, 6}, 31), y = one_hot_labels(40, 3, 32);
+  Sequential m = dense_model(3);
+  m.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0,
+               .callbacks = {std::make_shared<CSVLogger>(csv), root_only(count_wrapped), count_all}, .distributed = true});
+  ctx.barrier();
+  check(std::filesystem::exists(csv) == ctx.is_root(), "CSVLogger writes on rank 0 only: " + csv);
+  check(wrapped == (ctx.is_root() ? 2 : 0), "RootOnly callback ran " + std::to_string(wrapped) + " times");
+  check(everywhere == 2, "plain callbacks run on every rank");
+  double root_loss = last_loss;
+  std::vector<double> v{root_loss};
+  ctx.broadcast(std::span<double>(v));
+  check(v[0] == last_loss, "every rank sees the same (global) epoch logs");
+  ctx.barrier();
+  if (ctx.is_root()) std::filesystem::remove_all(dir);
+}
+
+// Batch norm: per-rank batch statistics, moving averages averaged at epoch ends.
+void batch_norm_buffers_agree() {
+  const Tensor x = random_tensor({32, 6}, 41), y = one_hot_labels(32, 3, 42);
+  Sequential m({.seed = 1, .input_shape = {6}});
+  m.add(Dense({.units = 8, .activation = "relu"}));
+  m.add(BatchNormalization());
+  m.add(Dense({.units = 3, .activation = "softmax"}));
+  m.compile(SGD({.learning_rate = 0.05}), "categorical_crossentropy");
+  m.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0, .distributed = true});
+  expect_identical_across_ranks(m, "batch norm");
+}
+
+}  // namespace
+
+int main() {
+  const DistributedContext& ctx = DistributedContext::init();
+  if (ctx.size() != 2) {
+    std::fprintf(stderr, "mpi_equivalence: expected 2 ranks (mpirun -np 2); received %d\n", ctx.size());
+    return 2;
+  }
+  set_num_threads(1);
+  custom_loop_matches_single_process(dense_model, random_tensor({60, 6}, 1), one_hot_labels(60, 3, 2), "dense");
+  custom_loop_matches_single_process(conv_model, random_tensor({60, 8, 8, 2}, 3), one_hot_labels(60, 3, 4), "conv");
+  fit_matches_single_process();
+  fit_generator_shards_a_sequence();
+  writers_on_rank_zero();
+  batch_norm_buffers_agree();
+  std::vector<double> totals{static_cast<double>(failures)};
+  ctx.allreduce_sum(std::span<double>(totals));
+  if (ctx.is_root()) {
+    std::printf("mpi_equivalence: %s (%d failures; largest relative difference to one process %.3g, tolerance %.0e)\n",
+                totals[0] == 0 ? "passed" : "FAILED", static_cast<int>(totals[0]), worst, kTolerance);
+  }
+  return totals[0] == 0 ? 0 : 1;
+}
