@@ -1,6 +1,6 @@
-// Run by CTest as `mpirun -np 2 mpi_equivalence`: data-parallel training on two
-// ranks with per-rank batch B equals one process with batch 2B on the same data
-// (no batch norm, no dropout), and the ranks end with bit-identical weights.
+// Run by CTest as `mpirun -np 2 mpi_equivalence` (and -np 3): data-parallel
+// training on R ranks with per-rank batch B equals one process with batch R*B on
+// the same data (no batch norm, no dropout); the ranks end bit-identical.
 // Tolerance: each weight tensor within 1e-5 of the single-process one, relative
 // to the tensor's largest magnitude (float sums in another order differ ~1e-7).
 #include <cmath>
@@ -93,17 +93,17 @@ void expect_identical_across_ranks(Sequential& m, const std::string& what) {
   }
 }
 
-// K train_on_batch steps: rank r trains on its half of each 2B batch.
+// K train_on_batch steps: rank r trains on its part of each R*B batch.
 void custom_loop_matches_single_process(Sequential (*make)(uint64_t), const Tensor& x, const Tensor& y,
                                         const std::string& name) {
   const DistributedContext& ctx = DistributedContext::init();
-  const int64_t b = 5, steps = 6, n = x.dim(0);
+  const int64_t b = 5, steps = 6, n = x.dim(0), global = b * ctx.size();
   Sequential single = make(7);
-  Sequential dist = make(7 + static_cast<uint64_t>(ctx.rank()));  // rank 1 starts elsewhere: broadcast fixes it
+  Sequential dist = make(7 + static_cast<uint64_t>(ctx.rank()));  // other ranks start elsewhere: broadcast fixes it
   distribute(dist);
   for (int64_t k = 0; k < steps; ++k) {
-    const int64_t begin = (k * 2 * b) % (n - 2 * b);
-    single.train_on_batch(x.slice(begin, begin + 2 * b), y.slice(begin, begin + 2 * b));
+    const int64_t begin = (k * global) % (n - global);
+    single.train_on_batch(x.slice(begin, begin + global), y.slice(begin, begin + global));
     const int64_t mine = begin + ctx.rank() * b;
     dist.train_on_batch(x.slice(mine, mine + b), y.slice(mine, mine + b));
   }
@@ -112,14 +112,14 @@ void custom_loop_matches_single_process(Sequential (*make)(uint64_t), const Tens
   check(dist.optimizer().iterations() == steps, name + ": optimizer iterations");
 }
 
-// fit on 69 samples (validation_split leaves 55: a short last global batch of
-// 7 split 4 + 3) equals fit with batch 2B, weights and History alike.
+// fit on 69 samples (validation_split leaves 55: a short last global batch, of
+// 7 split 4 + 3 on two ranks) equals fit with batch R*B, weights and History alike.
 void fit_matches_single_process() {
   const Tensor x = random_tensor({69, 6}, 11), y = one_hot_labels(69, 3, 12);
   Sequential single = dense_model(7), dist = dense_model(7);
   const FitOptions common{.batch_size = 8, .epochs = 3, .verbose = 0, .validation_split = 0.2, .seed = 5};
   FitOptions one = common, many = common;
-  one.batch_size = 16;
+  one.batch_size = 8 * DistributedContext::init().size();
   many.distributed = true;
   const History h1 = single.fit(x, y, one);
   const History h2 = dist.fit(x, y, many);
@@ -137,7 +137,7 @@ void fit_matches_single_process() {
   }
 }
 
-// A Sequence of 8 batches: rank r trains on batches r, r + 2, ... (shuffle off).
+// A Sequence of 8 batches: rank r trains on batches r, r + R, ... (shuffle off).
 class FixedBatches final : public Sequence {
  public:
   FixedBatches(const Tensor& x, const Tensor& y) : x_(x), y_(y) {}
@@ -152,7 +152,10 @@ void fit_generator_shards_a_sequence() {
   const Tensor x = random_tensor({48, 6}, 21), y = one_hot_labels(48, 3, 22);
   FixedBatches seq(x, y);
   Sequential single = dense_model(7), dist = dense_model(7);
-  for (int64_t s = 0; s < 4; ++s) single.train_on_batch(x.slice(s * 12, s * 12 + 12), y.slice(s * 12, s * 12 + 12));
+  const int64_t ranks = DistributedContext::init().size(), rows = 6 * ranks;
+  for (int64_t s = 0; s < 8 / ranks; ++s) {
+    single.train_on_batch(x.slice(s * rows, (s + 1) * rows), y.slice(s * rows, (s + 1) * rows));
+  }
   dist.fit_generator(seq, {.verbose = 0, .workers = 0, .shuffle = false, .distributed = true});
   expect_close(dist, single, "fit_generator");
   expect_identical_across_ranks(dist, "fit_generator");
@@ -207,8 +210,8 @@ void batch_norm_buffers_agree() {
 
 int main() {
   const DistributedContext& ctx = DistributedContext::init();
-  if (ctx.size() != 2) {
-    std::fprintf(stderr, "mpi_equivalence: expected 2 ranks (mpirun -np 2); received %d\n", ctx.size());
+  if (ctx.size() < 2 || ctx.size() > 4) {
+    std::fprintf(stderr, "mpi_equivalence: expected 2 to 4 ranks (mpirun -np 2); received %d\n", ctx.size());
     return 2;
   }
   set_num_threads(1);
@@ -221,8 +224,8 @@ int main() {
   std::vector<double> totals{static_cast<double>(failures)};
   ctx.allreduce_sum(std::span<double>(totals));
   if (ctx.is_root()) {
-    std::printf("mpi_equivalence: %s (%d failures; largest relative difference to one process %.3g, tolerance %.0e)\n",
-                totals[0] == 0 ? "passed" : "FAILED", static_cast<int>(totals[0]), worst, kTolerance);
+    std::printf("mpi_equivalence on %d ranks: %s (%d failures; largest relative difference to one process %.3g, tolerance %.0e)\n",
+                ctx.size(), totals[0] == 0 ? "passed" : "FAILED", static_cast<int>(totals[0]), worst, kTolerance);
   }
   return totals[0] == 0 ? 0 : 1;
 }
