@@ -77,6 +77,9 @@ void Comm::init_mpi() {
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
     owns_mpi_ = true;
   }
+  int level = 0;
+  MPI_Query_thread(&level);
+  serialized_ = level >= MPI_THREAD_SERIALIZED;
   state_ = new State;
   // A private communicator: petal's collectives never match a user's messages.
   MPI_Comm_dup(MPI_COMM_WORLD, &state_->comm);

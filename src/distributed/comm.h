@@ -22,6 +22,8 @@ class Comm {
   int rank() const { return rank_; }
   int size() const { return size_; }
   bool uses_mpi() const { return mpi_; }
+  // Whether MPI may be called from another thread, one thread at a time.
+  bool serialized_threads() const { return serialized_; }
 
   void barrier() const;
   // In-place element-wise reductions over all ranks.
@@ -49,7 +51,7 @@ class Comm {
   void init_mpi();
 
   int rank_ = 0, size_ = 1;
-  bool mpi_ = false, owns_mpi_ = false;
+  bool mpi_ = false, owns_mpi_ = false, serialized_ = true;
   int pending_ = 0;
   struct State;  // MPI handles (communicator, requests)
   State* state_ = nullptr;

@@ -50,6 +50,13 @@ GradientSync::GradientSync(Comm& comm, const DistributedOptions& options) : comm
     throw ConfigError("distribute: expected root in [0, " + std::to_string(comm.size()) + "); received " +
                       std::to_string(options.root) + ".");
   }
+  if (options.overlap && options.reduce_thread) {
+    if (!comm.serialized_threads()) {
+      throw ConfigError("distribute: reduce_thread needs MPI_THREAD_SERIALIZED; this MPI provides less.\n"
+                        "Hint: set reduce_thread = false.");
+    }
+    worker_ = std::make_unique<ReduceWorker>(comm);
+  }
 }
 
 void GradientSync::begin_step(Sequential& model, int64_t batch_size) {
@@ -113,17 +120,20 @@ void GradientSync::rebuild(Sequential& model) {
 void GradientSync::layer_done(size_t layer_index) {
   if (!options_.overlap) return;
   while (next_ < buckets_.size() && layer_index <= buckets_[next_].first_layer) start(buckets_[next_++]);
-  comm_.progress();
+  if (!worker_) comm_.progress();
 }
 
 void GradientSync::start(Bucket& b) {
   const auto t0 = Clock::now();
+  if (&b == &buckets_.front()) first_start_ = t0;
   float* buf = buffer_.data();
   for (const Entry& e : b.entries) scaled_copy(e.grad, buf + e.offset, e.size, samples_);
   buf[b.count_slot] = samples_;
   sum_pack_ms_ += ms_since(t0);
   const int64_t n = b.count_slot - b.begin + 1;
-  if (options_.overlap) {
+  if (worker_) {
+    worker_->submit(buf + b.begin, n);
+  } else if (options_.overlap) {
     comm_.start_allreduce_sum(buf + b.begin, n);
   } else {
     comm_.allreduce_sum(buf + b.begin, n);
@@ -141,13 +151,19 @@ void GradientSync::finish(Bucket& b) {
 
 void GradientSync::end_step() {
   const auto t0 = Clock::now();
+  if (next_ > 0) sum_window_ms_ += std::chrono::duration<double, std::milli>(t0 - first_start_).count();
   while (next_ < buckets_.size()) start(buckets_[next_++]);
-  comm_.wait_all();
+  if (worker_) {
+    worker_->wait();
+  } else {
+    comm_.wait_all();
+  }
   for (Bucket& b : buckets_) finish(b);
   sum_exposed_ms_ += ms_since(t0);
   ++stats_.steps;
   stats_.pack_ms = sum_pack_ms_ / static_cast<double>(stats_.steps);
   stats_.exposed_ms = sum_exposed_ms_ / static_cast<double>(stats_.steps);
+  stats_.window_ms = sum_window_ms_ / static_cast<double>(stats_.steps);
 }
 
 GradientSync* gradient_sync(const Sequential& model) {

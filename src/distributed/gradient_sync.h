@@ -2,10 +2,13 @@
 // then gradients averaged over ranks in fused buckets, overlapped with backward.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "distributed/comm.h"
+#include "distributed/reduce_worker.h"
 #include "model/gradient_hook.h"
 #include "petal/distributed/distribute.h"
 #include "petal/layers/layer.h"
@@ -21,7 +24,12 @@ class GradientSync final : public GradientHook {
   void end_step() override;
 
   const DistributedStats& stats() const { return stats_; }
-  void reset_stats() { stats_ = {}; sum_pack_ms_ = sum_exposed_ms_ = 0; }
+  // Restarts the timing means (sizes stay).
+  void reset_stats() {
+    stats_.steps = 0;
+    stats_.pack_ms = stats_.exposed_ms = stats_.window_ms = 0;
+    sum_pack_ms_ = sum_exposed_ms_ = sum_window_ms_ = 0;
+  }
 
  private:
   // One trainable parameter's gradient in the fusion buffer.
@@ -44,6 +52,7 @@ class GradientSync final : public GradientHook {
 
   Comm& comm_;
   DistributedOptions options_;
+  std::unique_ptr<ReduceWorker> worker_;  // with options_.reduce_thread
   std::vector<std::pair<const float*, int64_t>> signature_;  // grad storage seen at the last rebuild
   int64_t checked_fingerprint_ = 0;
   bool synced_ = false;
@@ -52,7 +61,8 @@ class GradientSync final : public GradientHook {
   size_t next_ = 0;            // next bucket to start this step
   float samples_ = 0;          // this rank's batch size this step
   DistributedStats stats_;
-  double sum_pack_ms_ = 0, sum_exposed_ms_ = 0;
+  double sum_pack_ms_ = 0, sum_exposed_ms_ = 0, sum_window_ms_ = 0;
+  std::chrono::steady_clock::time_point first_start_;  // when this step's first bucket started
 };
 
 // Sequential's distributed hook, or null.

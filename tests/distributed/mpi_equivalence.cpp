@@ -95,12 +95,13 @@ void expect_identical_across_ranks(Sequential& m, const std::string& what) {
 
 // K train_on_batch steps: rank r trains on its part of each R*B batch.
 void custom_loop_matches_single_process(Sequential (*make)(uint64_t), const Tensor& x, const Tensor& y,
-                                        const std::string& name) {
+                                        const std::string& name, const DistributedOptions& options = {},
+                                        int64_t buckets = 1) {
   const DistributedContext& ctx = DistributedContext::init();
   const int64_t b = 5, steps = 6, n = x.dim(0), global = b * ctx.size();
   Sequential single = make(7);
   Sequential dist = make(7 + static_cast<uint64_t>(ctx.rank()));  // other ranks start elsewhere: broadcast fixes it
-  distribute(dist);
+  distribute(dist, options);
   for (int64_t k = 0; k < steps; ++k) {
     const int64_t begin = (k * global) % (n - global);
     single.train_on_batch(x.slice(begin, begin + global), y.slice(begin, begin + global));
@@ -110,6 +111,12 @@ void custom_loop_matches_single_process(Sequential (*make)(uint64_t), const Tens
   expect_close(dist, single, name + " custom loop");
   expect_identical_across_ranks(dist, name + " custom loop");
   check(dist.optimizer().iterations() == steps, name + ": optimizer iterations");
+  const DistributedStats st = distributed_stats(dist);
+  check(st.steps == steps && st.buckets == buckets, name + ": " + std::to_string(st.buckets) + " buckets");
+  int64_t grads = 0;  // gradient storage (blocked layouts may pad a little)
+  for (const Param* p : dist.params()) grads += p->trainable ? p->grad.size() : 0;
+  check(st.floats_per_step == grads && grads >= dist.count_params() - 64,
+        name + ": every gradient reduced once (" + std::to_string(st.floats_per_step) + " of " + std::to_string(grads) + ")");
 }
 
 // fit on 69 samples (validation_split leaves 55: a short last global batch, of
@@ -215,7 +222,12 @@ int main() {
     return 2;
   }
   set_num_threads(1);
-  custom_loop_matches_single_process(dense_model, random_tensor({60, 6}, 1), one_hot_labels(60, 3, 2), "dense");
+  const Tensor x = random_tensor({60, 6}, 1), y = one_hot_labels(60, 3, 2);
+  custom_loop_matches_single_process(dense_model, x, y, "dense");
+  // Every reduction mode: blocking, a bucket per layer (64 bytes), a background thread.
+  custom_loop_matches_single_process(dense_model, x, y, "dense blocking", {.overlap = false});
+  custom_loop_matches_single_process(dense_model, x, y, "dense small buckets", {.bucket_bytes = 64}, 2);
+  custom_loop_matches_single_process(dense_model, x, y, "dense reduce thread", {.reduce_thread = true});
   custom_loop_matches_single_process(conv_model, random_tensor({60, 8, 8, 2}, 3), one_hot_labels(60, 3, 4), "conv");
   fit_matches_single_process();
   fit_generator_shards_a_sequence();

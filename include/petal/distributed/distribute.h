@@ -20,6 +20,11 @@ struct DistributedOptions {
   // earlier ones (non-blocking allreduce per bucket); false: one blocking
   // allreduce of all gradients after backward.
   bool overlap = true;
+  // With overlap: run each bucket's (blocking) allreduce on a background thread,
+  // as Horovod does, instead of non-blocking MPI calls that this thread moves
+  // along between layers. MPI then progresses on its own while backward runs;
+  // it pays off when each rank has a core (or a NIC) to spare for it.
+  bool reduce_thread = false;
   // Gradients are packed into contiguous fusion buckets of about this size
   // (layers are never split); each bucket is one allreduce.
   int64_t bucket_bytes = int64_t{25} << 20;
@@ -57,7 +62,9 @@ struct DistributedStats {
   int64_t bytes_per_step = 0;     // bytes each rank contributes to allreduce per step
   int64_t buckets = 0;            // allreduce calls per step
   double pack_ms = 0;             // mean per step: copying gradients in and out of buckets
-  double exposed_ms = 0;          // mean per step: waiting for reductions after backward
+  double exposed_ms = 0;          // mean per step: finishing reductions after backward
+  double window_ms = 0;           // mean per step: backward time left once the first bucket
+                                  // started (the most an overlapped reduction can hide)
 };
 // Zeros when the model is not distributed.
 DistributedStats distributed_stats(const Sequential& model);
