@@ -51,8 +51,9 @@ int main(int argc, char** argv) {
     petal::set_num_threads(a.threads);
     petal::Sequential model = petal::minivggnet({.seed = 1});
     model.compile(petal::SGD({.learning_rate = 0.01, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
+    const int64_t bucket_bytes = static_cast<int64_t>(a.bucket_mb * (1 << 20));
     petal::DistributedContext& ctx = petal::distribute(
-        model, {.overlap = a.overlap != 0, .reduce_thread = a.reduce_thread != 0, .bucket_bytes = static_cast<int64_t>(a.bucket_mb * (1 << 20))});
+        model, {.overlap = a.overlap != 0, .reduce_thread = a.reduce_thread != 0, .bucket_bytes = bucket_bytes});
     petal::Rng rng(2 + static_cast<uint64_t>(ctx.rank()));  // each rank its own images
     petal::Tensor x({a.batch, 64, 64, 3}), y({a.batch, 17});
     for (float& v : x.values()) v = static_cast<float>(rng.uniform(0, 1));
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
     if (ctx.is_root()) {
       const double step_ms = total_s * 1000.0 / a.steps;
       std::printf("{\"system\": \"petal\", \"ranks\": %d, \"threads_per_rank\": %d, \"batch_per_rank\": %d, "
-                  "\"steps\": %d, \"overlap\": %s, \"reduce_thread\": %s, \"step_ms\": %.2f, \"ips\": %.1f, \"params\": %lld, "
+                  "\"steps\": %d, \"overlap\": %s, \"reduce_thread\": %s, \"step_ms\": %.2f, \"ips\": %.1f, "
+                  "\"params\": %lld, "
                   "\"bytes_reduced_per_step\": %lld, \"buckets\": %lld, \"exposed_reduce_ms\": %.2f, "
                   "\"pack_ms\": %.2f, \"overlap_window_ms\": %.2f}\n",
                   ctx.size(), petal::num_threads(), a.batch, a.steps, a.overlap ? "true" : "false",

@@ -21,7 +21,9 @@ namespace {
 // Counts the samples an evaluation saw (its batch logs carry "size").
 class SampleCounter final : public Callback {
  public:
-  void on_test_batch_end(int64_t, Logs& logs) override { samples += static_cast<int64_t>(logs.get("size").value_or(0)); }
+  void on_test_batch_end(int64_t, Logs& logs) override {
+    samples += static_cast<int64_t>(logs.get("size").value_or(0));
+  }
   int64_t samples = 0;
 };
 
@@ -32,7 +34,10 @@ Logs global_means(Sequential& model, const Logs& local, int64_t samples) {
   return average_logs(ordered, samples);
 }
 
-int64_t shard_batches(int64_t total, int rank, int ranks) { return total > rank ? (total - rank + ranks - 1) / ranks : 0; }
+// How many of batches rank, rank + ranks, ... lie below `total`.
+int64_t shard_batches(int64_t total, int rank, int ranks) {
+  return total > rank ? (total - rank + ranks - 1) / ranks : 0;
+}
 
 }  // namespace
 
@@ -40,6 +45,11 @@ std::pair<int, int> shard_position(bool distributed) {
   if (!distributed) return {0, 1};
   const Comm& comm = Comm::instance();
   return {comm.rank(), comm.size()};
+}
+
+uint64_t root_value(uint64_t value, bool distributed) {
+  if (distributed) Comm::instance().broadcast(&value, sizeof value, 0);
+  return value;
 }
 
 std::pair<int64_t, int64_t> split_evenly(int64_t count, int rank, int size) {

@@ -19,6 +19,10 @@ class Comm;
 // This process's place in the job: {rank, size}; {0, 1} when not distributed.
 std::pair<int, int> shard_position(bool distributed);
 
+// Rank 0's value on every rank (a shuffling seed must be the same everywhere, even
+// when each rank built its model with its own seed); the value itself when not distributed.
+uint64_t root_value(uint64_t value, bool distributed);
+
 // Splits `count` items over `size` ranks as evenly as possible (lower ranks take
 // the remainder): {offset, count} of rank `rank`'s contiguous part.
 std::pair<int64_t, int64_t> split_evenly(int64_t count, int rank, int size);

@@ -63,7 +63,8 @@ void GradientSync::begin_step(Sequential& model, int64_t batch_size) {
   size_t k = 0;
   bool same = true;
   for_each_trainable(model, [&](size_t, Param& p) {
-    same = same && k < signature_.size() && signature_[k] == std::make_pair<const float*, int64_t>(p.grad.data(), p.grad.size());
+    same = same && k < signature_.size() && signature_[k].first == p.grad.data() &&
+           signature_[k].second == p.grad.size();
     ++k;
   });
   if (!same || k != signature_.size()) rebuild(model);

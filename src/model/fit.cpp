@@ -143,7 +143,8 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
     throw ConfigError("fit: distributed over " + std::to_string(shard.second) + " ranks, expected at least one "
                       "training sample per rank; received " + std::to_string(n_train) + ".");
   }
-  ArraySource source(x, y, o.sample_weight, n_train, o.batch_size, o.shuffle, o.seed.value_or(seed()), shard);
+  const uint64_t shuffle_seed = detail::root_value(o.seed.value_or(seed()), o.distributed);
+  ArraySource source(x, y, o.sample_weight, n_train, o.batch_size, o.shuffle, shuffle_seed, shard);
   detail::LoopSettings s;
   s.epochs = o.epochs;
   s.initial_epoch = o.initial_epoch;

@@ -84,7 +84,7 @@ History Sequential::fit_generator(Sequence& full_sequence, const FitGeneratorOpt
   detail::LoopSettings s = generator_settings(o, steps);
   Prefetcher prefetcher(sequence, {.workers = o.workers, .max_queue_size = o.max_queue_size,
                                    .total = (o.epochs - o.initial_epoch) * steps, .shuffle = o.shuffle,
-                                   .seed = o.seed.value_or(seed()),
+                                   .seed = detail::root_value(o.seed.value_or(seed()), o.distributed),
                                    .first_epoch = size > 0 ? o.initial_epoch * steps / size : 0});
   PrefetchSource source(prefetcher);
   s.validate = validator(*this, o);

@@ -116,7 +116,8 @@ TEST(Distributed, LogsAndBuffersAreUnchangedAlone) {
 
 TEST(Distributed, RootOnlyRunsItsCallbackOnRankZero) {
   int epochs = 0;
-  auto inner = std::make_shared<LambdaCallback>(LambdaCallbackOptions{.on_epoch_end = [&](int64_t, Logs&) { ++epochs; }});
+  auto inner =
+      std::make_shared<LambdaCallback>(LambdaCallbackOptions{.on_epoch_end = [&](int64_t, Logs&) { ++epochs; }});
   testing::ToyData d = testing::toy_data(8, 3);
   Sequential m = testing::toy_model(6);
   m.fit(d.x, d.y, {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = {root_only(inner)}, .distributed = true});

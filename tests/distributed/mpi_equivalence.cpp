@@ -116,15 +116,18 @@ void custom_loop_matches_single_process(Sequential (*make)(uint64_t), const Tens
   int64_t grads = 0;  // gradient storage (blocked layouts may pad a little)
   for (const Param* p : dist.params()) grads += p->trainable ? p->grad.size() : 0;
   check(st.floats_per_step == grads && grads >= dist.count_params() - 64,
-        name + ": every gradient reduced once (" + std::to_string(st.floats_per_step) + " of " + std::to_string(grads) + ")");
+        name + ": every gradient reduced once (" + std::to_string(st.floats_per_step) + " of " +
+            std::to_string(grads) + ")");
 }
 
 // fit on 69 samples (validation_split leaves 55: a short last global batch, of
 // 7 split 4 + 3 on two ranks) equals fit with batch R*B, weights and History alike.
+// Each rank builds its model with its own seed: weights and the shuffling seed
+// (the model's by default) must both come from rank 0.
 void fit_matches_single_process() {
   const Tensor x = random_tensor({69, 6}, 11), y = one_hot_labels(69, 3, 12);
-  Sequential single = dense_model(7), dist = dense_model(7);
-  const FitOptions common{.batch_size = 8, .epochs = 3, .verbose = 0, .validation_split = 0.2, .seed = 5};
+  Sequential single = dense_model(7), dist = dense_model(7 + static_cast<uint64_t>(DistributedContext::init().rank()));
+  const FitOptions common{.batch_size = 8, .epochs = 3, .verbose = 0, .validation_split = 0.2};
   FitOptions one = common, many = common;
   one.batch_size = 8 * DistributedContext::init().size();
   many.distributed = true;
@@ -180,15 +183,16 @@ void writers_on_rank_zero() {
   const std::string csv = dir + "/log_rank" + std::to_string(ctx.rank()) + ".csv";
   int wrapped = 0, everywhere = 0;
   double last_loss = 0;
-  auto count_wrapped = std::make_shared<LambdaCallback>(LambdaCallbackOptions{.on_epoch_end = [&](int64_t, Logs&) { ++wrapped; }});
+  auto count_wrapped =
+      std::make_shared<LambdaCallback>(LambdaCallbackOptions{.on_epoch_end = [&](int64_t, Logs&) { ++wrapped; }});
   auto count_all = std::make_shared<LambdaCallback>(LambdaCallbackOptions{.on_epoch_end = [&](int64_t, Logs& l) {
     ++everywhere;
     last_loss = l.at("loss");
   }});
   const Tensor x = random_tensor({40, 6}, 31), y = one_hot_labels(40, 3, 32);
   Sequential m = dense_model(3);
-  m.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0,
-               .callbacks = {std::make_shared<CSVLogger>(csv), root_only(count_wrapped), count_all}, .distributed = true});
+  const std::vector<CallbackPtr> callbacks{std::make_shared<CSVLogger>(csv), root_only(count_wrapped), count_all};
+  m.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = callbacks, .distributed = true});
   ctx.barrier();
   check(std::filesystem::exists(csv) == ctx.is_root(), "CSVLogger writes on rank 0 only: " + csv);
   check(wrapped == (ctx.is_root() ? 2 : 0), "RootOnly callback ran " + std::to_string(wrapped) + " times");
@@ -236,7 +240,8 @@ int main() {
   std::vector<double> totals{static_cast<double>(failures)};
   ctx.allreduce_sum(std::span<double>(totals));
   if (ctx.is_root()) {
-    std::printf("mpi_equivalence on %d ranks: %s (%d failures; largest relative difference to one process %.3g, tolerance %.0e)\n",
+    std::printf("mpi_equivalence on %d ranks: %s (%d failures; largest relative difference to one process %.3g, "
+                "tolerance %.0e)\n",
                 ctx.size(), totals[0] == 0 ? "passed" : "FAILED", static_cast<int>(totals[0]), worst, kTolerance);
   }
   return totals[0] == 0 ? 0 : 1;
