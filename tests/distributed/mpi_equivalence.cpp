@@ -12,6 +12,7 @@
 
 #include "petal/callbacks/csv_logger.h"
 #include "petal/callbacks/lambda_callback.h"
+#include "petal/callbacks/model_checkpoint.h"
 #include "petal/distributed/distribute.h"
 #include "petal/distributed/root_only.h"
 #include "petal/layers/batch_normalization.h"
@@ -172,14 +173,8 @@ void fit_generator_shards_a_sequence() {
 }
 
 // Writers run on rank 0 only; other callbacks on every rank, with global logs.
-void writers_on_rank_zero() {
+void writers_on_rank_zero(const std::string& dir) {
   const DistributedContext& ctx = DistributedContext::init();
-  std::string dir;
-  if (ctx.is_root()) {
-    dir = (std::filesystem::temp_directory_path() / ("petal-mpi-" + std::to_string(::getpid()))).string();
-    std::filesystem::create_directories(dir);
-  }
-  ctx.broadcast(dir);
   const std::string csv = dir + "/log_rank" + std::to_string(ctx.rank()) + ".csv";
   int wrapped = 0, everywhere = 0;
   double last_loss = 0;
@@ -201,8 +196,24 @@ void writers_on_rank_zero() {
   std::vector<double> v{root_loss};
   ctx.broadcast(std::span<double>(v));
   check(v[0] == last_loss, "every rank sees the same (global) epoch logs");
-  ctx.barrier();
-  if (ctx.is_root()) std::filesystem::remove_all(dir);
+}
+
+// Rank 0 checkpoints after epoch 2; every rank loads that file and resumes, and
+// ends where an uninterrupted distributed run does.
+void resume_from_rank_zero_checkpoint(const std::string& dir) {
+  const DistributedContext& ctx = DistributedContext::init();
+  const Tensor x = random_tensor({40, 6}, 51), y = one_hot_labels(40, 3, 52);
+  const std::string path = dir + "/checkpoint.petal";
+  Sequential full = dense_model(3), first = dense_model(3);
+  full.fit(x, y, {.batch_size = 4, .epochs = 3, .verbose = 0, .seed = 5, .distributed = true});
+  auto checkpoint = std::make_shared<ModelCheckpoint>(ModelCheckpointOptions{.filepath = path});
+  first.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = {checkpoint}, .seed = 5,
+                   .distributed = true});
+  ctx.barrier();  // the file is complete before any rank reads it
+  Sequential resumed = load_model(path);
+  resumed.fit(x, y, {.batch_size = 4, .epochs = 3, .verbose = 0, .initial_epoch = 2, .seed = 5, .distributed = true});
+  expect_close(resumed, full, "resume");
+  expect_identical_across_ranks(resumed, "resume");
 }
 
 // Batch norm: per-rank batch statistics, moving averages averaged at epoch ends.
@@ -235,7 +246,16 @@ int main() {
   custom_loop_matches_single_process(conv_model, random_tensor({60, 8, 8, 2}, 3), one_hot_labels(60, 3, 4), "conv");
   fit_matches_single_process();
   fit_generator_shards_a_sequence();
-  writers_on_rank_zero();
+  std::string dir;
+  if (ctx.is_root()) {
+    dir = (std::filesystem::temp_directory_path() / ("petal-mpi-" + std::to_string(::getpid()))).string();
+    std::filesystem::create_directories(dir);
+  }
+  ctx.broadcast(dir);
+  writers_on_rank_zero(dir);
+  resume_from_rank_zero_checkpoint(dir);
+  ctx.barrier();
+  if (ctx.is_root()) std::filesystem::remove_all(dir);
   batch_norm_buffers_agree();
   std::vector<double> totals{static_cast<double>(failures)};
   ctx.allreduce_sum(std::span<double>(totals));
