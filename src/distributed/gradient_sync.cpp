@@ -67,13 +67,17 @@ void GradientSync::begin_step(Sequential& model, int64_t batch_size) {
            signature_[k].second == p.grad.size();
     ++k;
   });
-  if (!same || k != signature_.size()) rebuild(model);
-  // Layouts settle when a plan is first made; every rank makes the same plans,
-  // so a change of fingerprint happens on all ranks at the same step.
-  const int64_t fp = model_fingerprint(model);
-  if (!synced_ || fp != checked_fingerprint_) {
-    check_same_model(model, "distribute");
-    checked_fingerprint_ = fp;
+  const bool rebuilt = !same || k != signature_.size();
+  if (rebuilt) rebuild(model);
+  // Layouts settle when a plan is first made (moving a gradient, hence a
+  // rebuild); every rank makes the same plans, so a change of fingerprint
+  // happens on all ranks at the same step and they check it together.
+  if (!synced_ || rebuilt) {
+    const int64_t fp = model_fingerprint(model);
+    if (!synced_ || fp != checked_fingerprint_) {
+      check_same_model(model, "distribute");
+      checked_fingerprint_ = fp;
+    }
   }
   if (!synced_) {
     broadcast_model(model, options_.root);

@@ -13,6 +13,7 @@
 #include "petal/callbacks/csv_logger.h"
 #include "petal/callbacks/lambda_callback.h"
 #include "petal/callbacks/model_checkpoint.h"
+#include "petal/core/error.h"
 #include "petal/distributed/distribute.h"
 #include "petal/distributed/root_only.h"
 #include "petal/layers/batch_normalization.h"
@@ -216,6 +217,24 @@ void resume_from_rank_zero_checkpoint(const std::string& dir) {
   expect_identical_across_ranks(resumed, "resume");
 }
 
+// Ranks with different models are told so, on every rank, instead of reducing garbage.
+void mismatched_models_are_reported() {
+  const DistributedContext& ctx = DistributedContext::init();
+  Sequential m({.seed = 1, .input_shape = {6}});
+  m.add(Dense({.units = ctx.rank() == 0 ? 8 : 9, .activation = "relu"}));
+  m.add(Dense({.units = 3, .activation = "softmax"}));
+  m.compile(SGD({.learning_rate = 0.05}), "categorical_crossentropy");
+  distribute(m);
+  std::string message;
+  try {
+    m.train_on_batch(random_tensor({4, 6}, 61), one_hot_labels(4, 3, 62));
+  } catch (const StateError& e) {
+    message = e.what();
+  }
+  check(message.find("distribute: the ranks' models differ") != std::string::npos,
+        "mismatched models: expected a StateError; received '" + message + "'");
+}
+
 // Batch norm: per-rank batch statistics, moving averages averaged at epoch ends.
 void batch_norm_buffers_agree() {
   const Tensor x = random_tensor({32, 6}, 41), y = one_hot_labels(32, 3, 42);
@@ -257,6 +276,7 @@ int main() {
   ctx.barrier();
   if (ctx.is_root()) std::filesystem::remove_all(dir);
   batch_norm_buffers_agree();
+  mismatched_models_are_reported();
   std::vector<double> totals{static_cast<double>(failures)};
   ctx.allreduce_sum(std::span<double>(totals));
   if (ctx.is_root()) {
