@@ -17,12 +17,7 @@
 
 namespace petal::detail {
 
-#ifdef PETAL_WITH_MPI
-
 namespace {
-
-// MPI counts are int: larger buffers go in chunks of this many elements.
-constexpr int64_t kChunk = int64_t{1} << 30;
 
 bool env_set(const char* name) {
   const char* v = std::getenv(name);
@@ -36,6 +31,15 @@ bool launched_by_mpi() {
   }
   return env_set("OMPI_COMM_WORLD_SIZE") || env_set("PMIX_RANK") || env_set("PMI_RANK") || env_set("PMI_SIZE");
 }
+
+}  // namespace
+
+#ifdef PETAL_WITH_MPI
+
+namespace {
+
+// MPI counts are int: larger buffers go in chunks of this many elements.
+constexpr int64_t kChunk = int64_t{1} << 30;
 
 // An exception nobody caught on one rank must end the whole job: the other
 // ranks would otherwise wait in their next collective for ever.
@@ -166,7 +170,12 @@ struct Comm::State {};
 
 bool built_with_mpi() { return false; }
 
-void Comm::init_mpi() {}
+void Comm::init_mpi() {
+  if (launched_by_mpi()) {
+    std::fprintf(stderr, "petal: started by an MPI launcher, but this petal was built without MPI; every process "
+                         "runs alone (rank 0 of 1).\n");
+  }
+}
 Comm::~Comm() = default;
 void Comm::barrier() const {}
 void Comm::allreduce_sum(float*, int64_t) const {}
