@@ -59,15 +59,21 @@ GradientSync::GradientSync(Comm& comm, const DistributedOptions& options) : comm
   }
 }
 
-void GradientSync::begin_step(Sequential& model, int64_t batch_size) {
+// The gradient storage the buckets point into, in layer order (no allocation).
+bool GradientSync::same_storage(Sequential& model) const {
   size_t k = 0;
-  bool same = true;
-  for_each_trainable(model, [&](size_t, Param& p) {
-    same = same && k < signature_.size() && signature_[k].first == p.grad.data() &&
-           signature_[k].second == p.grad.size();
+  for (const Param* p : model.impl().param_list()) {
+    if (!p->trainable || p->grad.empty()) continue;
+    if (k >= signature_.size() || signature_[k].first != p->grad.data() || signature_[k].second != p->grad.size()) {
+      return false;
+    }
     ++k;
-  });
-  const bool rebuilt = !same || k != signature_.size();
+  }
+  return k == signature_.size();
+}
+
+void GradientSync::begin_step(Sequential& model, int64_t batch_size) {
+  const bool rebuilt = !same_storage(model);
   if (rebuilt) rebuild(model);
   // Layouts settle when a plan is first made (moving a gradient, hence a
   // rebuild); every rank makes the same plans, so a change of fingerprint
@@ -113,9 +119,11 @@ void GradientSync::rebuild(Sequential& model) {
     current.first_layer = layer;
     last_layer = layer;
     offset += p.grad.size();
-    signature_.emplace_back(p.grad.data(), p.grad.size());
   });
   if (open) close();
+  for (const Param* p : model.impl().param_list()) {
+    if (p->trainable && !p->grad.empty()) signature_.emplace_back(p->grad.data(), p->grad.size());
+  }
   buffer_.assign(static_cast<size_t>(offset), 0.0f);
   stats_.floats_per_step = offset - static_cast<int64_t>(buckets_.size());
   stats_.bytes_per_step = offset * static_cast<int64_t>(sizeof(float));

@@ -46,6 +46,7 @@ class GradientSync final : public GradientHook {
     size_t first_layer = 0;             // its lowest layer index: the last to finish
   };
 
+  bool same_storage(Sequential& model) const;
   void rebuild(Sequential& model);
   void start(Bucket& b);
   void finish(Bucket& b);

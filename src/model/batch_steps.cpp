@@ -1,6 +1,7 @@
 // One batch at a time: train_on_batch (the training step every loop uses),
 // test_on_batch and predict_on_batch.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -39,7 +40,43 @@ Logs make_logs(Sequential::Impl& m, double loss, const Tensor& y, const float* o
   return logs;
 }
 
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+void record_profile(Sequential::Impl& m, const detail::NetPlan& plan, double loss_ms, double opt_ms, double total_ms) {
+  auto& p = m.profile;
+  if (p.layers.size() != m.layers.size()) {
+    p = {};
+    for (const auto& l : m.layers) p.layers.push_back({l->name(), 0, 0});
+  }
+  for (size_t i = 0; i < p.layers.size(); ++i) {
+    p.layers[i].forward_ms += plan.timings()[i].forward_ms;
+    p.layers[i].backward_ms += plan.timings()[i].backward_ms;
+  }
+  p.loss_ms += loss_ms;
+  p.optimizer_ms += opt_ms;
+  p.total_ms += total_ms;
+  ++p.steps;
+}
+
 }  // namespace
+
+void Sequential::set_profiling(bool on) {
+  impl_->profiling = on;
+  if (on) impl_->profile = {};
+}
+
+Sequential::StepProfile Sequential::profile() const {
+  StepProfile p = impl_->profile;
+  if (p.steps == 0) return p;
+  const double k = 1.0 / static_cast<double>(p.steps);
+  for (auto& l : p.layers) l.forward_ms *= k, l.backward_ms *= k;
+  p.loss_ms *= k;
+  p.optimizer_ms *= k;
+  p.total_ms *= k;
+  return p;
+}
 
 std::vector<float> combine_weights(const Tensor& y, Loss loss, const Tensor& sw, const ClassWeights& cw, int64_t n) {
   if (sw.empty() && cw.empty()) return {};
@@ -78,15 +115,20 @@ Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& 
   }
   const std::vector<float> w = combine_weights(y, m.loss, sample_weight, class_weight, n);
 
+  const auto t0 = Clock::now();
   detail::NetPlan& plan = m.plan(n, detail::Phase::Train);
+  plan.set_profiling(m.profiling);
+  if (m.profiling) plan.reset_timings();
   detail::GradientHook* hook = m.grad_hook.get();
   if (hook) hook->begin_step(*this, n);
   detail::StepContext step = step_context(m);
   const float* out = plan.forward(x, step);
+  const auto t_loss = Clock::now();
   const GradWrt wrt = fused_wrt(plan, m.loss);
   const std::span<float> grad(plan.output_grad(), static_cast<size_t>(num_elements(out_shape)));
   double loss = weighted_loss(m.loss, y, out, out_shape, w, grad, wrt);
   Logs logs = make_logs(m, 0.0, y, out, out_shape);
+  const double loss_ms = ms_since(t_loss);
   step.pre_activation_grad = wrt != GradWrt::Output;
   if (hook) {
     plan.backward(step, [hook](size_t layer) { hook->layer_done(layer); });
@@ -96,7 +138,9 @@ Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& 
   }
   loss += m.regularization(true);
   logs.set("loss", loss);
-  m.optimizer->apply(params());
+  const auto t_opt = Clock::now();
+  m.optimizer->apply(m.param_list());
+  if (m.profiling) record_profile(m, plan, loss_ms, ms_since(t_opt), ms_since(t0));
   return logs;
 }
 

@@ -2,6 +2,7 @@
 #include "model/net_plan.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "nn/activation_ops.h"
 #include "petal/core/error.h"
@@ -10,6 +11,12 @@
 namespace petal::detail {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double elapsed_ms(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 // The activation of layers[i + 1] when it can run as a post-op of layers[i].
 ActivationFn fusable_next(const std::vector<Layer*>& layers, size_t i) {
@@ -22,7 +29,7 @@ ActivationFn fusable_next(const std::vector<Layer*>& layers, size_t i) {
 }  // namespace
 
 NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
-                 const dnnl::engine& engine, bool input_grad)
+                 const dnnl::engine& engine, bool input_grad, dnnl::algorithm conv_algorithm)
     : batch_(batch), phase_(phase), scratchpad_(std::make_unique<ScratchpadPool>(engine)) {
   backward_ = phase == Phase::Train || input_grad;
   // Boundary i is the input of layer i (boundary 0 = model input); identity
@@ -35,6 +42,7 @@ NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, in
   for (size_t i = 0; i < layers.size(); ++i) {
     PlanContext ctx{engine, act.back().get_desc(), batch, phase, need_diff_src, scratchpad_.get(), backward_};
     ctx.fused_activation = fusable_next(layers, i);
+    ctx.conv_algorithm = conv_algorithm;
     const bool fused_away = i > 0 && fusable_next(layers, i - 1) != ActivationFn::Linear;
     if (fused_away) {
       plans_.push_back(std::make_unique<IdentityPlan>(act.back().get_desc()));
@@ -85,11 +93,16 @@ NetPlan::NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, in
     }
   }
   scratchpad_->finalize();
+  timings_.resize(plans_.size());
 }
 
 const float* NetPlan::forward(const Tensor& x, StepContext& step) {
   input_.set_data_handle(const_cast<float*>(x.data()));
-  for (auto& plan : plans_) plan->forward(step);
+  for (size_t i = 0; i < plans_.size(); ++i) {
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
+    plans_[i]->forward(step);
+    if (profiling_) timings_[i].forward_ms += elapsed_ms(t0);
+  }
   if (out_reorder_) {
     out_reorder_.run(step.stream);
     step.stream.wait();
@@ -109,7 +122,9 @@ void NetPlan::backward(StepContext& step, const std::function<void(size_t)>& lay
     LayerPlan& plan = *plans_[i];
     if (plan.is_identity()) continue;
     step.pre_activation_grad = pre && &plan == last_;
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
     plan.backward(step);
+    if (profiling_) timings_[i].backward_ms += elapsed_ms(t0);
     if (layer_done) {
       step.stream.wait();
       layer_done(i);

@@ -18,7 +18,8 @@ class NetPlan {
   // With input_grad, backward also computes d loss / d input (input_grad()), in
   // either phase (an inference plan then supports backward, for gradient checks).
   NetPlan(const std::vector<Layer*>& layers, const Shape& input_shape, int64_t batch, Phase phase,
-          const dnnl::engine& engine, bool input_grad = false);
+          const dnnl::engine& engine, bool input_grad = false,
+          dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_auto);
 
   int64_t batch() const { return batch_; }
   Phase phase() const { return phase_; }
@@ -34,6 +35,15 @@ class NetPlan {
   void backward(StepContext& step, const std::function<void(size_t)>& layer_done = {});
   // d loss / d input in plain layout (only when built with input_grad).
   const float* input_grad() const { return input_grad_.data(); }
+
+  // Per-layer wall time, accumulated over the steps run while profiling is on
+  // (plans of layers fused into the previous one show 0).
+  void set_profiling(bool on) { profiling_ = on; }
+  struct Timing {
+    double forward_ms = 0, backward_ms = 0;
+  };
+  const std::vector<Timing>& timings() const { return timings_; }
+  void reset_timings() { timings_.assign(timings_.size(), Timing{}); }
 
   // Whether the last computing layer ends in softmax / sigmoid (fused losses).
   bool ends_in_softmax() const { return last_ && last_->ends_in_softmax(); }
@@ -52,6 +62,8 @@ class NetPlan {
   Op out_reorder_, grad_reorder_;
   Buffer ping_, pong_, input_grad_;
   std::unique_ptr<ScratchpadPool> scratchpad_;
+  bool profiling_ = false;
+  std::vector<Timing> timings_;
 };
 
 }  // namespace petal::detail

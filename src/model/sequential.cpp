@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "model/sequential_impl.h"
 #include "petal/core/error.h"
@@ -12,6 +13,12 @@ namespace petal {
 
 Sequential::Sequential(SequentialOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   if (!impl_->options.input_shape.empty()) impl_->input_shape = impl_->options.input_shape;
+  if (const char* env = std::getenv("PETAL_CONV_ALGORITHM")) {
+    const std::string v = env;
+    if (v == "direct") impl_->options.conv_algorithm = ConvAlgorithm::Direct;
+    else if (v == "auto") impl_->options.conv_algorithm = ConvAlgorithm::Auto;
+    else throw ConfigError("PETAL_CONV_ALGORITHM: expected 'direct' or 'auto'; received '" + v + "'.");
+  }
 }
 Sequential::~Sequential() = default;
 Sequential::Sequential(Sequential&&) noexcept = default;
@@ -38,6 +45,7 @@ Layer& Sequential::add(std::unique_ptr<Layer> layer) {
   }
   m.layers.push_back(std::move(layer));
   m.invalidate_plans();
+  m.params_dirty = true;
   return added;
 }
 
@@ -53,6 +61,7 @@ void Sequential::build(const Shape& input_shape) {
   if (m.layers.empty()) throw StateError(m.options.name + ": cannot build a model without layers.");
   Shape s = input_shape;
   for (auto& l : m.layers) s = l->build(s, m.rng);
+  m.params_dirty = true;
   m.input_shape = input_shape;
   m.output_shape = s;
   m.built = true;
@@ -127,12 +136,17 @@ Layer& Sequential::layer(const std::string& name) {
   throw ConfigError(impl_->options.name + ": no layer named '" + name + "'.");
 }
 
-std::vector<Param*> Sequential::params() {
-  std::vector<Param*> out;
-  for (auto& l : impl_->layers) {
-    for (Param* p : l->params()) out.push_back(p);
+std::vector<Param*> Sequential::params() { return impl_->param_list(); }
+
+const std::vector<Param*>& Sequential::Impl::param_list() {
+  if (params_dirty) {
+    params_cache.clear();
+    for (auto& l : layers) {
+      for (Param* p : l->params()) params_cache.push_back(p);
+    }
+    params_dirty = false;
   }
-  return out;
+  return params_cache;
 }
 
 bool Sequential::built() const { return impl_->built; }
@@ -155,6 +169,11 @@ const Optimizer& Sequential::optimizer() const {
 }
 Loss Sequential::loss() const { return impl_->loss; }
 const std::vector<Metric>& Sequential::metrics() const { return impl_->metrics; }
+void Sequential::set_conv_algorithm(ConvAlgorithm algorithm) {
+  impl_->options.conv_algorithm = algorithm;
+  impl_->invalidate_plans();
+}
+ConvAlgorithm Sequential::conv_algorithm() const { return impl_->options.conv_algorithm; }
 uint64_t Sequential::seed() const { return impl_->options.seed; }
 int64_t Sequential::epochs_completed() const { return impl_->epochs_completed; }
 void Sequential::set_epochs_completed(int64_t epochs) { impl_->epochs_completed = epochs; }
@@ -208,7 +227,9 @@ detail::NetPlan& Sequential::Impl::plan(int64_t batch, detail::Phase phase) {
   for (auto& l : layers) {
     for (Param* p : l->params()) before.emplace_back(p, p->layout.get());
   }
-  auto p = std::make_unique<detail::NetPlan>(layer_ptrs(), input_shape, batch, phase, engine);
+  const auto algorithm = options.conv_algorithm == ConvAlgorithm::Direct ? dnnl::algorithm::convolution_direct
+                                                                         : dnnl::algorithm::convolution_auto;
+  auto p = std::make_unique<detail::NetPlan>(layer_ptrs(), input_shape, batch, phase, engine, false, algorithm);
   for (auto [param, old_layout] : before) {
     if (param->layout.get() == old_layout || !optimizer || !optimizer->has_slots(*param)) continue;
     for (Tensor& slot : optimizer->slots(*param)) slot = from_keras_layout(*param, slot);
@@ -219,8 +240,8 @@ detail::NetPlan& Sequential::Impl::plan(int64_t batch, detail::Phase phase) {
 
 double Sequential::Impl::regularization(bool add_grads) {
   double total = 0;
-  for (auto& l : layers) {
-    for (Param* p : l->params()) {
+  {
+    for (Param* p : param_list()) {
       if (p->l2 == 0.0f) continue;
       double sq = 0;
       const float* w = p->value.data();

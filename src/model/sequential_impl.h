@@ -28,6 +28,9 @@ struct Sequential::Impl {
   // Data-parallel training: averages gradients over ranks (null: one process).
   std::shared_ptr<detail::GradientHook> grad_hook;
 
+  bool profiling = false;
+  Sequential::StepProfile profile;  // sums; divided by steps when read
+
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
 
@@ -47,6 +50,10 @@ struct Sequential::Impl {
   detail::NetPlan& plan(int64_t batch, detail::Phase phase);
   void invalidate_plans() { plans.clear(); }
   std::vector<Layer*> layer_ptrs() const;
+  // Every parameter in layer order, cached: the training step must not allocate.
+  const std::vector<Param*>& param_list();
+  std::vector<Param*> params_cache;
+  bool params_dirty = true;
   // Throws StateError naming `what` when compile() has not been called.
   void require_compiled(const char* what) const;
   // Builds from x's per-sample shape when needed; checks x's shape otherwise.

@@ -1,5 +1,6 @@
 // BatchNormalization on oneDNN, in whatever layout the previous layer produced;
 // moving statistics are updated after each training forward.
+#include "nn/channel_stats.h"
 #include "nn/layer_plan.h"
 #include "nn/param_view.h"
 #include "petal/layers/batch_normalization.h"
@@ -23,8 +24,8 @@ class BatchNormPlan final : public LayerPlan {
     for (size_t i = 0; i + 1 < in.size(); ++i) per_channel_ *= in[i];
     const memory::desc cmd({channels_}, memory::data_type::f32, Tag::x);
     for (Param* p : layer.params()) {
-      if (p->name == "gamma") gamma_ = ParamView(*p, cmd, ctx.engine);
-      if (p->name == "beta") beta_ = ParamView(*p, cmd, ctx.engine);
+      if (p->name == "gamma") gamma_ = ParamView(*p, cmd, ctx.engine), gamma_param_ = p;
+      if (p->name == "beta") beta_ = ParamView(*p, cmd, ctx.engine), beta_param_ = p;
       if (p->name == "moving_mean") moving_mean_ = p;
       if (p->name == "moving_variance") moving_var_ = p;
     }
@@ -34,9 +35,16 @@ class BatchNormPlan final : public LayerPlan {
     train_ = ctx.phase == Phase::Train;
     if (!train_) flags_ |= normalization_flags::use_global_stats;
     md_ = ctx.src_md;
+    // Training: statistics in double (channel_stats), then oneDNN normalises with
+    // them as "global" statistics; backward is oneDNN's training backward.
+    own_stats_ = train_ && channel_stats_supported(md_);
+    const auto fwd_flags = own_stats_ ? flags_ | normalization_flags::use_global_stats : flags_;
     fwd_pd_ = dnnl::batch_normalization_forward::primitive_desc(
-        {ctx.forward_prop(), md_, o.epsilon, flags_},
-        scratch_attr(), ctx.engine);
+        {ctx.forward_prop(), md_, o.epsilon, fwd_flags}, scratch_attr(), ctx.engine);
+    if (ctx.backward) {
+      hint_pd_ = dnnl::batch_normalization_forward::primitive_desc(
+          {dnnl::prop_kind::forward_training, md_, o.epsilon, flags_}, ctx.engine);
+    }
     dst_md_ = fwd_pd_.dst_desc();
     stats_mean_ = stage_.scratch(cmd);
     stats_var_ = stage_.scratch(cmd);
@@ -57,11 +65,14 @@ class BatchNormPlan final : public LayerPlan {
   }
 
   void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+    diff_dst_ = diff_dst;
+    if (ctx_.need_diff_src) diff_src_ = diff_src;
+    if (own_stats_) return;  // batch_norm_backward() in double, see backward()
     const auto& o = layer_.options();
     const bool params = o.scale || o.center;
     dnnl::batch_normalization_backward::primitive_desc pd(
         {params ? prop_kind::backward : prop_kind::backward_data, md_, md_, o.epsilon, flags_}, scratch_attr(),
-        ctx_.engine, fwd_pd_);
+        ctx_.engine, hint_pd_);
     const memory dsrc = ctx_.need_diff_src ? diff_src : stage_.scratch(md_);
     std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src_},
                                              {DNNL_ARG_MEAN, train_ ? stats_mean_ : user_mean_},
@@ -86,12 +97,29 @@ class BatchNormPlan final : public LayerPlan {
     if (o.center) beta_.prepare_value(step.stream);
     user_mean_.set_data_handle(moving_mean_->value.data());
     user_var_.set_data_handle(moving_var_->value.data());
+    if (own_stats_) {
+      step.stream.wait();
+      channel_stats(md_, static_cast<const float*>(src_.get_data_handle()),
+                    static_cast<float*>(stats_mean_.get_data_handle()), static_cast<float*>(stats_var_.get_data_handle()));
+    }
     fwd_.run(step.stream);
     if (train_) update_moving_statistics(step.stream);
   }
 
   void backward(StepContext& step) override {
     const auto& o = layer_.options();
+    if (own_stats_) {
+      step.stream.wait();
+      batch_norm_backward(md_, {static_cast<const float*>(src_.get_data_handle()),
+                                static_cast<const float*>(diff_dst_.get_data_handle()),
+                                static_cast<const float*>(stats_mean_.get_data_handle()),
+                                static_cast<const float*>(stats_var_.get_data_handle()), o.epsilon,
+                                gamma_param_ ? gamma_param_->value.data() : nullptr,
+                                diff_src_ ? static_cast<float*>(diff_src_.get_data_handle()) : nullptr,
+                                gamma_param_ ? gamma_param_->grad.data() : nullptr,
+                                beta_param_ ? beta_param_->grad.data() : nullptr, step.accumulate_grads});
+      return;
+    }
     if (o.scale) gamma_.prepare_grad(step.accumulate_grads);
     if (o.center) beta_.prepare_grad(step.accumulate_grads);
     bwd_.run(step.stream);
@@ -120,14 +148,16 @@ class BatchNormPlan final : public LayerPlan {
   PlanContext ctx_;
   Staging stage_;
   int64_t channels_ = 0, per_channel_ = 0;
-  bool train_ = true;
+  bool train_ = true, own_stats_ = false;
   normalization_flags flags_;
   memory::desc md_;
   ParamView gamma_, beta_;
+  Param* gamma_param_ = nullptr;
+  Param* beta_param_ = nullptr;
   Param* moving_mean_ = nullptr;
   Param* moving_var_ = nullptr;
-  dnnl::batch_normalization_forward::primitive_desc fwd_pd_;
-  memory stats_mean_, stats_var_, user_mean_, user_var_, src_, dst_;
+  dnnl::batch_normalization_forward::primitive_desc fwd_pd_, hint_pd_;
+  memory stats_mean_, stats_var_, user_mean_, user_var_, src_, dst_, diff_dst_, diff_src_;
   Op fwd_, bwd_;
 };
 

@@ -39,7 +39,7 @@ class Conv2DPlan final : public WeightedPlan {
     act_.add_post_op(attr);
     const auto prop = ctx.forward_prop();
     fwd_pd_ = dnnl::convolution_forward::primitive_desc(
-        {prop, algorithm::convolution_direct, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_}, attr,
+        {prop, ctx.conv_algorithm, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_}, attr,
         ctx.engine);
     dst_md_ = fwd_pd_.dst_desc();
     act_.plan(dst_md_, ctx);
@@ -52,12 +52,12 @@ class Conv2DPlan final : public WeightedPlan {
   void bind_backward(const memory& diff_dst, const memory& diff_src) override {
     const memory diff = act_.bind_backward(diff_dst, stage_);
     dnnl::convolution_backward_weights::primitive_desc wpd(
-        {algorithm::convolution_direct, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_},
+        {ctx_.conv_algorithm, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_},
         scratch_attr(), ctx_.engine, fwd_pd_);
     bind_backward_weights_op<decltype(wpd), dnnl::convolution_backward_weights>(wpd, diff);
     if (!ctx_.need_diff_src) return;
     dnnl::convolution_backward_data::primitive_desc dpd(
-        {algorithm::convolution_direct, src_any_, w_any_, dst_any_, strides_, pad_l_, pad_r_}, scratch_attr(),
+        {ctx_.conv_algorithm, src_any_, w_any_, dst_any_, strides_, pad_l_, pad_r_}, scratch_attr(),
         ctx_.engine, fwd_pd_);
     bind_backward_data_op<decltype(dpd), dnnl::convolution_backward_data>(
         dpd, diff, diff_src, kernel_.value_for(fwd_pd_.weights_desc()));

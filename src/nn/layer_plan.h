@@ -24,6 +24,8 @@ struct PlanContext {
   // An activation the network plan fused into this layer (a following
   // Activation layer, run as a post-op); Linear when none.
   ActivationFn fused_activation = ActivationFn::Linear;
+  // convolution_auto (oneDNN may pick Winograd) or convolution_direct.
+  dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_auto;
 
   dnnl::prop_kind forward_prop() const {
     return backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;

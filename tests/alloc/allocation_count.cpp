@@ -1,0 +1,89 @@
+// A training step allocates no buffers once warm: every malloc-family call in
+// the process (petal, oneDNN, the C++ runtime) is counted while steps run.
+// Its own executable: it interposes malloc, which must not meet the sanitizers.
+#include <dlfcn.h>
+#include <malloc.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "petal/models/zoo.h"
+#include "petal/optimizers/sgd.h"
+
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* __libc_memalign(size_t, size_t);
+void __libc_free(void*);
+}
+
+namespace {
+
+std::atomic<bool> counting{false};
+std::atomic<long> small_allocs{0}, large_allocs{0}, large_bytes{0};
+constexpr size_t kLarge = 4096;  // a "buffer": anything a page or more
+
+void note(size_t bytes) {
+  if (!counting.load(std::memory_order_relaxed)) return;
+  if (bytes >= kLarge) {
+    large_allocs.fetch_add(1, std::memory_order_relaxed);
+    large_bytes.fetch_add(static_cast<long>(bytes), std::memory_order_relaxed);
+  } else {
+    small_allocs.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace
+
+extern "C" {
+void* malloc(size_t n) {
+  note(n);
+  return __libc_malloc(n);
+}
+void* calloc(size_t a, size_t b) {
+  note(a * b);
+  return __libc_calloc(a, b);
+}
+void* realloc(void* p, size_t n) {
+  note(n);
+  return __libc_realloc(p, n);
+}
+void free(void* p) { __libc_free(p); }
+int posix_memalign(void** out, size_t align, size_t n) {
+  note(n);
+  *out = __libc_memalign(align, n);
+  return *out ? 0 : ENOMEM;
+}
+void* aligned_alloc(size_t align, size_t n) {
+  note(n);
+  return __libc_memalign(align, n);
+}
+void* memalign(size_t align, size_t n) {
+  note(n);
+  return __libc_memalign(align, n);
+}
+}
+
+int main() {
+  petal::Sequential model = petal::minivggnet({.seed = 1});
+  model.compile(petal::SGD({.learning_rate = 0.01, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
+  petal::Tensor x({32, 64, 64, 3}, 0.5f), y({32, 17});
+  for (int i = 0; i < 32; ++i) y.at({i, i % 17}) = 1.0f;
+  for (int i = 0; i < 3; ++i) model.train_on_batch(x, y);  // warm-up: plans, buffers, optimizer slots
+  const int steps = 5;
+  counting = true;
+  for (int i = 0; i < steps; ++i) model.train_on_batch(x, y);
+  counting = false;
+  std::printf("per step: %.1f small allocations (< %zu bytes), %.1f buffer allocations (%ld bytes)\n",
+              static_cast<double>(small_allocs) / steps, kLarge, static_cast<double>(large_allocs) / steps,
+              large_bytes.load() / steps);
+  if (large_allocs != 0) {
+    std::printf("FAIL: a warm training step allocated %ld buffers of %zu bytes or more\n", large_allocs.load(), kLarge);
+    return 1;
+  }
+  std::printf("PASS: no buffer allocation in warm training steps\n");
+  return 0;
+}
