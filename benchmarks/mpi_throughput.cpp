@@ -18,7 +18,7 @@
 namespace {
 
 struct Args {
-  int steps = 20, warmup = 3, threads = 1, batch = 32, overlap = 1, reduce_thread = 0;
+  int steps = 20, warmup = 3, threads = 1, batch = 32, overlap = 1, reduce_thread = 1;
   double bucket_mb = 25;
 };
 

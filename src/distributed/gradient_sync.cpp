@@ -50,11 +50,8 @@ GradientSync::GradientSync(Comm& comm, const DistributedOptions& options) : comm
     throw ConfigError("distribute: expected root in [0, " + std::to_string(comm.size()) + "); received " +
                       std::to_string(options.root) + ".");
   }
-  if (options.overlap && options.reduce_thread) {
-    if (!comm.serialized_threads()) {
-      throw ConfigError("distribute: reduce_thread needs MPI_THREAD_SERIALIZED; this MPI provides less.\n"
-                        "Hint: set reduce_thread = false.");
-    }
+  // A reduce thread calls MPI while this one does not: MPI_THREAD_SERIALIZED.
+  if (options.overlap && options.reduce_thread && comm.serialized_threads()) {
     worker_ = std::make_unique<ReduceWorker>(comm);
   }
 }
@@ -70,6 +67,10 @@ bool GradientSync::same_storage(Sequential& model) const {
     ++k;
   }
   return k == signature_.size();
+}
+
+GradientSync::~GradientSync() {
+  if (reducing_) comm_.abort("a training step ended with gradient reductions in flight (an error during backward?)", 1);
 }
 
 void GradientSync::begin_step(Sequential& model, int64_t batch_size) {
@@ -143,6 +144,7 @@ void GradientSync::start(Bucket& b) {
   for (const Entry& e : b.entries) scaled_copy(e.grad, buf + e.offset, e.size, samples_);
   buf[b.count_slot] = samples_;
   sum_pack_ms_ += ms_since(t0);
+  reducing_ = true;
   const int64_t n = b.count_slot - b.begin + 1;
   if (worker_) {
     worker_->submit(buf + b.begin, n);
@@ -171,6 +173,7 @@ void GradientSync::end_step() {
   } else {
     comm_.wait_all();
   }
+  reducing_ = false;
   for (Bucket& b : buckets_) finish(b);
   sum_exposed_ms_ += ms_since(t0);
   ++stats_.steps;

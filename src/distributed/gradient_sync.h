@@ -18,6 +18,11 @@ namespace petal::detail {
 class GradientSync final : public GradientHook {
  public:
   GradientSync(Comm& comm, const DistributedOptions& options);
+  // Aborts the job when a step was left with reductions in flight (an exception
+  // during backward): the other ranks are inside those collectives.
+  ~GradientSync() override;
+  GradientSync(const GradientSync&) = delete;
+  GradientSync& operator=(const GradientSync&) = delete;
 
   void begin_step(Sequential& model, int64_t batch_size) override;
   void layer_done(size_t layer_index) override;
@@ -60,6 +65,7 @@ class GradientSync final : public GradientHook {
   std::vector<float> buffer_;  // all buckets; allocated once per model layout
   std::vector<Bucket> buckets_;
   size_t next_ = 0;            // next bucket to start this step
+  bool reducing_ = false;      // buckets started and not yet waited for
   float samples_ = 0;          // this rank's batch size this step
   DistributedStats stats_;
   double sum_pack_ms_ = 0, sum_exposed_ms_ = 0, sum_window_ms_ = 0;

@@ -258,10 +258,12 @@ int main() {
   set_num_threads(1);
   const Tensor x = random_tensor({60, 6}, 1), y = one_hot_labels(60, 3, 2);
   custom_loop_matches_single_process(dense_model, x, y, "dense");
-  // Every reduction mode: blocking, a bucket per layer (64 bytes), a background thread.
+  // Every reduction mode: blocking, non-blocking, a bucket per layer (64 bytes).
   custom_loop_matches_single_process(dense_model, x, y, "dense blocking", {.overlap = false});
+  custom_loop_matches_single_process(dense_model, x, y, "dense non-blocking", {.reduce_thread = false});
   custom_loop_matches_single_process(dense_model, x, y, "dense small buckets", {.bucket_bytes = 64}, 2);
-  custom_loop_matches_single_process(dense_model, x, y, "dense reduce thread", {.reduce_thread = true});
+  custom_loop_matches_single_process(dense_model, x, y, "dense small buckets non-blocking",
+                                     {.reduce_thread = false, .bucket_bytes = 64}, 2);
   custom_loop_matches_single_process(conv_model, random_tensor({60, 8, 8, 2}, 3), one_hot_labels(60, 3, 4), "conv");
   fit_matches_single_process();
   fit_generator_shards_a_sequence();

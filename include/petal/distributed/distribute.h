@@ -17,14 +17,15 @@ namespace petal {
 
 struct DistributedOptions {
   // Reduce the gradients of the last layers while backward still runs on the
-  // earlier ones (non-blocking allreduce per bucket); false: one blocking
-  // allreduce of all gradients after backward.
+  // earlier ones (a reduction per bucket); false: one blocking allreduce of all
+  // gradients after backward.
   bool overlap = true;
-  // With overlap: run each bucket's (blocking) allreduce on a background thread,
-  // as Horovod does, instead of non-blocking MPI calls that this thread moves
-  // along between layers. MPI then progresses on its own while backward runs;
-  // it pays off when each rank has a core (or a NIC) to spare for it.
-  bool reduce_thread = false;
+  // With overlap: run each bucket's blocking allreduce on a background thread,
+  // as Horovod does, so that MPI progresses while backward runs; false: a
+  // non-blocking allreduce that this thread moves along between layers (MPI
+  // libraries without a progress thread advance it only inside MPI calls).
+  // Falls back to the latter when MPI was initialised without thread support.
+  bool reduce_thread = true;
   // Gradients are packed into contiguous fusion buckets of about this size
   // (layers are never split); each bucket is one allreduce.
   int64_t bucket_bytes = int64_t{25} << 20;
