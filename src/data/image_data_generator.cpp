@@ -243,7 +243,7 @@ void ImageDataGenerator::standardize(std::span<float> image, const Shape& hwc) c
   }
 }
 
-void ImageDataGenerator::fit(const Tensor& x, const FitOptions& fo) {
+void ImageDataGenerator::fit(const Tensor& x, const FeaturewiseFitOptions& fo) {
   if (x.rank() != 4 || x.dim(0) < 1)
     throw ShapeError("ImageDataGenerator.fit: expected x of rank 4 [N, H, W, C] with N >= 1; "
                      "received " + to_string(x.shape()) + ".");

@@ -1,5 +1,5 @@
-// Keras's ImageDataGenerator (keras-preprocessing 1.0.5 / 1.1.2 semantics): random
-// augmentation, standardization, featurewise fit, and flow() over in-memory arrays.
+// Keras's ImageDataGenerator (keras-preprocessing 1.0.5 / 1.1.2 semantics): augmentation,
+// standardization, featurewise fit, flow() over arrays and flow_from_directory() over files.
 #pragma once
 
 #include <cstdint>
@@ -7,12 +7,14 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "petal/core/rng.h"
 #include "petal/core/shape.h"
 #include "petal/core/tensor.h"
 #include "petal/data/affine.h"
+#include "petal/data/directory_iterator.h"
 #include "petal/data/numpy_array_iterator.h"
 
 namespace petal {
@@ -96,8 +98,9 @@ struct TransformParams {
   std::optional<double> brightness{};
 };
 
-// fit(x, augment, rounds, seed) as in Keras.
-struct FitOptions {
+// fit(x, augment, rounds, seed) as in Keras. (Not named FitOptions: that is
+// Sequential::fit's, and the tutorial includes both headers.)
+struct FeaturewiseFitOptions {
   bool augment = false;
   int rounds = 1;
   uint64_t seed = 0;
@@ -144,7 +147,7 @@ class ImageDataGenerator {
   // Featurewise statistics from x [N, H, W, C]: per-channel mean, then the
   // per-channel std of the centred data (numpy's ddof 0). Only the statistics
   // the options ask for are computed.
-  void fit(const Tensor& x_nhwc, const FitOptions& fit_options = {});
+  void fit(const Tensor& x_nhwc, const FeaturewiseFitOptions& fit_options = {});
   bool fitted() const { return fitted_; }
   const Tensor& featurewise_mean() const { return mean_; }  // [C], empty before fit
   const Tensor& featurewise_std() const { return std_; }    // [C], empty before fit
@@ -154,6 +157,16 @@ class ImageDataGenerator {
   // call fit() first; later changes to this object do not reach it.
   std::unique_ptr<NumpyArrayIterator> flow(Tensor x_nhwc, Tensor y = {},
                                            FlowOptions options = {}) const;
+
+  // Keras's flow_from_directory: batches of images decoded from `directory`, in
+  // class folders or the Flowers-17 archive layout (see list_flow_directory),
+  // augmented and standardized like flow(). Keeps a copy of this generator.
+  std::unique_ptr<DirectoryIterator> flow_from_directory(const std::string& directory,
+                                                         DirectoryFlowOptions options = {}) const;
+  // The same over a ready list of every file of every class (options.classes and
+  // follow_links are not used; the subset split is applied to the list).
+  std::unique_ptr<DirectoryIterator> flow_from_list(ImageList list,
+                                                    DirectoryFlowOptions options = {}) const;
 
  private:
   double draw_shift(const ShiftRange& range, int64_t size, Rng& rng) const;

@@ -2,15 +2,14 @@
 // as a Sequence (batch by index, thread-safe) and as an endless Generator.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "petal/core/tensor.h"
+#include "petal/data/image_batcher.h"
 #include "petal/data/sequence.h"
 
 namespace petal {
@@ -45,24 +44,25 @@ struct FlowOptions {
   std::string save_format = "png";
 };
 
-// Keras's NumpyArrayIterator. Epoch e's order is a permutation drawn from
-// (seed, e) (identity when shuffle is off); the sample at position p of epoch e
-// is transformed with Rng(seed).fork(2e + 1).fork(p). So batch(e, i) is a pure
-// function of (seed, e, i): workers may call get() concurrently in any order.
+// Keras's NumpyArrayIterator. The order and random streams are ImageBatcher's:
+// epoch e's order is a permutation drawn from (seed, e) (identity when shuffle is
+// off); the sample at position p of epoch e is transformed with
+// Rng(seed).fork(2e + 1).fork(p). So batch(e, i) is a pure function of
+// (seed, e, i): workers may call get() concurrently in any order.
 class NumpyArrayIterator : public Sequence, public Generator {
  public:
   NumpyArrayIterator(std::shared_ptr<const ImageDataGenerator> generator, Tensor x, Tensor y,
                      FlowOptions options);
 
   // ceil(n / batch_size); the last batch may be partial.
-  int64_t size() const override;
+  int64_t size() const override { return batcher_->size(); }
   // Batch `index` of the current epoch. Thread-safe.
   Batch get(int64_t index) override;
   // Advances to the next epoch (new order, new transforms). Must not run
   // concurrently with get().
-  void on_epoch_end() override;
+  void on_epoch_end() override { batcher_->on_epoch_end(); }
   // Jumps to the start of epoch `epoch` (resuming a seeded run).
-  void set_epoch(int64_t epoch) override;
+  void set_epoch(int64_t epoch) override { batcher_->set_epoch(epoch); }
   // Walks the batches of the current epoch, then calls on_epoch_end() and starts
   // again, forever. Use either next() or get()/on_epoch_end(), not both.
   Batch next() override;
@@ -70,29 +70,20 @@ class NumpyArrayIterator : public Sequence, public Generator {
   // Batch `index` of epoch `epoch`, whatever the current epoch is.
   Batch batch(int64_t epoch, int64_t index) const;
   // The rows of x in batch `index` of epoch `epoch`.
-  std::vector<int64_t> batch_indices(int64_t epoch, int64_t index) const;
+  std::vector<int64_t> batch_indices(int64_t epoch, int64_t index) const {
+    return batcher_->batch_indices(epoch, index);
+  }
 
-  int64_t num_samples() const { return n_; }
-  int64_t epoch() const { return epoch_.load(); }
-  uint64_t seed() const { return seed_; }
+  int64_t num_samples() const { return batcher_->num_samples(); }
+  int64_t epoch() const { return batcher_->epoch(); }
+  uint64_t seed() const { return batcher_->seed(); }
 
  private:
-  std::shared_ptr<const std::vector<int64_t>> order_for(int64_t epoch) const;
-  void save(const float* image, int64_t row, uint64_t hash) const;
-
   std::shared_ptr<const ImageDataGenerator> generator_;
   Tensor x_;              // [n, H, W, C]
   Tensor y_;              // [n, ...] or empty
   Tensor sample_weight_;  // [n, ...] or empty
-  FlowOptions options_;
-  int64_t n_ = 0;
-  uint64_t seed_ = 0;
-  std::atomic<int64_t> epoch_{0};
-  int64_t next_batch_ = 0;  // next()'s position within the current epoch
-
-  mutable std::mutex order_mutex_;
-  mutable int64_t cached_epoch_ = -1;
-  mutable std::shared_ptr<const std::vector<int64_t>> cached_order_;
+  std::unique_ptr<ImageBatcher> batcher_;  // order, streams, epoch position, saving
 };
 
 }  // namespace petal

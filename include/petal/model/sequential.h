@@ -3,6 +3,7 @@
 // fit_generator, evaluate, predict) build on train_on_batch; see trainer headers.
 #pragma once
 
+#include <concepts>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -72,14 +73,30 @@ class Sequential {
   // (steps_per_epoch required) or a Sequence, through a bounded prefetch queue.
   History fit_generator(Generator& generator, const FitGeneratorOptions& options);
   History fit_generator(Sequence& sequence, const FitGeneratorOptions& options = {});
+  // A source that is both (ImageDataGenerator's iterators) is used as a Sequence.
+  template <typename S>
+    requires std::derived_from<S, Sequence> && std::derived_from<S, Generator>
+  History fit_generator(S& source, const FitGeneratorOptions& options = {}) {
+    return fit_generator(static_cast<Sequence&>(source), options);
+  }
   // Loss and metrics over the data in inference mode (sample-weighted means of batches).
   Logs evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
   Logs evaluate_generator(Generator& generator, const GeneratorRunOptions& options);
   Logs evaluate_generator(Sequence& sequence, const GeneratorRunOptions& options = {});
+  template <typename S>
+    requires std::derived_from<S, Sequence> && std::derived_from<S, Generator>
+  Logs evaluate_generator(S& source, const GeneratorRunOptions& options = {}) {
+    return evaluate_generator(static_cast<Sequence&>(source), options);
+  }
   // Outputs for every input row, in inference mode; the last batch may be partial.
   Tensor predict(const Tensor& x, int64_t batch_size = 32, int verbose = 0);
   Tensor predict_generator(Generator& generator, const GeneratorRunOptions& options);
   Tensor predict_generator(Sequence& sequence, const GeneratorRunOptions& options = {});
+  template <typename S>
+    requires std::derived_from<S, Sequence> && std::derived_from<S, Generator>
+  Tensor predict_generator(S& source, const GeneratorRunOptions& options = {}) {
+    return predict_generator(static_cast<Sequence&>(source), options);
+  }
 
   // One file with the architecture, weights, optimizer state and training
   // position, written atomically; read back with load_model().
