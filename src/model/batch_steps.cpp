@@ -119,6 +119,8 @@ Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& 
   detail::NetPlan& plan = m.plan(n, detail::Phase::Train);
   plan.set_profiling(m.profiling);
   if (m.profiling) plan.reset_timings();
+  detail::GradientHook* hook = m.grad_hook.get();
+  if (hook) hook->begin_step(*this, n);
   detail::StepContext step = step_context(m);
   const float* out = plan.forward(x, step);
   const auto t_loss = Clock::now();
@@ -128,7 +130,12 @@ Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& 
   Logs logs = make_logs(m, 0.0, y, out, out_shape);
   const double loss_ms = ms_since(t_loss);
   step.pre_activation_grad = wrt != GradWrt::Output;
-  plan.backward(step);
+  if (hook) {
+    plan.backward(step, [hook](size_t layer) { hook->layer_done(layer); });
+    hook->end_step();
+  } else {
+    plan.backward(step);
+  }
   loss += m.regularization(true);
   logs.set("loss", loss);
   const auto t_opt = Clock::now();

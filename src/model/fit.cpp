@@ -2,6 +2,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "distributed/fit_support.h"
 #include "model/sequential_impl.h"
 #include "model/train_loop.h"
 #include "petal/core/error.h"
@@ -23,48 +24,74 @@ void gather_rows(const Tensor& src, std::span<const int64_t> rows, Tensor& dst) 
 
 // Batcher over the first n rows: an epoch-by-epoch permutation (from the seed)
 // read as a continuous stream, so steps_per_epoch may cut epochs anywhere.
+// Distributed over `ranks` ranks, a step takes a global batch of ranks * batch
+// positions of the stream (the same permutation on every rank) and rank r reads
+// its r-th part; a pass's tail too short to give every rank a sample is skipped.
 class ArraySource final : public detail::EpochSource {
  public:
-  ArraySource(const Tensor& x, const Tensor& y, const Tensor& w, int64_t n, int64_t batch, bool shuffle, uint64_t seed)
-      : x_(x), y_(y), w_(w), n_(n), batch_(batch), shuffle_(shuffle), seed_(seed) {}
+  ArraySource(const Tensor& x, const Tensor& y, const Tensor& w, int64_t n, int64_t batch, bool shuffle, uint64_t seed,
+              std::pair<int, int> shard)
+      : x_(x), y_(y), w_(w), n_(n), batch_(batch), shuffle_(shuffle), seed_(seed), rank_(shard.first),
+        ranks_(shard.second) {}
+
+  // Steps of one pass over the data (ceil(n / batch) in one process).
+  int64_t steps_per_pass() const {
+    const int64_t global = batch_ * ranks_;
+    return n_ / global + (n_ % global >= ranks_ ? 1 : 0);
+  }
 
   // One pass per epoch: epoch e reads pass e. With a custom steps_per_epoch the
   // stream continues across epochs; a resumed run replays the batch sizes to find
   // where epoch `initial_epoch` starts.
   void begin_epoch(int64_t epoch) override {
-    if (steps_per_epoch_ == ceil_div(n_, batch_)) {
+    if (steps_per_epoch_ == steps_per_pass()) {
       cursor_ = epoch * n_;
     } else if (!positioned_) {
-      for (int64_t i = 0; i < epoch * steps_per_epoch_; ++i) cursor_ += std::min(batch_, n_ - cursor_ % n_);
+      for (int64_t i = 0; i < epoch * steps_per_epoch_; ++i) {
+        const auto [start, count] = global_batch();
+        cursor_ = start + count;
+      }
     }
     positioned_ = true;
   }
 
   const Batch& next() override {
-    const int64_t pass = cursor_ / n_, offset = cursor_ % n_;
+    const auto [start, global_count] = global_batch();
+    const int64_t pass = start / n_;
+    const auto [part, count] = detail::split_evenly(global_count, rank_, ranks_);
+    const int64_t offset = start % n_ + part;
+    cursor_ = start + global_count;
     if (pass != pass_ || order_.empty()) {
       pass_ = pass;
       order_.resize(static_cast<size_t>(n_));
       std::iota(order_.begin(), order_.end(), 0);
       if (shuffle_) Rng(seed_).fork(static_cast<uint64_t>(pass)).shuffle(std::span<int64_t>(order_));
     }
-    const int64_t count = std::min(batch_, n_ - offset);
     const std::span<const int64_t> rows(order_.data() + offset, static_cast<size_t>(count));
     gather_rows(x_, rows, batch_buf_.x);
     gather_rows(y_, rows, batch_buf_.y);
     if (!w_.empty()) gather_rows(w_, rows, batch_buf_.sample_weight);
-    cursor_ += count;
     return batch_buf_;
   }
 
   void set_steps(int64_t steps) { steps_per_epoch_ = steps; }
-  static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
  private:
+  // {stream position, size} of the global batch at the cursor.
+  std::pair<int64_t, int64_t> global_batch() const {
+    int64_t start = cursor_, left = n_ - cursor_ % n_;
+    if (left < ranks_) {
+      start += left;
+      left = n_;
+    }
+    return {start, std::min(batch_ * ranks_, left)};
+  }
+
   const Tensor &x_, &y_, &w_;
   int64_t n_, batch_;
   bool shuffle_;
   uint64_t seed_;
+  int rank_, ranks_;
   int64_t steps_per_epoch_ = 0, cursor_ = 0, pass_ = -1;
   bool positioned_ = false;
   std::vector<int64_t> order_;
@@ -111,11 +138,17 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
     validation = std::move(v);
   }
   impl_->prepare_input(*this, x.slice(0, 1), "fit");
-  ArraySource source(x, y, o.sample_weight, n_train, o.batch_size, o.shuffle, o.seed.value_or(seed()));
+  const std::pair<int, int> shard = detail::shard_position(o.distributed);
+  if (n_train < shard.second) {
+    throw ConfigError("fit: distributed over " + std::to_string(shard.second) + " ranks, expected at least one "
+                      "training sample per rank; received " + std::to_string(n_train) + ".");
+  }
+  const uint64_t shuffle_seed = detail::root_value(o.seed.value_or(seed()), o.distributed);
+  ArraySource source(x, y, o.sample_weight, n_train, o.batch_size, o.shuffle, shuffle_seed, shard);
   detail::LoopSettings s;
   s.epochs = o.epochs;
   s.initial_epoch = o.initial_epoch;
-  s.steps_per_epoch = o.steps_per_epoch > 0 ? o.steps_per_epoch : ArraySource::ceil_div(n_train, o.batch_size);
+  s.steps_per_epoch = o.steps_per_epoch > 0 ? o.steps_per_epoch : source.steps_per_pass();
   source.set_steps(s.steps_per_epoch);
   s.verbose = o.verbose;
   s.callbacks = o.callbacks;
@@ -123,7 +156,11 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
   s.batch_size = o.batch_size;
   s.samples = n_train;
   s.class_weight = o.class_weight;
-  if (!std::holds_alternative<std::monostate>(validation)) s.validate = make_validator(*this, validation, o.validation_steps);
+  s.distributed = o.distributed;
+  if (!std::holds_alternative<std::monostate>(validation)) {
+    s.validate = o.distributed ? detail::sharded_validator(*this, validation, o.validation_steps)
+                               : make_validator(*this, validation, o.validation_steps);
+  }
   return detail::run_fit_loop(*this, source, s);
 }
 

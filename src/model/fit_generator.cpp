@@ -1,11 +1,14 @@
 // fit_generator: batches streamed from a Generator or Sequence through the
 // Prefetcher, validation from arrays, a generator or a sequence.
+#include "distributed/fit_support.h"
 #include "model/sequential_impl.h"
 #include "model/train_loop.h"
 #include "petal/core/error.h"
 #include "petal/data/prefetcher.h"
 
 namespace petal {
+
+std::function<Logs(int64_t)> make_validator(Sequential& model, const ValidationSource& source, int64_t steps);
 
 namespace {
 
@@ -38,12 +41,17 @@ detail::LoopSettings generator_settings(const FitGeneratorOptions& o, int64_t st
   s.callbacks = o.callbacks;
   s.count_steps = true;
   s.class_weight = o.class_weight;
+  s.distributed = o.distributed;
   return s;
 }
 
-}  // namespace
+std::function<Logs(int64_t)> validator(Sequential& model, const FitGeneratorOptions& o) {
+  if (std::holds_alternative<std::monostate>(o.validation_data)) return {};
+  return o.distributed ? detail::sharded_validator(model, o.validation_data, o.validation_steps)
+                       : make_validator(model, o.validation_data, o.validation_steps);
+}
 
-std::function<Logs(int64_t)> make_validator(Sequential& model, const ValidationSource& source, int64_t steps);
+}  // namespace
 
 History Sequential::fit_generator(Generator& generator, const FitGeneratorOptions& o) {
   impl_->require_compiled("fit_generator");
@@ -56,26 +64,30 @@ History Sequential::fit_generator(Generator& generator, const FitGeneratorOption
   Prefetcher prefetcher(generator, {.workers = o.workers, .max_queue_size = o.max_queue_size,
                                     .total = (o.epochs - o.initial_epoch) * o.steps_per_epoch});
   PrefetchSource source(prefetcher);
-  if (!std::holds_alternative<std::monostate>(o.validation_data)) {
-    s.validate = make_validator(*this, o.validation_data, o.validation_steps);
-  }
+  s.validate = validator(*this, o);
   return detail::run_fit_loop(*this, source, s);
 }
 
-History Sequential::fit_generator(Sequence& sequence, const FitGeneratorOptions& o) {
+History Sequential::fit_generator(Sequence& full_sequence, const FitGeneratorOptions& o) {
   impl_->require_compiled("fit_generator");
+  // Distributed: rank r takes batches r, r + ranks, ... (whole groups of ranks batches).
+  const auto [rank, ranks] = detail::shard_position(o.distributed);
+  detail::ShardedSequence shard(full_sequence, rank, ranks, full_sequence.size() / ranks);
+  Sequence& sequence = ranks > 1 ? static_cast<Sequence&>(shard) : full_sequence;
   const int64_t size = sequence.size();
   const int64_t steps = o.steps_per_epoch > 0 ? o.steps_per_epoch : size;
-  if (steps < 1) throw DataError("fit_generator: the Sequence is empty (size() == 0).");
+  if (steps < 1 && ranks == 1) throw DataError("fit_generator: the Sequence is empty (size() == 0).");
+  if (steps < 1) {
+    throw DataError("fit_generator: the Sequence has " + std::to_string(full_sequence.size()) + " batches; expected at "
+                    "least one per rank (" + std::to_string(ranks) + " ranks).");
+  }
   detail::LoopSettings s = generator_settings(o, steps);
   Prefetcher prefetcher(sequence, {.workers = o.workers, .max_queue_size = o.max_queue_size,
                                    .total = (o.epochs - o.initial_epoch) * steps, .shuffle = o.shuffle,
-                                   .seed = o.seed.value_or(seed()),
+                                   .seed = detail::root_value(o.seed.value_or(seed()), o.distributed),
                                    .first_epoch = size > 0 ? o.initial_epoch * steps / size : 0});
   PrefetchSource source(prefetcher);
-  if (!std::holds_alternative<std::monostate>(o.validation_data)) {
-    s.validate = make_validator(*this, o.validation_data, o.validation_steps);
-  }
+  s.validate = validator(*this, o);
   return detail::run_fit_loop(*this, source, s);
 }
 

@@ -113,7 +113,7 @@ const float* NetPlan::forward(const Tensor& x, StepContext& step) {
   return activations_.back().data();
 }
 
-void NetPlan::backward(StepContext& step) {
+void NetPlan::backward(StepContext& step, const std::function<void(size_t)>& layer_done) {
   if (!backward_) throw Error("internal: backward on a forward-only plan");
   if (!last_) return;
   if (grad_reorder_) grad_reorder_.run(step.stream);
@@ -125,6 +125,10 @@ void NetPlan::backward(StepContext& step) {
     const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
     plan.backward(step);
     if (profiling_) timings_[i].backward_ms += elapsed_ms(t0);
+    if (layer_done) {
+      step.stream.wait();
+      layer_done(i);
+    }
   }
   step.pre_activation_grad = pre;
   step.stream.wait();

@@ -3,6 +3,7 @@
 // buffers and one shared scratchpad, all created once and reused every step.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -29,8 +30,9 @@ class NetPlan {
   // The plain buffer the loss writes its gradient into (d loss / d output, or,
   // with pre_activation_grad, d loss / d input of the final softmax/sigmoid).
   float* output_grad() { return out_grad_ptr_; }
-  // Backward through every layer from output_grad().
-  void backward(StepContext& step);
+  // Backward through every layer from output_grad(); layer_done(i), when given,
+  // runs once layer i's parameter gradients are final (last layer first).
+  void backward(StepContext& step, const std::function<void(size_t)>& layer_done = {});
   // d loss / d input in plain layout (only when built with input_grad).
   const float* input_grad() const { return input_grad_.data(); }
 

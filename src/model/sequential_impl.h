@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "model/gradient_hook.h"
 #include "model/net_plan.h"
 #include "petal/model/sequential.h"
 
@@ -24,6 +25,8 @@ struct Sequential::Impl {
   std::vector<Metric> metrics;
   bool compiled = false;
   int64_t epochs_completed = 0;
+  // Data-parallel training: averages gradients over ranks (null: one process).
+  std::shared_ptr<detail::GradientHook> grad_hook;
 
   bool profiling = false;
   Sequential::StepProfile profile;  // sums; divided by steps when read

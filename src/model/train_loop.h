@@ -27,6 +27,8 @@ struct LoopSettings {
   ClassWeights class_weight;
   // Validation logs (unprefixed) given the last training batch's size; empty = none.
   std::function<Logs(int64_t last_batch_size)> validate;
+  // Data-parallel over an MPI job's ranks (src/distributed/fit_support.h).
+  bool distributed = false;
 };
 
 History run_fit_loop(Sequential& model, EpochSource& source, const LoopSettings& settings);

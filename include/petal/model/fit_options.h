@@ -5,6 +5,7 @@
 //   train_step       class_weight, sample_weight (train_on_batch's weighting)
 //   fit loop         epochs (index of the final epoch), initial_epoch, validation_steps
 //   callbacks        verbose (ProgbarLogger), callbacks (user hooks; History is always added)
+//   distributed      data-parallel over the ranks of an MPI job (docs/distributed.md)
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,10 @@ struct FitOptions {
   int64_t steps_per_epoch = 0;  // 0: one pass over the data per epoch
   int64_t validation_steps = 0;  // required when validation_data is a Generator
   std::optional<uint64_t> seed = std::nullopt;  // shuffling; default: the model's seed
+  // Data-parallel over the ranks of an MPI job: batch_size is per rank, each rank
+  // trains on its shard of every epoch, gradients and logs are averaged over
+  // ranks, files are written by rank 0 only. No effect in a single process.
+  bool distributed = false;
 };
 
 struct FitGeneratorOptions {
@@ -61,6 +66,9 @@ struct FitGeneratorOptions {
   bool shuffle = true;  // Sequence only: reorders its batches every epoch
   int64_t initial_epoch = 0;
   std::optional<uint64_t> seed = std::nullopt;
+  // As FitOptions::distributed; a Sequence is sharded by batch (steps_per_epoch is
+  // per rank), a Generator must yield each rank's own data (seed it by rank).
+  bool distributed = false;
 };
 
 struct EvaluateOptions {
