@@ -64,18 +64,14 @@ bool Prefetcher::may_claim() const {
   return true;
 }
 
-Prefetcher::Slot Prefetcher::make(int64_t pos) {
+// index: the Sequence batch to make (ignored for a generator).
+Prefetcher::Slot Prefetcher::make(int64_t index) {
   Slot slot;
   try {
     if (generator_) {
       std::lock_guard<std::mutex> g(generator_mutex_);
       slot.batch = generator_->next();
     } else {
-      int64_t index;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        index = batch_index(pos);
-      }
       slot.batch = sequence_->get(index);
     }
   } catch (...) {
@@ -91,6 +87,9 @@ void Prefetcher::worker() {
     consumed_.wait(lock, [&] { return stop_ || failed_ || may_claim(); });
     if (stop_ || failed_) return;
     pos = next_claim_++;
+    // Resolve the batch index now, in claim order: the epoch's shuffled order
+    // is regenerated at its first position.
+    const int64_t index = sequence_ ? batch_index(pos) : 0;
     Slot slot;
     if (generator_) {
       // Take the generator before releasing the claim lock, so the generator is
@@ -105,7 +104,7 @@ void Prefetcher::worker() {
       g.unlock();
     } else {
       lock.unlock();
-      slot = make(pos);
+      slot = make(index);
     }
     lock.lock();
     failed_ = failed_ || slot.error != nullptr;
@@ -125,7 +124,7 @@ void Prefetcher::finish_epoch_if_needed(int64_t taken_pos) {
 Batch Prefetcher::next() {
   if (options_.workers == 0) {
     const int64_t pos = next_take_++;
-    Slot slot = make(pos);
+    Slot slot = make(sequence_ ? batch_index(pos) : 0);
     if (slot.error) std::rethrow_exception(slot.error);
     finish_epoch_if_needed(pos);
     return std::move(slot.batch);

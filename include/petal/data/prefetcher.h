@@ -49,8 +49,8 @@ class Prefetcher {
   };
   void start();
   void worker();
-  // Makes the batch at position `pos` (the caller holds no lock).
-  Slot make(int64_t pos);
+  // Makes Sequence batch `index`, or the generator's next batch (no lock held).
+  Slot make(int64_t index);
   int64_t batch_index(int64_t pos);
   bool may_claim() const;
   void finish_epoch_if_needed(int64_t taken_pos);
