@@ -83,7 +83,7 @@ TEST(TorchParity, MiniVGGNetForwardLossGradientsAndOneSGDStep) {
   auto get = [&](const std::string& name) { return find_array(ref, "f64/" + name, "torch reference").to_tensor(); };
   auto get32 = [&](const std::string& name) { return find_array(ref, "f32/" + name, "torch reference").to_tensor(); };
   double worst_petal = 0, worst_torch = 0;
-  // Direct convolution (the default): as accurate as PyTorch's own float32 run.
+  // Direct convolution: as accurate as PyTorch's own float32 run.
   auto check = [&](const Tensor& got, const std::string& name) {
     const Tensor want = get(name);
     const double err = rel_error(got, want), torch32 = rel_error(get32(name), want);
@@ -92,18 +92,23 @@ TEST(TorchParity, MiniVGGNetForwardLossGradientsAndOneSGDStep) {
     worst_torch = std::max(worst_torch, torch32);
   };
   model.save(dir.path() / "model.petal");
+  model.set_conv_algorithm(ConvAlgorithm::Direct);
   check_step(model, x, y, get, check);
   RecordProperty("worst_error_petal", std::to_string(worst_petal));
   RecordProperty("worst_error_pytorch_float32", std::to_string(worst_torch));
 
-  // Winograd (ConvAlgorithm::Auto, opt-in): its ~1e-5 per-output error shows
-  // at ~1e-3 in sums that cancel (bias gradients behind batch norm); bounded at 1e-2.
+  // ConvAlgorithm::Auto, the default (Winograd for the 16+ channel 3x3 convs):
+  // every tensor within 3x PyTorch float32's error or 1e-4, except the sums
+  // that cancel right behind a Winograd output (batch_normalization_3/beta,
+  // conv2d_4/bias: ~1.2e-3, where PyTorch float32 has 5e-6). Bound: 2e-3.
   Sequential winograd = load_model(dir.path() / "model.petal");
   winograd.set_conv_algorithm(ConvAlgorithm::Auto);
-  auto loose = [&](const Tensor& got, const std::string& name) {
-    EXPECT_LT(rel_error(got, get(name)), 1e-2) << name << " (Winograd)";
+  auto winograd_check = [&](const Tensor& got, const std::string& name) {
+    const Tensor want = get(name);
+    const double err = rel_error(got, want), torch32 = rel_error(get32(name), want);
+    EXPECT_LT(err, std::max(2e-3, 3 * torch32)) << name << " (Winograd): petal " << err << ", PyTorch float32 " << torch32;
   };
-  check_step(winograd, x, y, get, loose);
+  check_step(winograd, x, y, get, winograd_check);
 }
 
 }  // namespace

@@ -22,19 +22,19 @@
 
 namespace petal {
 
-// How convolutions are computed. Direct (the default) computes the plain sums,
-// as PyTorch does. Auto lets oneDNN pick per shape, which for 3x3 stride-1
-// convolutions with 16+ channels means Winograd F(4x4, 3x3) in FP32: about 1.6x
-// faster, but with ~1e-5 relative error in each output, which sums that
-// cancel (bias gradients behind batch norm) amplify to ~1e-3. The environment
-// variable PETAL_CONV_ALGORITHM=direct|auto overrides the model's setting.
-enum class ConvAlgorithm { Direct, Auto };
+// How convolutions are computed. Auto (the default) lets oneDNN pick per shape:
+// for 3x3 stride-1 convolutions with 16+ channels that is Winograd F(4x4, 3x3)
+// in FP32, about 1.6x faster than direct, with ~1e-5 relative error per output
+// (sums that cancel, like bias gradients right behind batch norm, show ~1e-3).
+// Direct computes the plain sums, as PyTorch's CPU convolutions do, to float32
+// rounding. PETAL_CONV_ALGORITHM=direct|auto in the environment overrides it.
+enum class ConvAlgorithm { Auto, Direct };
 
 struct SequentialOptions {
   uint64_t seed = 0;  // weight initialisation and dropout masks derive from it
   std::string name = "sequential_1";
   Shape input_shape = {};  // per-sample input shape; or give it to the first layer
-  ConvAlgorithm conv_algorithm = ConvAlgorithm::Direct;
+  ConvAlgorithm conv_algorithm = ConvAlgorithm::Auto;
 };
 
 class Sequential {
