@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """MiniVGGNet throughput, petal against PyTorch in the same run (standard library only).
 
-Runs petal's benchmarks/minivggnet_throughput and benchmarks/torch_minivggnet.py
+Runs petal's benchmarks/minivggnet_throughput (default convolutions, i.e. oneDNN's
+choice with Winograd for MiniVGGNet's 3x3 layers, and direct convolution) and
+benchmarks/torch_minivggnet.py
 (with /usr/bin/python3) for training and inference, interleaving the two sides
 round by round so that machine drift hits both, and prints one JSON line per
 figure, then the per-layer profile and the oneDNN kernel sum, and finally one
@@ -32,9 +34,10 @@ def run_json(cmd, env=None):
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
-def petal(build, mode, steps, threads, extra=()):
+def petal(build, mode, steps, threads, extra=(), algorithm="auto"):
+    env = dict(os.environ, PETAL_CONV_ALGORITHM=algorithm)
     return run_json([os.path.join(build, "benchmarks", "minivggnet_throughput"), "--mode", mode, "--steps",
-                     str(steps), "--warmup", "3", "--threads", str(threads), *extra])
+                     str(steps), "--warmup", "3", "--threads", str(threads), *extra], env)
 
 
 def torch(script, mode, steps, threads, channels_last, tuned):
@@ -70,9 +73,11 @@ def main():
     results = {}  # (system, config, mode) -> [ips]
     for r in range(a.rounds):
         for mode in ("train", "infer"):
-            p = petal(a.build, mode, a.steps, a.threads)[0]
-            results.setdefault(("petal", "petal", mode), []).append(p["ips"])
-            print(json.dumps({"round": r, **p}), flush=True)
+            for algorithm in ("auto", "direct"):
+                p = petal(a.build, mode, a.steps, a.threads, algorithm=algorithm)[0]
+                config = "petal" if algorithm == "auto" else "petal+direct_conv"
+                results.setdefault(("petal", config, mode), []).append(p["ips"])
+                print(json.dumps({"round": r, "config": config, **p}), flush=True)
             for name, cl, tuned in TORCH_CONFIGS:
                 t = torch(script, mode, a.steps, a.threads, cl, tuned)
                 results.setdefault(("torch", name, mode), []).append(t["ips"])
@@ -96,6 +101,10 @@ def main():
         "petal_infer_ips": med[("petal", "petal", "infer")], "torch_infer_ips": best["infer"][0],
         "torch_infer_config": best["infer"][1],
         "infer_ratio": round(med[("petal", "petal", "infer")] / best["infer"][0], 3),
+        "petal_direct_conv_train_ips": med[("petal", "petal+direct_conv", "train")],
+        "direct_conv_train_ratio": round(med[("petal", "petal+direct_conv", "train")] / best["train"][0], 3),
+        "petal_direct_conv_infer_ips": med[("petal", "petal+direct_conv", "infer")],
+        "direct_conv_infer_ratio": round(med[("petal", "petal+direct_conv", "infer")] / best["infer"][0], 3),
         "threads": a.threads, "rounds": a.rounds, "steps": a.steps, "batch": 32}
     print(json.dumps(summary))
 
