@@ -43,10 +43,7 @@ class Conv2DPlan final : public WeightedPlan {
     // slower than direct; Winograd pays only with many channels.
     algorithm_ = ctx.conv_algorithm;
     if (layer.input_shape()[2] < 16 || layer.options().filters < 16) algorithm_ = algorithm::convolution_direct;
-    const auto prop = ctx.forward_prop();
-    fwd_pd_ = dnnl::convolution_forward::primitive_desc(
-        {prop, algorithm_, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_}, attr,
-        ctx.engine);
+    fwd_pd_ = forward_pd(ctx, attr);
     dst_md_ = fwd_pd_.dst_desc();
     act_.plan(dst_md_, ctx);
   }
@@ -68,6 +65,22 @@ class Conv2DPlan final : public WeightedPlan {
   }
 
  private:
+  // oneDNN's "auto" picks direct (brgconv) for inference even where its
+  // Winograd kernel is ~2x faster: with auto, ask for Winograd first.
+  dnnl::convolution_forward::primitive_desc forward_pd(const PlanContext& ctx, const dnnl::primitive_attr& attr) {
+    if (algorithm_ == algorithm::convolution_auto) {
+      try {
+        return {{ctx.forward_prop(), algorithm::convolution_winograd, src_any_, w_any_, b_md_, dst_any_, strides_,
+                 pad_l_, pad_r_},
+                attr, ctx.engine};
+      } catch (const dnnl::error&) {
+        // not supported for this shape: oneDNN's choice below
+      }
+    }
+    return {{ctx.forward_prop(), algorithm_, src_any_, w_any_, b_md_, dst_any_, strides_, pad_l_, pad_r_}, attr,
+            ctx.engine};
+  }
+
   // oneDNN's "auto" keeps backward-weights direct even where its Winograd
   // kernel is ~1.8x faster (MiniVGGNet's 32- and 64-channel layers): ask for
   // Winograd first when the forward pass uses it.
