@@ -114,16 +114,17 @@ Sequential make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p,
   return m;
 }
 
-std::string run_info_json(const TrainConfig& c, const Dataset& d, int64_t val_samples, const TrainRunOptions& o) {
+std::string run_info_json(const TrainConfig& c, const Dataset& d, int64_t train_samples, int64_t val_samples,
+                          const TrainRunOptions& o) {
   nlohmann::json j;
   j["class_names"] = d.class_names;
   j["layout"] = to_string(d.layout);
   j["data"] = d.description;
-  j["train_samples"] = d.num_train() - (c.validation_split > 0 ? val_samples : 0);
+  j["train_samples"] = train_samples;
   j["validation_samples"] = val_samples;
   j["validation"] = c.validation_split > 0 ? "last fraction of the training split" : "test split";
   j["test_samples"] = d.num_test();
-  if (c.mode != "fit") j["steps_per_epoch"] = detail::steps_per_epoch(c, j["train_samples"].get<int64_t>());
+  if (c.mode != "fit") j["steps_per_epoch"] = detail::steps_per_epoch(c, train_samples);
   if (!o.command_line.empty()) j["command"] = o.command_line;
   return j.dump();
 }
@@ -183,7 +184,8 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
 
   Sequential model = make_model(c, d, paths, o.resume);
   const int64_t initial_epoch = o.resume ? model.epochs_completed() : 0;
-  write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, val.x.dim(0), o)));
+  const int64_t train_samples = d.train_csv.empty() ? train_x.dim(0) : d.train_csv_rows;
+  write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.dim(0), o)));
   std::map<std::string, std::vector<double>> earlier;
   if (o.resume && fs::exists(paths.history())) {
     earlier = read_history_csv(paths.history());

@@ -109,7 +109,9 @@ std::optional<Args> ArgParser::parse(const std::vector<std::string>& argv) const
     a.values_[name] = value;
     a.given_.emplace_back(name, value);
   }
-  if (a.positional_.size() < positionals_.size()) {
+  // A trailing "many" positional may be empty; the command checks what it needs.
+  const size_t required = positionals_.size() - (many_ && !positionals_.empty() ? 1 : 0);
+  if (a.positional_.size() < required) {
     throw UsageError("petal " + command_ + ": missing " + positionals_[a.positional_.size()].first +
                      " (usage: " + usage_ + ")");
   }

@@ -44,6 +44,7 @@ class ArgParser {
   // A boolean switch: --name gives "1"; with `allow_value`, --name=VALUE is
   // accepted too (e.g. --nesterov=false) and the value is kept as given.
   ArgParser& flag(const std::string& name, const std::string& help, bool allow_value = false);
+  // many: the last positional takes any number of arguments, zero included.
   ArgParser& positional(const std::string& name, const std::string& help, bool many = false);
   // Throws UsageError on unknown flags, missing values or missing positionals.
   // Returns nullopt when --help was asked for (help already printed).

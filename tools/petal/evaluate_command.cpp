@@ -28,9 +28,10 @@ int evaluate_command(const std::vector<std::string>& argv) {
   const RunEvaluation ev = evaluate_run_model(
       run, args->str("data"), {.subset = args->str("subset"), .batch_size = batch, .threads = num_threads()});
   if (args->flag("json")) {
-    std::cout << classification_report_json(ev.report);
+    std::cout << classification_report_json(ev.report) << "\n";
   } else {
-    std::cout << ev.subset << " subset: " << ev.report.confusion.size() << " classes, loss " << ev.loss << "\n\n"
+    std::cout << "petal evaluate: " << ev.subset << " subset of " << args->str("data") << ", loss "
+              << ev.loss << "\n\n"
               << format_classification_report(ev.report);
     for (const auto& w : ev.report.warnings) std::cerr << "petal evaluate: warning: " << w << "\n";
   }

@@ -1,5 +1,8 @@
 // petal command-line entry point: dispatches to subcommands and turns every
-// error into one clear line and a non-zero exit code.
+// error into one clear line and a non-zero exit code: 2 for a usage mistake
+// (unknown option, bad or missing value), 1 for a failure (missing or bad data
+// or files), 3 for an internal error.
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -46,8 +49,14 @@ int main(int argc, char** argv) {
   } catch (const petal::Error& e) {
     std::cerr << "petal " << command << ": error: " << e.what() << "\n";
     return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "petal " << command << ": error: " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "petal " << command << ": internal error: " << e.what() << "\n";
+    return 3;
+  } catch (...) {
+    std::cerr << "petal " << command << ": internal error (unknown exception)\n";
     return 3;
   }
 }

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "petal/app/train_config.h"
 #include "petal/app/trainer.h"
+#include "petal/core/error.h"
 
 namespace petal::cli {
 
@@ -74,7 +75,13 @@ int train_command(const std::vector<std::string>& argv) {
     run.resume = true;
   }
   run.overwrite = args->flag("overwrite");
-  TrainConfig config = resolve_train_config(sources);
+  TrainConfig config;
+  try {
+    config = resolve_train_config(sources);
+    validate(config);
+  } catch (const ConfigError& e) {
+    throw UsageError("petal train: " + std::string(e.what()));  // a bad option value: a usage mistake
+  }
   train(std::move(config), run);
   return 0;
 }
