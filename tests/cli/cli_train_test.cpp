@@ -207,6 +207,53 @@ TEST_F(CliTrain, ValidationSplitValidatesOnTheTrainingSplit) {
   EXPECT_EQ(config["run"]["test_samples"], 9);
 }
 
+TEST_F(CliTrain, PresetsFollowTheModelUnlessGiven) {
+  const auto config_of = [&](const std::string& name, const std::vector<std::string>& more) {
+    std::vector<std::string> a = {"train", "--data", data().string(), "--out", (tmp.path() / name).string(),
+                                  "--epochs", "1", "--image-size", "16", "--verbose", "0", "--threads", "1"};
+    a.insert(a.end(), more.begin(), more.end());
+    const auto r = run_petal(a);
+    EXPECT_EQ(r.rc, 0) << r.err;
+    return nlohmann::json::parse(cli_testing::read_text(tmp.path() / name / "config.json"));
+  };
+  // Only --data and --out (plus size and length): petal's recipe.
+  const auto recipe = config_of("recipe", {});
+  EXPECT_EQ(recipe["preset"], "recipe");
+  EXPECT_EQ(recipe["model"], "vgg_bn");
+  EXPECT_DOUBLE_EQ(recipe["rescale"].get<double>(), 1.0 / 255.0);
+  EXPECT_EQ(recipe["lr_schedule"], "cosine");
+  // The tutorial's network brings the tutorial's settings: raw pixels, its SGD, its augmentation.
+  const auto tutorial = config_of("tutorial", {"--model", "minivggnet"});
+  EXPECT_EQ(tutorial["preset"], "tutorial");
+  EXPECT_EQ(tutorial["rescale"], 0.0);
+  EXPECT_EQ(tutorial["mode"], "generator");
+  EXPECT_DOUBLE_EQ(tutorial["lr"].get<double>(), 0.01);
+  EXPECT_DOUBLE_EQ(tutorial["decay"].get<double>(), 0.01 / 75);
+  EXPECT_DOUBLE_EQ(tutorial["shear_range"].get<double>(), 0.15);
+  EXPECT_EQ(tutorial["zoom_range"], nlohmann::json::array({0.85, 1.15}));
+  // --preset and single augmentation options adjust that.
+  const auto mixed = config_of("mixed", {"--model", "minivggnet", "--preset", "recipe", "--augment", "tutorial",
+                                         "--rotation-range", "5", "--horizontal-flip=false"});
+  EXPECT_EQ(mixed["preset"], "recipe");
+  EXPECT_DOUBLE_EQ(mixed["rotation_range"].get<double>(), 5.0);
+  EXPECT_EQ(mixed["horizontal_flip"], false);
+  EXPECT_DOUBLE_EQ(mixed["width_shift_range"].get<double>(), 0.2);
+}
+
+TEST_F(CliTrain, EarlyStoppingAndCheckpoints) {
+  const fs::path run = tmp.path() / "run";
+  // lr 0: the weights never change, so val_loss never improves after epoch 1.
+  const auto r = run_petal(with(tiny_train_args(data(), run),
+                                {"--epochs", "5", "--lr", "0", "--early-stopping", "1", "--checkpoint-every", "1",
+                                 "--reduce-lr-on-plateau", "--plateau-patience", "1"}));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(read_csv(run / "history.csv").size(), 3u);  // header + epochs 1 and 2
+  EXPECT_TRUE(fs::is_regular_file(run / "checkpoints" / "epoch_001.petal"));
+  EXPECT_TRUE(fs::is_regular_file(run / "checkpoints" / "epoch_002.petal"));
+  EXPECT_FALSE(fs::exists(run / "checkpoints" / "epoch_003.petal"));
+  EXPECT_EQ(load_model(run / "checkpoints" / "epoch_001.petal").epochs_completed(), 1);
+}
+
 TEST(CliTrainLayouts, Flowers17ArchiveLayout) {
   testing::TempDir tmp;
   cli_testing::write_flowers17(tmp.path() / "flowers17", 2, 16);
