@@ -85,6 +85,18 @@ void add_weighted(std::vector<std::pair<std::string, double>>& sums, const Logs&
   }
 }
 
+// test_on_batch over the validation arrays in batches of `batch_size` (the last
+// training batch's size, as fit_generator evaluates arrays), into val_* logs.
+void validate_batches(Sequential& model, const ValidationData& val, int64_t batch_size, Logs& epoch_logs) {
+  std::vector<std::pair<std::string, double>> sums;
+  const int64_t n = val.x.dim(0);
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t end = std::min(n, start + batch_size);
+    add_weighted(sums, model.test_on_batch(val.x.slice(start, end), val.y.slice(start, end)), end - start);
+  }
+  for (const auto& [k, v] : sums) epoch_logs.set("val_" + k, v / static_cast<double>(n));
+}
+
 History run_batch_loop(Sequential& model, ModeInputs& in) {
   const TrainConfig& c = *in.config;
   TrainSource s = make_source(in);
@@ -126,17 +138,7 @@ History run_batch_loop(Sequential& model, ModeInputs& in) {
       if (model.stop_training) break;
     }
     for (const auto& [k, v] : sums) epoch_logs.set(k, v / static_cast<double>(std::max<int64_t>(seen, 1)));
-    if (step == steps) {
-      // test_on_batch over the validation arrays, in batches of the last training
-      // batch's size as fit_generator does (Keras evaluates arrays that way).
-      std::vector<std::pair<std::string, double>> vsums;
-      const int64_t n = val.x.dim(0), bs = std::max<int64_t>(last, 1);
-      for (int64_t start = 0; start < n; start += bs) {
-        const int64_t end = std::min(n, start + bs);
-        add_weighted(vsums, model.test_on_batch(val.x.slice(start, end), val.y.slice(start, end)), end - start);
-      }
-      for (const auto& [k, v] : vsums) epoch_logs.set("val_" + k, v / static_cast<double>(n));
-    }
+    if (step == steps) validate_batches(model, val, std::max<int64_t>(last, 1), epoch_logs);
     model.set_epochs_completed(epoch + 1);
     callbacks.on_epoch_end(epoch, epoch_logs);
     if (model.stop_training) break;
