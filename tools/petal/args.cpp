@@ -50,13 +50,14 @@ double Args::number(const std::string& name) const {
 ArgParser::ArgParser(std::string command, std::string usage, std::string description)
     : command_(std::move(command)), usage_(std::move(usage)), description_(std::move(description)) {}
 
-ArgParser& ArgParser::option(const std::string& name, const std::string& help, const std::string& def) {
-  specs_.push_back({name, help, def, true});
+ArgParser& ArgParser::option(const std::string& name, const std::string& help, const std::string& def,
+                             const std::string& metavar) {
+  specs_.push_back({name, help, def, true, false, metavar});
   return *this;
 }
 
-ArgParser& ArgParser::flag(const std::string& name, const std::string& help) {
-  specs_.push_back({name, help, "", false});
+ArgParser& ArgParser::flag(const std::string& name, const std::string& help, bool allow_value) {
+  specs_.push_back({name, help, "", false, allow_value});
   return *this;
 }
 
@@ -102,13 +103,15 @@ std::optional<Args> ArgParser::parse(const std::vector<std::string>& argv) const
       value = argv[++i];
     }
     if (!s->takes_value) {
-      if (inline_value) throw UsageError("petal " + command_ + ": option --" + name + " takes no value");
-      value = "1";
+      if (inline_value && !s->allow_value) throw UsageError("petal " + command_ + ": option --" + name + " takes no value");
+      if (!inline_value) value = "1";
     }
     a.values_[name] = value;
-    a.given_[name] = value;
+    a.given_.emplace_back(name, value);
   }
-  if (a.positional_.size() < positionals_.size()) {
+  // A trailing "many" positional may be empty; the command checks what it needs.
+  const size_t required = positionals_.size() - (many_ && !positionals_.empty() ? 1 : 0);
+  if (a.positional_.size() < required) {
     throw UsageError("petal " + command_ + ": missing " + positionals_[a.positional_.size()].first +
                      " (usage: " + usage_ + ")");
   }
@@ -123,16 +126,16 @@ std::string ArgParser::help() const {
   s << "usage: " << usage_ << "\n\n" << description_ << "\n";
   if (!positionals_.empty()) {
     s << "\narguments:\n";
-    for (const auto& [n, h] : positionals_) s << "  " << n << std::string(n.size() < 24 ? 24 - n.size() : 1, ' ') << h << "\n";
+    for (const auto& [n, h] : positionals_) s << "  " << n << std::string(n.size() < 30 ? 30 - n.size() : 1, ' ') << h << "\n";
   }
   s << "\noptions:\n";
   for (const Spec& sp : specs_) {
-    std::string left = "--" + sp.name + (sp.takes_value ? " VALUE" : "");
-    s << "  " << left << std::string(left.size() < 24 ? 24 - left.size() : 1, ' ') << sp.help;
+    std::string left = "--" + sp.name + (sp.takes_value ? " " + sp.metavar : "");
+    s << "  " << left << std::string(left.size() < 30 ? 30 - left.size() : 1, ' ') << sp.help;
     if (!sp.default_value.empty()) s << " (default " << sp.default_value << ")";
     s << "\n";
   }
-  s << "  --help" << std::string(18, ' ') << "show this help\n";
+  s << "  --help" << std::string(24, ' ') << "show this help\n";
   return s.str();
 }
 

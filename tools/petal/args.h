@@ -25,13 +25,13 @@ class Args {
   double number(const std::string& name) const;
   bool flag(const std::string& name) const { return has(name); }
   const std::vector<std::string>& positional() const { return positional_; }
-  // Names given explicitly on the command line (for config-file overrides).
-  const std::map<std::string, std::string>& given() const { return given_; }
+  // Options given explicitly on the command line, in order (for config-file overrides).
+  const std::vector<std::pair<std::string, std::string>>& given() const { return given_; }
 
  private:
   friend class ArgParser;
   std::map<std::string, std::string> values_;  // with defaults
-  std::map<std::string, std::string> given_;
+  std::vector<std::pair<std::string, std::string>> given_;
   std::vector<std::string> positional_;
 };
 
@@ -39,9 +39,12 @@ class ArgParser {
  public:
   ArgParser(std::string command, std::string usage, std::string description);
   // An option taking a value; default_value empty = no default.
-  ArgParser& option(const std::string& name, const std::string& help, const std::string& default_value = "");
-  // A boolean switch.
-  ArgParser& flag(const std::string& name, const std::string& help);
+  ArgParser& option(const std::string& name, const std::string& help, const std::string& default_value = "",
+                    const std::string& metavar = "VALUE");
+  // A boolean switch: --name gives "1"; with `allow_value`, --name=VALUE is
+  // accepted too (e.g. --nesterov=false) and the value is kept as given.
+  ArgParser& flag(const std::string& name, const std::string& help, bool allow_value = false);
+  // many: the last positional takes any number of arguments, zero included.
   ArgParser& positional(const std::string& name, const std::string& help, bool many = false);
   // Throws UsageError on unknown flags, missing values or missing positionals.
   // Returns nullopt when --help was asked for (help already printed).
@@ -52,6 +55,8 @@ class ArgParser {
   struct Spec {
     std::string name, help, default_value;
     bool takes_value;
+    bool allow_value = false;
+    std::string metavar = "VALUE";
   };
   const Spec* find(const std::string& name) const;
   std::string command_, usage_, description_;

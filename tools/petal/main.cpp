@@ -1,5 +1,8 @@
 // petal command-line entry point: dispatches to subcommands and turns every
-// error into one clear line and a non-zero exit code.
+// error into one clear line and a non-zero exit code: 2 for a usage mistake
+// (unknown option, bad or missing value), 1 for a failure (missing or bad data
+// or files), 3 for an internal error.
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -14,7 +17,11 @@ constexpr const char* kUsage =
     "usage: petal <command> [options]\n"
     "\n"
     "commands:\n"
+    "  train      train an image classifier and write a run directory\n"
+    "  evaluate   classification report of a trained model on a dataset\n"
+    "  predict    class probabilities for images or an .npy array\n"
     "  summary    print a model's Keras-style summary\n"
+    "  export     write a model's weights as .npz with Keras names\n"
     "\n"
     "Run 'petal <command> --help' for a command's options.\n";
 
@@ -29,7 +36,11 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
+    if (command == "train") return petal::cli::train_command(rest);
+    if (command == "evaluate") return petal::cli::evaluate_command(rest);
+    if (command == "predict") return petal::cli::predict_command(rest);
     if (command == "summary") return petal::cli::summary_command(rest);
+    if (command == "export") return petal::cli::export_command(rest);
     std::cerr << "petal: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const petal::cli::UsageError& e) {
@@ -38,8 +49,14 @@ int main(int argc, char** argv) {
   } catch (const petal::Error& e) {
     std::cerr << "petal " << command << ": error: " << e.what() << "\n";
     return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "petal " << command << ": error: " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "petal " << command << ": internal error: " << e.what() << "\n";
+    return 3;
+  } catch (...) {
+    std::cerr << "petal " << command << ": internal error (unknown exception)\n";
     return 3;
   }
 }

@@ -1,13 +1,26 @@
-// petal summary: print a built-in model's (or a saved model's) Keras summary.
+// petal summary and petal export: a built-in model or a saved model file, shown
+// as Keras's summary or written as a Keras-named weight archive.
+#include <filesystem>
 #include <iostream>
 
 #include "args.h"
 #include "commands.h"
+#include "petal/core/error.h"
 #include "petal/models/zoo.h"
 
 namespace petal::cli {
 
-namespace {
+std::string model_names() {
+  std::string s;
+  for (const auto& n : zoo_models()) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+bool is_model_path(const std::string& text) {
+  std::error_code ec;
+  return std::filesystem::exists(text, ec) || text.find('/') != std::string::npos ||
+         (text.size() > 6 && text.substr(text.size() - 6) == ".petal");
+}
 
 std::vector<long long> parse_shape(const std::string& text) {
   std::vector<long long> out;
@@ -29,30 +42,63 @@ std::vector<long long> parse_shape(const std::string& text) {
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
+  if (out.size() != 3) throw UsageError("--input-shape: expected three values H,W,C; received '" + text + "'");
   return out;
+}
+
+namespace {
+
+void add_model_options(ArgParser& p) {
+  p.option("model", "built-in model (" + model_names() + ") or a model file (RUN_DIR/model.petal)", "", "NAME|FILE")
+      .option("input-shape", "input image shape H,W,C (built-in models)", "64,64,3", "H,W,C")
+      .option("classes", "number of classes (built-in models)", "17", "K")
+      .option("seed", "weight initialisation seed (built-in models)", "0", "N");
+}
+
+Sequential model_from_args(const Args& args) {
+  const std::string name = args.str("model");
+  if (is_model_path(name)) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(name, ec)) {
+      throw IoError("--model '" + name + "': expected a built-in model name (" + model_names() +
+                    ") or a model file; the file does not exist.");
+    }
+    return load_model(name);
+  }
+  const auto shape = parse_shape(args.str("input-shape"));
+  const long long classes = args.integer("classes"), seed = args.integer("seed");
+  if (classes < 2) throw UsageError("--classes: expected an integer >= 2; received " + std::to_string(classes));
+  if (seed < 0) throw UsageError("--seed: expected an integer >= 0; received " + std::to_string(seed));
+  ZooOptions o{.height = shape[0], .width = shape[1], .depth = shape[2], .classes = classes,
+               .seed = static_cast<uint64_t>(seed)};
+  return build_model(name, o);
 }
 
 }  // namespace
 
 int summary_command(const std::vector<std::string>& argv) {
-  ArgParser p("summary", "petal summary --model NAME [--input-shape H,W,C] [--classes K]",
+  ArgParser p("summary", "petal summary --model NAME|RUN_DIR/model.petal [--input-shape H,W,C] [--classes K]",
               "Print a model's layers, output shapes and parameter counts in Keras's format.");
-  p.option("model", "built-in model name (" + [] {
-    std::string s;
-    for (const auto& n : zoo_models()) s += (s.empty() ? "" : ", ") + n;
-    return s;
-  }() + ")")
-      .option("input-shape", "input image shape H,W,C", "64,64,3")
-      .option("classes", "number of classes", "17");
+  add_model_options(p);
   auto args = p.parse(argv);
   if (!args) return 0;
-  const auto shape = parse_shape(args->str("input-shape"));
-  if (shape.size() != 3) throw UsageError("--input-shape: expected three values H,W,C; received '" + args->str("input-shape") + "'");
-  const long long classes = args->integer("classes");
-  if (classes < 2) throw UsageError("--classes: expected an integer >= 2; received " + std::to_string(classes));
-  ZooOptions o{.height = shape[0], .width = shape[1], .depth = shape[2], .classes = classes};
-  Sequential model = build_model(args->str("model"), o);
-  std::cout << model.summary();
+  std::cout << model_from_args(*args).summary();
+  return 0;
+}
+
+int export_command(const std::vector<std::string>& argv) {
+  ArgParser p("export", "petal export --model NAME|RUN_DIR/model.petal --weights W.npz",
+              "Write the model's weights as a NumPy .npz archive under Keras's variable names and shapes\n"
+              "(conv2d_1/kernel:0 [3, 3, 3, 32], ...), in layer order, for loading into Keras.");
+  add_model_options(p);
+  p.option("weights", "the .npz archive to write", "", "W.npz");
+  auto args = p.parse(argv);
+  if (!args) return 0;
+  const std::string out = args->str("weights");
+  Sequential model = model_from_args(*args);
+  model.save_weights(out);
+  std::cout << "wrote " << out << ": " << model.weight_names().size() << " arrays, " << model.count_params()
+            << " parameters\n";
   return 0;
 }
 

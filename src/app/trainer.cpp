@@ -1,0 +1,224 @@
+// train(): data, model, callbacks, the chosen training mode, then the report.
+#include "petal/app/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "app/config_parse.h"
+#include "app/run_report.h"
+#include "app/train_modes.h"
+#include "petal/app/dataset.h"
+#include "petal/app/run_dir.h"
+#include "petal/app/train_sources.h"
+#include "petal/callbacks/early_stopping.h"
+#include "petal/callbacks/lambda_callback.h"
+#include "petal/callbacks/learning_rate_scheduler.h"
+#include "petal/callbacks/reduce_lr_on_plateau.h"
+#include "petal/core/error.h"
+#include "petal/io/atomic_file.h"
+#include "petal/models/zoo.h"
+#include "petal/optimizers/adam.h"
+#include "petal/optimizers/rmsprop.h"
+#include "petal/optimizers/sgd.h"
+#include "petal/report/history_csv.h"
+
+namespace petal {
+
+namespace fs = std::filesystem;
+
+std::string resume_config_path(const fs::path& run_dir) {
+  const RunPaths p{run_dir};
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) {
+    throw IoError("--resume '" + run_dir.string() + "': expected a run directory; the path is not a folder.");
+  }
+  for (const auto& f : {p.config(), p.model_last()}) {
+    if (!fs::is_regular_file(f, ec)) {
+      throw IoError("--resume '" + run_dir.string() + "': expected a run directory holding config.json and "
+                    "model_last.petal; " + f.filename().string() + " is missing.");
+    }
+  }
+  return p.config().string();
+}
+
+namespace {
+
+std::unique_ptr<Optimizer> make_optimizer(const TrainConfig& c) {
+  if (c.optimizer == "adam") return std::make_unique<Adam>(AdamOptions{.learning_rate = c.lr, .decay = c.decay});
+  if (c.optimizer == "rmsprop") {
+    return std::make_unique<RMSprop>(RMSpropOptions{.learning_rate = c.lr, .decay = c.decay});
+  }
+  return std::make_unique<SGD>(
+      SGDOptions{.learning_rate = c.lr, .momentum = c.momentum, .nesterov = c.nesterov, .decay = c.decay});
+}
+
+void prepare_run_dir(const RunPaths& p, const TrainRunOptions& o) {
+  std::error_code ec;
+  if (!o.resume && !o.overwrite && (fs::exists(p.config(), ec) || fs::exists(p.model_last(), ec))) {
+    throw ConfigError("--out '" + p.dir.string() + "': the folder already holds a run (config.json).\nHint: --resume " +
+                      p.dir.string() + " continues it, --overwrite replaces it, or choose another --out.");
+  }
+  fs::create_directories(p.dir, ec);
+  if (ec || !fs::is_directory(p.dir)) {
+    throw IoError("--out '" + p.dir.string() + "': cannot create the run directory (" + ec.message() + ").");
+  }
+}
+
+std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, std::shared_ptr<RunRecorder> recorder) {
+  std::vector<CallbackPtr> cbs;
+  cbs.push_back(std::make_shared<TerminateOnNaN>());
+  if (c.lr_schedule == "cosine") {
+    const double base = c.lr;
+    const int64_t epochs = c.epochs;
+    cbs.push_back(std::make_shared<LearningRateScheduler>([base, epochs](int64_t epoch, double) {
+      return 0.5 * base * (1.0 + std::cos(std::numbers::pi * static_cast<double>(epoch) / static_cast<double>(epochs)));
+    }));
+  }
+  if (c.reduce_lr_on_plateau) {
+    cbs.push_back(std::make_shared<ReduceLROnPlateau>(ReduceLROnPlateauOptions{
+        .monitor = c.monitor, .factor = c.plateau_factor, .patience = c.plateau_patience, .verbose = c.verbose > 0}));
+  }
+  if (c.early_stopping > 0) {
+    cbs.push_back(std::make_shared<EarlyStopping>(
+        EarlyStoppingOptions{.monitor = c.monitor, .patience = c.early_stopping, .verbose = c.verbose > 0}));
+  }
+  cbs.push_back(std::move(recorder));
+  return cbs;
+}
+
+// The model to train: a fresh built-in one, or model_last.petal of a resumed run.
+Sequential make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool resume) {
+  const int64_t k = d.num_classes();
+  if (!resume) {
+    Sequential m = build_model(c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = k,
+                                         .seed = *c.seed, .l2 = static_cast<float>(c.l2)});
+    m.compile(*make_optimizer(c), "categorical_crossentropy", {"accuracy"});
+    return m;
+  }
+  Sequential m = load_model(p.model_last());
+  const Shape want_in = {c.image_height, c.image_width, 3};
+  if (m.input_shape() != want_in || m.output_shape() != Shape{k}) {
+    throw DataError("--resume: model_last.petal takes " + to_string(m.input_shape()) + " and gives " +
+                    to_string(m.output_shape()) + "; the data gives " + to_string(want_in) + " images of " +
+                    std::to_string(k) + " classes.");
+  }
+  if (m.epochs_completed() >= c.epochs) {
+    throw ConfigError("--resume: the run already completed " + std::to_string(m.epochs_completed()) +
+                      " epochs (--epochs " + std::to_string(c.epochs) + ").\nHint: pass --epochs N with N > " +
+                      std::to_string(m.epochs_completed()) + " to train further.");
+  }
+  return m;
+}
+
+std::string run_info_json(const TrainConfig& c, const Dataset& d, int64_t train_samples, int64_t val_samples,
+                          const TrainRunOptions& o) {
+  nlohmann::json j;
+  j["class_names"] = d.class_names;
+  j["layout"] = to_string(d.layout);
+  j["data"] = d.description;
+  j["train_samples"] = train_samples;
+  j["validation_samples"] = val_samples;
+  j["validation"] = c.validation_split > 0 ? "last fraction of the training split" : "test split";
+  j["test_samples"] = d.num_test();
+  if (c.mode != "fit") j["steps_per_epoch"] = detail::steps_per_epoch(c, train_samples);
+  if (!o.command_line.empty()) j["command"] = o.command_line;
+  return j.dump();
+}
+
+DatasetOptions dataset_options(const TrainConfig& c) {
+  return {.path = c.data, .height = c.image_height, .width = c.image_width, .fast_decode = c.fast_decode,
+          .csv_order = c.csv_channels == "bgr" ? ChannelOrder::Bgr : ChannelOrder::Rgb,
+          .test_split = c.test_split, .stratified = c.split == "stratified", .seed = *c.seed,
+          .threads = std::max(1, num_threads()),
+          .stream_train_csv = c.mode != "fit" && c.validation_split == 0.0};
+}
+
+// Validation data: the test split (the tutorial's protocol), or the last
+// validation_split of the training arrays (taken out of them).
+ValidationData split_validation(const TrainConfig& c, const Dataset& d, Tensor& train_x, Tensor& train_y) {
+  ValidationData v;
+  if (c.validation_split > 0) {
+    const int64_t n = train_x.dim(0);
+    const int64_t at = static_cast<int64_t>(static_cast<double>(n) * (1.0 - c.validation_split));
+    if (at < 1 || at >= n) {
+      throw ConfigError("--validation-split " + detail::format_number(c.validation_split) + " leaves " +
+                        std::to_string(at) + " of " + std::to_string(n) + " training images for training; expected "
+                        "both parts non-empty.");
+    }
+    v.x = train_x.slice(at, n);
+    v.y = train_y.slice(at, n);
+    train_x = train_x.slice(0, at);
+    train_y = train_y.slice(0, at);
+  } else {
+    v.x = d.test_x;
+    v.y = d.test_y;
+  }
+  apply_rescale(v.x, c.rescale);
+  return v;
+}
+
+}  // namespace
+
+TrainResult train(TrainConfig c, const TrainRunOptions& o) {
+  validate(c);
+  // Absolute, so that config.json still finds them from another working directory.
+  c.data = fs::absolute(c.data).lexically_normal().string();
+  c.out = fs::absolute(c.out).lexically_normal().string();
+  if (!c.seed) c.seed = (static_cast<uint64_t>(std::random_device{}()) << 16) ^ std::random_device{}();
+  std::ostream& console = o.console ? *o.console : std::cout;
+  set_num_threads(c.threads);
+  const RunPaths paths{c.out};
+  prepare_run_dir(paths, o);
+  RunLog log(paths.log(), c.verbose > 0 ? &console : nullptr, o.resume);
+  if (!o.command_line.empty()) log.file_line("command: " + o.command_line);
+  log.line("[INFO] loading " + c.data + " ...");
+  Dataset d = load_dataset(dataset_options(c));
+  log.line("[INFO] " + d.description);
+  if (d.num_test() == 0) throw DataError("load_dataset('" + c.data + "'): the test split is empty.\nHint: raise --test-split.");
+  Tensor train_x = std::move(d.train_x), train_y = std::move(d.train_y);
+  ValidationData val = split_validation(c, d, train_x, train_y);
+
+  Sequential model = make_model(c, d, paths, o.resume);
+  const int64_t initial_epoch = o.resume ? model.epochs_completed() : 0;
+  const int64_t train_samples = d.train_csv.empty() ? train_x.dim(0) : d.train_csv_rows;
+  write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.dim(0), o)));
+  std::map<std::string, std::vector<double>> earlier;
+  if (o.resume && fs::exists(paths.history())) {
+    earlier = read_history_csv(paths.history());
+    for (auto& [k, v] : earlier) v.resize(std::min<size_t>(v.size(), static_cast<size_t>(initial_epoch)), std::nan(""));
+  }
+  auto recorder = std::make_shared<RunRecorder>(
+      paths, RunRecorderOptions{.monitor = c.monitor, .checkpoint_every = c.checkpoint_every,
+                                .history = std::move(earlier), .log = &log});
+  log.line("[INFO] " + std::string(o.resume ? "resuming" : "training") + " " + c.model + " with --mode " + c.mode +
+           (o.resume ? " from epoch " + std::to_string(initial_epoch + 1) : "") + " to epoch " +
+           std::to_string(c.epochs) + " (seed " + std::to_string(*c.seed) + ", " + std::to_string(model.count_params()) +
+           " parameters)");
+
+  detail::ModeInputs in{.config = &c, .data = &d, .train_x = std::move(train_x), .train_y = std::move(train_y),
+                        .validation = std::move(val), .callbacks = make_callbacks(c, recorder),
+                        .initial_epoch = initial_epoch, .seed = *c.seed};
+  const auto start = std::chrono::steady_clock::now();
+  detail::run_mode(model, in);
+  TrainResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.run_dir = paths.dir;
+  r.initial_epoch = initial_epoch;
+  r.epochs_completed = model.epochs_completed();
+  r.best_epoch = recorder->best_epoch();
+  if (!fs::exists(paths.model())) model.save(paths.model());  // no epoch had a finite monitored value
+  r.report = detail::write_run_report(model, d, c, recorder->history(), paths);
+  log.file_line("test report (model_last.petal, " + std::to_string(d.num_test()) + " images):\n" +
+                format_classification_report(r.report));
+  log.line("[INFO] " + std::to_string(r.epochs_completed - initial_epoch) + " epochs in " +
+           detail::format_number(std::round(r.seconds * 10) / 10) + " s; test accuracy " +
+           detail::format_number(std::round(r.report.accuracy * 1e4) / 1e4) + "; best " + c.monitor + " at epoch " +
+           std::to_string(r.best_epoch + 1) + " (model.petal); wrote " + paths.dir.string());
+  return r;
+}
+
+}  // namespace petal
