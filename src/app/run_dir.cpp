@@ -24,12 +24,14 @@ const std::vector<std::string>& history_columns() {
   return cols;
 }
 
-RunLog::RunLog(const std::filesystem::path& path, std::ostream* echo, bool append)
-    : file_(path, append ? std::ios::app : std::ios::trunc), echo_(echo) {
+RunLog::RunLog(const std::filesystem::path& path, std::ostream* echo, bool append) : echo_(echo) {
+  if (path.empty()) return;  // no file (the other ranks of a distributed run)
+  file_.open(path, append ? std::ios::app : std::ios::trunc);
   if (!file_) throw IoError("train.log '" + path.string() + "': cannot open the file for writing.");
 }
 
 void RunLog::file_line(const std::string& text) {
+  if (!file_.is_open()) return;
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));

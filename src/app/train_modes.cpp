@@ -8,6 +8,7 @@
 
 #include "petal/app/train_sources.h"
 #include "petal/callbacks/progbar_logger.h"
+#include "petal/distributed/context.h"
 #include "petal/core/error.h"
 #include "petal/core/rng.h"
 #include "petal/data/prefetcher.h"
@@ -61,7 +62,7 @@ History run_fit(Sequential& model, ModeInputs& in) {
   return model.fit(in.train_x, in.train_y,
                    {.batch_size = c.batch_size, .epochs = c.epochs, .verbose = c.verbose, .callbacks = in.callbacks,
                     .validation_data = in.validation, .shuffle = true, .initial_epoch = in.initial_epoch,
-                    .seed = hash64(in.seed, 2)});
+                    .seed = hash64(in.seed, 2), .distributed = true});
 }
 
 History run_generator(Sequential& model, ModeInputs& in) {
@@ -71,7 +72,7 @@ History run_generator(Sequential& model, ModeInputs& in) {
   FitGeneratorOptions o{.steps_per_epoch = steps, .epochs = c.epochs, .verbose = c.verbose,
                         .callbacks = in.callbacks, .validation_data = in.validation,
                         .max_queue_size = c.max_queue_size, .workers = c.workers, .shuffle = false,
-                        .initial_epoch = in.initial_epoch, .seed = flow_seed(in.seed)};
+                        .initial_epoch = in.initial_epoch, .seed = flow_seed(in.seed), .distributed = true};
   if (s.csv) return model.fit_generator(*s.csv, o);
   return model.fit_generator(static_cast<Sequence&>(*s.flow), o);
 }
@@ -156,7 +157,12 @@ History run_mode(Sequential& model, ModeInputs& in) {
     return run_fit(model, in);
   }
   if (mode == "generator") return run_generator(model, in);
-  if (mode == "batch") return run_batch_loop(model, in);
+  if (mode == "batch") {
+    if (DistributedContext::init().size() > 1) {
+      throw ConfigError("--mode batch runs in one process; under mpirun use --mode fit or --mode generator.");
+    }
+    return run_batch_loop(model, in);
+  }
   throw ConfigError("--mode: expected one of fit | generator | batch; received '" + mode + "'.");
 }
 

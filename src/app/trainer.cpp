@@ -18,6 +18,8 @@
 #include "petal/callbacks/lambda_callback.h"
 #include "petal/callbacks/learning_rate_scheduler.h"
 #include "petal/callbacks/reduce_lr_on_plateau.h"
+#include "petal/distributed/context.h"
+#include "petal/distributed/root_only.h"
 #include "petal/core/error.h"
 #include "petal/io/atomic_file.h"
 #include "petal/models/zoo.h"
@@ -68,7 +70,7 @@ void prepare_run_dir(const RunPaths& p, const TrainRunOptions& o) {
   }
 }
 
-std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, std::shared_ptr<RunRecorder> recorder) {
+std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, CallbackPtr recorder) {
   std::vector<CallbackPtr> cbs;
   cbs.push_back(std::make_shared<TerminateOnNaN>());
   if (c.lr_schedule == "cosine") {
@@ -171,9 +173,18 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   if (!c.seed) c.seed = (static_cast<uint64_t>(std::random_device{}()) << 16) ^ std::random_device{}();
   std::ostream& console = o.console ? *o.console : std::cout;
   set_num_threads(c.threads);
+  // Under mpirun every rank trains on its shard; rank 0 alone writes the run,
+  // and its seed (drawn when none was given) makes the same split on every rank.
+  DistributedContext& ranks = DistributedContext::init();
+  const bool root = ranks.is_root();
+  if (ranks.size() > 1) {
+    std::string seed = std::to_string(*c.seed);
+    ranks.broadcast(seed, 0);
+    c.seed = std::stoull(seed);
+  }
   const RunPaths paths{c.out};
-  prepare_run_dir(paths, o);
-  RunLog log(paths.log(), c.verbose > 0 ? &console : nullptr, o.resume);
+  if (root) prepare_run_dir(paths, o);
+  RunLog log(root ? paths.log() : std::filesystem::path(), root && c.verbose > 0 ? &console : nullptr, o.resume);
   if (!o.command_line.empty()) log.file_line("command: " + o.command_line);
   log.line("[INFO] loading " + c.data + " ...");
   Dataset d = load_dataset(dataset_options(c));
@@ -185,7 +196,9 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   Sequential model = make_model(c, d, paths, o.resume);
   const int64_t initial_epoch = o.resume ? model.epochs_completed() : 0;
   const int64_t train_samples = d.train_csv.empty() ? train_x.dim(0) : d.train_csv_rows;
-  write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.dim(0), o)));
+  if (root) {
+    write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.dim(0), o)));
+  }
   std::map<std::string, std::vector<double>> earlier;
   if (o.resume && fs::exists(paths.history())) {
     earlier = read_history_csv(paths.history());
@@ -200,7 +213,7 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
            " parameters)");
 
   detail::ModeInputs in{.config = &c, .data = &d, .train_x = std::move(train_x), .train_y = std::move(train_y),
-                        .validation = std::move(val), .callbacks = make_callbacks(c, recorder),
+                        .validation = std::move(val), .callbacks = make_callbacks(c, root_only(recorder)),
                         .initial_epoch = initial_epoch, .seed = *c.seed};
   const auto start = std::chrono::steady_clock::now();
   detail::run_mode(model, in);
@@ -210,6 +223,7 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   r.initial_epoch = initial_epoch;
   r.epochs_completed = model.epochs_completed();
   r.best_epoch = recorder->best_epoch();
+  if (!root) return r;
   if (!fs::exists(paths.model())) model.save(paths.model());  // no epoch had a finite monitored value
   r.report = detail::write_run_report(model, d, c, recorder->history(), paths);
   log.file_line("test report (model_last.petal, " + std::to_string(d.num_test()) + " images):\n" +

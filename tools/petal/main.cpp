@@ -10,6 +10,7 @@
 #include "args.h"
 #include "commands.h"
 #include "petal/core/error.h"
+#include "petal/distributed/context.h"
 
 namespace {
 
@@ -27,6 +28,8 @@ constexpr const char* kUsage =
 
 }  // namespace
 
+int run_command(const std::string& command, const std::vector<std::string>& rest);
+
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -35,6 +38,12 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
+  // Under mpirun, a rank that fails (exception or non-zero exit) aborts the job
+  // with its message instead of leaving the others waiting; alone, no effect.
+  return petal::run_distributed([&] { return run_command(command, rest); });
+}
+
+int run_command(const std::string& command, const std::vector<std::string>& rest) {
   try {
     if (command == "train") return petal::cli::train_command(rest);
     if (command == "evaluate") return petal::cli::evaluate_command(rest);

@@ -38,6 +38,7 @@ const std::vector<std::string>& history_columns();
 // `echo` is set, to it as it is (the console).
 class RunLog {
  public:
+  // An empty path writes no file (echo only).
   RunLog(const std::filesystem::path& path, std::ostream* echo, bool append);
   void line(const std::string& text);
   // To the file only.
