@@ -12,6 +12,7 @@ int evaluate_command(const std::vector<std::string>& args);
 int predict_command(const std::vector<std::string>& args);
 int summary_command(const std::vector<std::string>& args);
 int export_command(const std::vector<std::string>& args);
+int augment_command(const std::vector<std::string>& args);
 
 // "minivggnet, shallownet, ..." for help texts.
 std::string model_names();

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  predict    class probabilities for images or an .npy array\n"
     "  summary    print a model's Keras-style summary\n"
     "  export     write a model's weights as .npz with Keras names\n"
+    "  augment    write augmented samples of images, to see the augmentation\n"
     "\n"
     "Run 'petal <command> --help' for a command's options.\n";
 
@@ -50,6 +51,7 @@ int run_command(const std::string& command, const std::vector<std::string>& rest
     if (command == "predict") return petal::cli::predict_command(rest);
     if (command == "summary") return petal::cli::summary_command(rest);
     if (command == "export") return petal::cli::export_command(rest);
+    if (command == "augment") return petal::cli::augment_command(rest);
     std::cerr << "petal: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const petal::cli::UsageError& e) {
