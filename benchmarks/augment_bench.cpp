@@ -14,15 +14,7 @@ using petal::ImageDataGenerator;
 
 // ImageDataGenerator(rotation_range=20, zoom_range=0.15, width_shift_range=0.2,
 // height_shift_range=0.2, shear_range=0.15, horizontal_flip=True, fill_mode="nearest")
-ImageDataGenerator tutorial_generator() {
-  return ImageDataGenerator({.rotation_range = 20,
-                             .width_shift_range = 0.2,
-                             .height_shift_range = 0.2,
-                             .shear_range = 0.15,
-                             .zoom_range = 0.15,
-                             .fill_mode = petal::FillMode::Nearest,
-                             .horizontal_flip = true});
-}
+ImageDataGenerator tutorial_generator() { return ImageDataGenerator(petal::tutorial_augmentation()); }
 
 petal::Tensor images(int64_t n) {
   petal::Tensor x({n, 64, 64, 3});

@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
   petal::Tensor x({n, 64, 64, 3}), y({n, 17});
   for (float& v : x.values()) v = static_cast<float>(rng.uniform(0, 255));
   for (int64_t i = 0; i < n; ++i) y.at({i, i % 17}) = 1;
-  petal::ImageDataGenerator aug({.rotation_range = 20, .width_shift_range = 0.2, .height_shift_range = 0.2,
-                                 .shear_range = 0.15, .zoom_range = 0.15, .horizontal_flip = true});
+  petal::ImageDataGenerator aug(petal::tutorial_augmentation());
   auto make = [] {
     petal::Sequential m = petal::minivggnet({.seed = 1});
     m.compile(petal::SGD({.learning_rate = 0.01, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});

@@ -13,22 +13,14 @@
 #include <vector>
 
 #include "petal/core/rng.h"
+#include "petal/data/flowers17.h"
 #include "petal/data/image_data_generator.h"
 
 namespace {
 
 using petal::ImageDataGenerator;
 
-std::string find_flowers17() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("PETAL_FLOWERS17_DIR")) candidates.push_back(env);
-  candidates.push_back(std::string(PETAL_SOURCE_DIR) + "/../shared/data/flowers17");
-  candidates.push_back("/work/shared/data/flowers17");
-  for (const auto& c : candidates) {
-    if (std::filesystem::exists(c + "/jpg/image_0001.jpg")) return c;
-  }
-  return "";
-}
+std::string find_flowers17() { return petal::find_flowers17(PETAL_SOURCE_DIR).value_or(""); }
 
 std::string& data_dir() {
   static std::string dir;
@@ -37,15 +29,7 @@ std::string& data_dir() {
 
 // ImageDataGenerator(rotation_range=20, zoom_range=0.15, width_shift_range=0.2,
 // height_shift_range=0.2, shear_range=0.15, horizontal_flip=True, fill_mode="nearest")
-ImageDataGenerator tutorial_generator() {
-  return ImageDataGenerator({.rotation_range = 20,
-                             .width_shift_range = 0.2,
-                             .height_shift_range = 0.2,
-                             .shear_range = 0.15,
-                             .zoom_range = 0.15,
-                             .fill_mode = petal::FillMode::Nearest,
-                             .horizontal_flip = true});
-}
+ImageDataGenerator tutorial_generator() { return ImageDataGenerator(petal::tutorial_augmentation()); }
 
 void count(benchmark::State& state, int64_t images) {
   state.SetItemsProcessed(images);

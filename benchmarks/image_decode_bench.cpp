@@ -18,16 +18,7 @@
 
 namespace {
 
-std::string find_flowers17() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("PETAL_FLOWERS17_DIR")) candidates.push_back(env);
-  candidates.push_back(std::string(PETAL_SOURCE_DIR) + "/../shared/data/flowers17");
-  candidates.push_back("/work/shared/data/flowers17");
-  for (const auto& c : candidates) {
-    if (std::filesystem::exists(c + "/jpg/image_0001.jpg")) return c;
-  }
-  return "";
-}
+std::string find_flowers17() { return petal::find_flowers17(PETAL_SOURCE_DIR).value_or(""); }
 
 std::vector<std::string>& paths() {
   static std::vector<std::string> list;

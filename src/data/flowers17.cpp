@@ -1,6 +1,9 @@
 // Flowers-17: class names, labels from file numbers, and the archive's file list.
 #include "petal/data/flowers17.h"
 
+#include <cstdlib>
+#include <filesystem>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -146,6 +149,20 @@ ImageList list_flowers17(const std::string& directory, const Flowers17Options& o
     list.labels.push_back(sorted ? flowers17_sorted_label(archive) : archive);
   }
   return list;
+}
+
+std::optional<std::string> find_flowers17(const std::string& project_dir) {
+  std::vector<std::string> candidates;
+  for (const char* var : {"PETAL_FLOWERS17_DIR", "PETAL_DATA"}) {
+    if (const char* v = std::getenv(var); v && *v) candidates.emplace_back(v);
+  }
+  candidates.push_back("data/flowers17");
+  candidates.push_back(project_dir + "/../shared/data/flowers17");
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::path(c) / "jpg" / "image_0001.jpg", ec)) return c;
+  }
+  return std::nullopt;
 }
 
 }  // namespace petal

@@ -293,4 +293,16 @@ std::unique_ptr<NumpyArrayIterator> ImageDataGenerator::flow(Tensor x, Tensor y,
                                               std::move(x), std::move(y), std::move(options));
 }
 
+ImageDataGeneratorOptions tutorial_augmentation() {
+  ImageDataGeneratorOptions o;
+  o.rotation_range = 20;
+  o.width_shift_range = 0.2;
+  o.height_shift_range = 0.2;
+  o.shear_range = 0.15;
+  o.zoom_range = 0.15;
+  o.fill_mode = FillMode::Nearest;
+  o.horizontal_flip = true;
+  return o;
+}
+
 }  // namespace petal

@@ -20,18 +20,8 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// The real archive: $PETAL_FLOWERS17_DIR, else shared/ beside the checkout, else
-// /work/shared; empty when none holds jpg/image_0001.jpg.
-std::string real_flowers17_dir() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("PETAL_FLOWERS17_DIR")) candidates.push_back(env);
-  candidates.push_back(std::string(PETAL_SOURCE_DIR) + "/../shared/data/flowers17");
-  candidates.push_back("/work/shared/data/flowers17");
-  for (const auto& c : candidates) {
-    if (std::filesystem::exists(c + "/jpg/image_0001.jpg")) return c;
-  }
-  return "";
-}
+// The real archive (find_flowers17); empty when absent.
+std::string real_flowers17_dir() { return find_flowers17(PETAL_SOURCE_DIR).value_or(""); }
 
 std::string name_of(const ImageList& list, int64_t i) {
   return list.class_names[static_cast<size_t>(list.labels[static_cast<size_t>(i)])];

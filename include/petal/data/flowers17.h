@@ -48,4 +48,9 @@ struct Flowers17Options {
 // a bad files.txt line, a number outside 1..1360 or a missing listed file.
 ImageList list_flowers17(const std::string& directory, const Flowers17Options& options = {});
 
+// Where a copy of the Flowers-17 archive is: $PETAL_FLOWERS17_DIR, $PETAL_DATA,
+// ./data/flowers17, then shared/data/flowers17 beside `project_dir` (the layout
+// CI uses); nullopt when none holds jpg/image_0001.jpg.
+std::optional<std::string> find_flowers17(const std::string& project_dir = ".");
+
 }  // namespace petal

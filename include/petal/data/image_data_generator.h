@@ -106,6 +106,11 @@ struct FeaturewiseFitOptions {
   uint64_t seed = 0;
 };
 
+// The Flowers-17 tutorial's augmentation: ImageDataGenerator(rotation_range=20,
+// zoom_range=0.15, width_shift_range=0.2, height_shift_range=0.2,
+// shear_range=0.15, horizontal_flip=True, fill_mode="nearest"), no rescaling.
+ImageDataGeneratorOptions tutorial_augmentation();
+
 // All const methods may run concurrently (the generator holds no mutable state;
 // randomness comes from the Rng passed in). fit() must not run concurrently
 // with anything else.
