@@ -54,7 +54,7 @@ struct TrainConfig {
   double l2 = 2.5e-4;  // kernel L2 penalty, for models that take one (vgg_bn)
   // fit loop
   std::string mode = "generator";  // fit | generator | batch
-  int64_t epochs = 40;
+  int64_t epochs = 100;
   int64_t batch_size = 32;
   double validation_split = 0.0;   // > 0: validate on this last fraction of the training split
   int workers = 1;
