@@ -193,6 +193,10 @@ TEST(FitGenerator, MemoryStaysBoundedWhileStreaming) {
     }
     int64_t i_ = 0;
   } gen;
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer keeps freed memory in quarantine, so RSS does not measure "
+                  "what the training loop holds; the regular build runs this test.";
+#endif
   Sequential m({.seed = 1, .input_shape = {1024}});
   m.add(Dense({.units = 2, .activation = "softmax"}));
   m.compile(SGD({.learning_rate = 0.01}), "categorical_crossentropy");
