@@ -11,32 +11,11 @@
 #include <vector>
 
 #include "petal/data/image.h"
+#include "testing/temp_dir.h"
 
 namespace petal::image_testing {
 
-// A new empty folder under the system temp dir, removed with its contents.
-class ImageTempDir {
- public:
-  ImageTempDir() {
-    std::random_device rd;
-    const auto base = std::filesystem::temp_directory_path();
-    do {
-      path_ = base / ("petal_test_" + std::to_string(rd()) + std::to_string(rd()));
-    } while (std::filesystem::exists(path_));
-    std::filesystem::create_directories(path_);
-  }
-  ~ImageTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ImageTempDir(const ImageTempDir&) = delete;
-  ImageTempDir& operator=(const ImageTempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using ImageTempDir = petal::testing::TempDir;
 
 inline void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
