@@ -7,13 +7,14 @@
 //
 //   bn_recalibration MODEL.petal DATA_DIR SEED [STEPS=300] [AUGMENT=tutorial|none]
 //
-// SEED and the 64x64 / 25% split must be the run's (config.json) so that the
-// test split is the one the run reported on.
+// SEED must be the run's (config.json), and the run the tutorial preset's, so
+// that the test split is the one the run reported on.
 #include <cstdio>
 #include <exception>
 #include <string>
 
 #include "petal/app/dataset.h"
+#include "petal/app/train_config.h"
 #include "petal/data/image_data_generator.h"
 #include "petal/model/sequential.h"
 #include "petal/optimizers/sgd.h"
@@ -29,9 +30,11 @@ int main(int argc, char** argv) {
     const int steps = argc > 4 ? std::stoi(argv[4]) : 300;
     const std::string augment = argc > 5 ? argv[5] : "tutorial";
     if (augment != "tutorial" && augment != "none") throw std::invalid_argument("AUGMENT must be tutorial or none");
-    // The tutorial preset's data: 64x64, cv2.imread + resize, 25% shuffled test split.
-    const Dataset d = load_dataset({.path = argv[2], .height = 64, .width = 64, .fast_decode = false,
-                                    .test_split = 0.25, .seed = seed, .threads = 2});
+    // The tutorial preset's data: image size, decoding and shuffled test split.
+    const TrainConfig c = tutorial_config();
+    const Dataset d = load_dataset({.path = argv[2], .height = c.image_height, .width = c.image_width,
+                                    .fast_decode = c.fast_decode, .test_split = c.test_split, .seed = seed,
+                                    .threads = 2});
     Sequential model = load_model(argv[1]);
     const double before = model.evaluate(d.test_x, d.test_y).at("accuracy");
     model.compile(SGD({.learning_rate = 0.0}), "categorical_crossentropy", {"accuracy"});
