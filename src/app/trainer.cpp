@@ -97,7 +97,8 @@ Sequential make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p,
   const int64_t k = d.num_classes();
   if (!resume) {
     Sequential m = build_model(c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = k,
-                                         .seed = *c.seed, .l2 = static_cast<float>(c.l2)});
+                                         .seed = *c.seed, .l2 = static_cast<float>(c.l2),
+                                         .bn_momentum = static_cast<float>(c.bn_momentum)});
     m.compile(*make_optimizer(c), "categorical_crossentropy", {"accuracy"});
     return m;
   }

@@ -62,6 +62,7 @@ TEST_F(CliErrors, BadValues) {
                    "--model: expected one of minivggnet | shallownet | lenet | vgg_bn; received 'resnet'.");
   expect_one_error(train({"--image-size", "0"}), 2, "--image-size: expected a size in pixels");
   expect_one_error(train({"--test-split", "1.5"}), 2, "--test-split: expected a number in [0, 1); received '1.5'.");
+  expect_one_error(train({"--bn-momentum", "1"}), 2, "--bn-momentum: expected a number in [0, 1); received '1'.");
   expect_one_error(train({"--nesterov=maybe"}), 2, "--nesterov: expected true or false; received 'maybe'.");
   expect_one_error(train({"--epochs"}), 2, "petal train: option --epochs needs a value");
   expect_one_error(run_petal({"predict", "--model", "m.petal", "x.png", "--top", "0"}), 2,

@@ -9,6 +9,7 @@
 
 #include "cli/cli_fixtures.h"
 #include "petal/data/image_folder.h"
+#include "petal/layers/batch_normalization.h"
 #include "petal/data/split.h"
 #include "petal/model/sequential.h"
 #include "testing/temp_dir.h"
@@ -238,6 +239,24 @@ TEST_F(CliTrain, PresetsFollowTheModelUnlessGiven) {
   EXPECT_DOUBLE_EQ(mixed["rotation_range"].get<double>(), 5.0);
   EXPECT_EQ(mixed["horizontal_flip"], false);
   EXPECT_DOUBLE_EQ(mixed["width_shift_range"].get<double>(), 0.2);
+}
+
+TEST_F(CliTrain, BnMomentumReachesEveryBatchNormalizationLayer) {
+  const fs::path run = tmp.path() / "run";
+  const auto r = run_petal(with(tiny_train_args(data(), run),
+                                {"--epochs", "1", "--model", "minivggnet", "--bn-momentum", "0.9"}));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto config = nlohmann::json::parse(cli_testing::read_text(run / "config.json"));
+  EXPECT_DOUBLE_EQ(config["bn_momentum"].get<double>(), 0.9);
+  int batch_norms = 0;
+  const Sequential model = load_model(run / "model_last.petal");
+  for (const Layer* layer : model.layers()) {
+    if (const auto* bn = dynamic_cast<const BatchNormalization*>(layer)) {
+      EXPECT_FLOAT_EQ(bn->options().momentum, 0.9f) << bn->name();
+      ++batch_norms;
+    }
+  }
+  EXPECT_EQ(batch_norms, 5);  // MiniVGGNet: four after the convolutions, one after the first Dense
 }
 
 TEST_F(CliTrain, EarlyStoppingAndCheckpoints) {

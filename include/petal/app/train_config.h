@@ -6,7 +6,7 @@
 //   dataset       data, image_size, fast_decode, csv_channels, test_split, split, seed
 //   preprocessing rescale (after augmentation, as ImageDataGenerator's rescale)
 //   augmentation  augment (a preset), then the Keras ImageDataGenerator names
-//   model         model, l2
+//   model         model, l2, bn_momentum
 //   fit loop      mode, epochs, batch_size, validation_split, workers, max_queue_size
 //   optimizer     optimizer, lr, momentum, nesterov, decay, lr_schedule
 //   callbacks     early_stopping, reduce_lr_on_plateau, plateau_*, monitor, checkpoint_every
@@ -52,6 +52,7 @@ struct TrainConfig {
   // model
   std::string model = "vgg_bn";
   double l2 = 2.5e-4;  // kernel L2 penalty, for models that take one (vgg_bn)
+  double bn_momentum = 0.99;  // BatchNormalization moving-statistics momentum (Keras's default)
   // fit loop
   std::string mode = "generator";  // fit | generator | batch
   int64_t epochs = 100;

@@ -17,6 +17,9 @@ struct ZooOptions {
   // kernel_regularizer=l2(l2) on every Conv2D and Dense kernel (vgg_bn only; the
   // tutorial's networks have no regularizer and ignore it).
   float l2 = 0.0f;
+  // momentum of every BatchNormalization layer's moving statistics (Keras's
+  // default 0.99; PyTorch's default momentum 0.1 corresponds to 0.9 here).
+  float bn_momentum = 0.99f;
 };
 
 // MiniVGGNet (PyImageSearch): 2x(CONV=>RELU=>BN) => POOL => DROPOUT, twice, then
