@@ -8,7 +8,7 @@ the same order, as petal's tutorial run with that seed):
 
     export_split ../shared/data/flowers17 SEED /tmp/split_SEED
     /usr/bin/python3 benchmarks/torch_tutorial.py /tmp/split_SEED --seed SEED \
-        [--bn-momentum 0.99] [--epochs 75] [--threads 2] [--history H.csv]
+        [--bn-momentum 0.99 [0.9 ...]] [--epochs 75] [--threads 2] [--history H.csv]
 
 Keras's conventions, written here from the Keras reference rather than taken
 from petal: glorot_uniform kernels and zero biases; Conv -> ReLU -> BN with BN
@@ -21,9 +21,12 @@ warped by keras-preprocessing 1.1's apply_affine_transform (scipy.ndimage,
 order 1, fill nearest) with the tutorial's ranges; raw 0..255 pixels; 31 steps
 an epoch; test accuracy of the final model in inference mode.
 
-Prints one JSON line: seed, bn_momentum, test_accuracy, the last epoch's
-training loss and accuracy, the mean validation accuracy of the last 5 epochs
-and the training time.
+The batch-norm momentum changes only the moving statistics, never the training
+itself (training uses batch statistics), so one run keeps a set of moving
+statistics for each --bn-momentum given and evaluates the final weights with
+each. Prints one JSON line per momentum: seed, bn_momentum, test_accuracy, the
+last epoch's training loss and accuracy, the mean validation accuracy of the
+last 5 epochs and the training time.
 """
 import argparse
 import json
@@ -47,14 +50,14 @@ def glorot_uniform_(w, fan_in, fan_out, gen):
 
 
 class MiniVGGNet(nn.Module):
-    def __init__(self, classes, bn_momentum, gen):
+    def __init__(self, classes, gen):
         super().__init__()
-        torch_momentum = 1.0 - bn_momentum
         chans = [(3, 32), (32, 32), (32, 64), (64, 64)]
         self.convs = nn.ModuleList([nn.Conv2d(i, o, 3, padding=1) for i, o in chans])
-        self.bns = nn.ModuleList([nn.BatchNorm2d(o, eps=1e-3, momentum=torch_momentum) for _, o in chans])
+        # Moving statistics are kept by MovingStats, one set per momentum.
+        self.bns = nn.ModuleList([nn.BatchNorm2d(o, eps=1e-3, track_running_stats=False) for _, o in chans])
         self.fc1 = nn.Linear(64 * 16 * 16, 512)
-        self.bn5 = nn.BatchNorm1d(512, eps=1e-3, momentum=torch_momentum)
+        self.bn5 = nn.BatchNorm1d(512, eps=1e-3, track_running_stats=False)
         self.fc2 = nn.Linear(512, classes)
         for conv, (i, o) in zip(self.convs, chans):
             glorot_uniform_(conv.weight, 9 * i, 9 * o, gen)
@@ -71,6 +74,34 @@ class MiniVGGNet(nn.Module):
         x = x.permute(0, 2, 3, 1).flatten(1)  # Keras flattens NHWC
         x = F.dropout(self.bn5(torch.relu(self.fc1(x))), 0.5, self.training)
         return self.fc2(x)  # logits
+
+
+class MovingStats:
+    """Keras moving statistics of every BN layer for several momenta at once:
+    moving = m * moving + (1 - m) * batch, unbiased batch variance, starting
+    from mean 0 and variance 1. use(m) evaluates with the set for momentum m."""
+
+    def __init__(self, model, momenta):
+        self.bns = list(model.bns) + [model.bn5]
+        self.sets = {m: [(torch.zeros(b.num_features), torch.ones(b.num_features)) for b in self.bns]
+                     for m in momenta}
+        for i, b in enumerate(self.bns):
+            b.register_forward_pre_hook(lambda mod, inp, i=i: self._update(mod, i, inp[0]))
+
+    def _update(self, mod, i, x):
+        if not mod.training:
+            return
+        with torch.no_grad():
+            dims = [0, 2, 3] if x.dim() == 4 else [0]
+            mean, var = x.mean(dims), x.var(dims, unbiased=True)
+            for m, stats in self.sets.items():
+                stats[i][0].mul_(m).add_((1 - m) * mean)
+                stats[i][1].mul_(m).add_((1 - m) * var)
+
+    def use(self, m):
+        for b, (mean, var) in zip(self.bns, self.sets[m]):
+            b.track_running_stats = True  # copies: a training step would update them in place
+            b.running_mean, b.running_var = mean.clone(), var.clone()
 
 
 def keras_random_transform(rng, h, w):
@@ -115,7 +146,8 @@ def to_nchw(x):
     return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32))
 
 
-def accuracy(model, x, y):
+def accuracy(model, stats, m, x, y):
+    stats.use(m)
     model.eval()
     with torch.no_grad():
         pred = torch.cat([model(to_nchw(x[i:i + 64])).argmax(1) for i in range(0, len(x), 64)])
@@ -126,10 +158,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("split")
     ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("--bn-momentum", type=float, default=0.99, help="Keras momentum (PyTorch's default is 0.9 here)")
+    ap.add_argument("--bn-momentum", type=float, nargs="+", default=[0.99],
+                    help="Keras momenta to keep moving statistics for (PyTorch's default is 0.9 here)")
     ap.add_argument("--epochs", type=int, default=75)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--history", help="write epoch,loss,accuracy,val_accuracy to this CSV")
+    ap.add_argument("--history", help="write epoch, loss, accuracy and a val_accuracy per momentum to this CSV")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     load = lambda name: np.load(f"{a.split}/{name}.npy")
@@ -137,7 +170,8 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     torch.manual_seed(a.seed)  # dropout masks
     rng = np.random.default_rng(a.seed)
-    model = MiniVGGNet(train_y.shape[1], a.bn_momentum, gen)
+    model = MiniVGGNet(train_y.shape[1], gen)
+    stats = MovingStats(model, a.bn_momentum)
     lr0, mu, decay, batch = 0.01, 0.9, 0.01 / 75, 32
     steps = len(train_x) // batch
     params = list(model.parameters())
@@ -164,16 +198,18 @@ def main():
             loss_sum += loss.item() * n
             correct += float((logits.argmax(1) == target).sum())
             seen += n
-        history.append((epoch, loss_sum / seen, correct / seen, accuracy(model, test_x, test_y)))
+        history.append((epoch, loss_sum / seen, correct / seen,
+                        *[accuracy(model, stats, m, test_x, test_y) for m in a.bn_momentum]))
     seconds = time.time() - t0
     if a.history:
         with open(a.history, "w") as f:
-            f.write("epoch,loss,accuracy,val_accuracy\n")
+            f.write("epoch,loss,accuracy," + ",".join(f"val_accuracy_m{m}" for m in a.bn_momentum) + "\n")
             f.writelines(",".join(str(v) for v in row) + "\n" for row in history)
-    print(json.dumps({"seed": a.seed, "bn_momentum": a.bn_momentum, "test_accuracy": round(history[-1][3], 4),
-                      "loss": round(history[-1][1], 4), "accuracy": round(history[-1][2], 4),
-                      "val_accuracy_last5": round(float(np.mean([h[3] for h in history[-5:]])), 4),
-                      "train_seconds": round(seconds, 1), "torch": torch.__version__}))
+    for j, m in enumerate(a.bn_momentum):
+        print(json.dumps({"seed": a.seed, "bn_momentum": m, "test_accuracy": round(history[-1][3 + j], 4),
+                          "loss": round(history[-1][1], 4), "accuracy": round(history[-1][2], 4),
+                          "val_accuracy_last5": round(float(np.mean([h[3 + j] for h in history[-5:]])), 4),
+                          "train_seconds": round(seconds, 1), "torch": torch.__version__}))
 
 
 if __name__ == "__main__":
