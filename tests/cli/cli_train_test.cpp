@@ -9,8 +9,8 @@
 
 #include "cli/cli_fixtures.h"
 #include "petal/data/image_folder.h"
-#include "petal/layers/batch_normalization.h"
 #include "petal/data/split.h"
+#include "petal/layers/batch_normalization.h"
 #include "petal/model/sequential.h"
 #include "testing/temp_dir.h"
 
