@@ -13,8 +13,7 @@
 #include <exception>
 #include <string>
 
-#include "petal/app/dataset.h"
-#include "petal/app/train_config.h"
+#include "tutorial_split.h"
 #include "petal/data/image_data_generator.h"
 #include "petal/model/sequential.h"
 #include "petal/optimizers/sgd.h"
@@ -30,11 +29,7 @@ int main(int argc, char** argv) {
     const int steps = argc > 4 ? std::stoi(argv[4]) : 300;
     const std::string augment = argc > 5 ? argv[5] : "tutorial";
     if (augment != "tutorial" && augment != "none") throw std::invalid_argument("AUGMENT must be tutorial or none");
-    // The tutorial preset's data: image size, decoding and shuffled test split.
-    const TrainConfig c = tutorial_config();
-    const Dataset d = load_dataset({.path = argv[2], .height = c.image_height, .width = c.image_width,
-                                    .fast_decode = c.fast_decode, .test_split = c.test_split, .seed = seed,
-                                    .threads = 2});
+    const Dataset d = load_dataset(tutorial_split(argv[2], seed));
     Sequential model = load_model(argv[1]);
     const double before = model.evaluate(d.test_x, d.test_y).at("accuracy");
     model.compile(SGD({.learning_rate = 0.0}), "categorical_crossentropy", {"accuracy"});

@@ -13,8 +13,7 @@
 #include <fstream>
 #include <string>
 
-#include "petal/app/dataset.h"
-#include "petal/app/train_config.h"
+#include "tutorial_split.h"
 #include "petal/io/npy.h"
 
 int main(int argc, char** argv) {
@@ -24,10 +23,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const TrainConfig c = tutorial_config();
-    const Dataset d = load_dataset({.path = argv[1], .height = c.image_height, .width = c.image_width,
-                                    .fast_decode = c.fast_decode, .test_split = c.test_split,
-                                    .seed = std::stoull(argv[2]), .threads = 2});
+    const Dataset d = load_dataset(tutorial_split(argv[1], std::stoull(argv[2])));
     const std::filesystem::path out = argv[3];
     std::filesystem::create_directories(out);
     save_npy(out / "train_x.npy", NpyArray::from_tensor(d.train_x));

@@ -132,14 +132,6 @@ std::string run_info_json(const TrainConfig& c, const Dataset& d, int64_t train_
   return j.dump();
 }
 
-DatasetOptions dataset_options(const TrainConfig& c) {
-  return {.path = c.data, .height = c.image_height, .width = c.image_width, .fast_decode = c.fast_decode,
-          .csv_order = c.csv_channels == "bgr" ? ChannelOrder::Bgr : ChannelOrder::Rgb,
-          .test_split = c.test_split, .stratified = c.split == "stratified", .seed = *c.seed,
-          .threads = std::max(1, num_threads()),
-          .stream_train_csv = c.mode != "fit" && c.validation_split == 0.0};
-}
-
 // Validation data: the test split (the tutorial's protocol), or the last
 // validation_split of the training arrays (taken out of them).
 ValidationData split_validation(const TrainConfig& c, const Dataset& d, Tensor& train_x, Tensor& train_y) {
@@ -165,6 +157,15 @@ ValidationData split_validation(const TrainConfig& c, const Dataset& d, Tensor& 
 }
 
 }  // namespace
+
+DatasetOptions dataset_options(const TrainConfig& c) {
+  if (!c.seed) throw ConfigError("dataset_options: expected a seed (the split depends on it); received none.");
+  return {.path = c.data, .height = c.image_height, .width = c.image_width, .fast_decode = c.fast_decode,
+          .csv_order = c.csv_channels == "bgr" ? ChannelOrder::Bgr : ChannelOrder::Rgb,
+          .test_split = c.test_split, .stratified = c.split == "stratified", .seed = *c.seed,
+          .threads = std::max(1, num_threads()),
+          .stream_train_csv = c.mode != "fit" && c.validation_split == 0.0};
+}
 
 TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   validate(c);

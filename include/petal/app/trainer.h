@@ -9,6 +9,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "petal/app/dataset.h"
 #include "petal/app/train_config.h"
 #include "petal/report/classification_report.h"
 
@@ -37,6 +38,11 @@ struct TrainResult {
 // Throws ConfigError for bad or conflicting options, DataError/IoError for data
 // or files; the run directory keeps whatever epochs completed.
 TrainResult train(TrainConfig config, const TrainRunOptions& options = {});
+
+// The data set a run of `config` loads: its path, image size, decoding, CSV
+// channel order and split (config.seed must be set). Training rows of a CSV pair
+// are left streamed unless --mode fit or --validation-split needs them decoded.
+DatasetOptions dataset_options(const TrainConfig& config);
 
 // What a run directory recorded: its config.json as the options to resume with.
 // IoError when RUN_DIR has no config.json or model_last.petal.
