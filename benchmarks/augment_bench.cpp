@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "petal/core/cpu_info.h"
 #include "petal/core/rng.h"
 #include "petal/data/image_data_generator.h"
 
@@ -69,4 +70,10 @@ BENCHMARK(BM_FlowBatch32);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("onednn_isa", petal::kernel_isa());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

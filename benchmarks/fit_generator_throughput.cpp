@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "petal/core/cpu_info.h"
 #include "petal/data/image_data_generator.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/sgd.h"
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
   };
   const double f = median(fit_ips), s = median(seq_ips), g = median(aug_ips);
   std::printf("{\"fit_ips\": %.1f, \"sequence_ips\": %.1f, \"augmented_ips\": %.1f, \"sequence_ratio\": %.3f, "
-              "\"augmented_ratio\": %.3f, \"workers\": %d, \"threads\": %d}\n",
-              f, s, g, s / f, g / f, workers, petal::num_threads());
+              "\"augmented_ratio\": %.3f, \"workers\": %d, \"threads\": %d, \"isa\": \"%s\"}\n",
+              f, s, g, s / f, g / f, workers, petal::num_threads(), petal::kernel_isa().c_str());
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "petal/core/cpu_info.h"
 #include "petal/core/rng.h"
 #include "petal/data/flowers17.h"
 #include "petal/data/image_data_generator.h"
@@ -82,6 +83,7 @@ void BM_NumpyFlow64(benchmark::State& state) {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("onednn_isa", petal::kernel_isa());
   data_dir() = find_flowers17();
   if (data_dir().empty()) {
     std::printf("flow_bench: Flowers-17 not found (set PETAL_FLOWERS17_DIR); skipping the "

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "petal/core/cpu_info.h"
 #include "petal/data/flowers17.h"
 #include "petal/data/image_cache.h"
 #include "petal/data/image_io.h"
@@ -68,6 +69,7 @@ void BM_LoadImages64_Reduced(benchmark::State& state) {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("onednn_isa", petal::kernel_isa());
   const std::string root = find_flowers17();
   if (root.empty()) {
     std::printf("image_decode_bench: Flowers-17 not found (set PETAL_FLOWERS17_DIR); skipping.\n");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "petal/core/cpu_info.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/sgd.h"
 
@@ -51,8 +52,9 @@ int main(int argc, char** argv) {
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
   std::printf("{\"system\": \"petal\", \"mode\": \"%s\", \"batch\": %d, \"threads\": %d, \"steps\": %d, "
-              "\"median_ms\": %.3f, \"ips\": %.1f}\n",
-              mode.c_str(), batch, petal::num_threads(), steps, median, batch * 1000.0 / median);
+              "\"median_ms\": %.3f, \"ips\": %.1f, \"isa\": \"%s\"}\n",
+              mode.c_str(), batch, petal::num_threads(), steps, median, batch * 1000.0 / median,
+              petal::kernel_isa().c_str());
   if (profile && mode == "train") {
     const auto p = model.profile();
     double fwd = 0, bwd = 0;

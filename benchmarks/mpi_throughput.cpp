@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "petal/core/cpu_info.h"
 #include "petal/distributed/distribute.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/sgd.h"
@@ -76,12 +77,13 @@ int main(int argc, char** argv) {
                   "\"steps\": %d, \"overlap\": %s, \"reduce_thread\": %s, \"step_ms\": %.2f, \"ips\": %.1f, "
                   "\"params\": %lld, "
                   "\"bytes_reduced_per_step\": %lld, \"buckets\": %lld, \"exposed_reduce_ms\": %.2f, "
-                  "\"pack_ms\": %.2f, \"overlap_window_ms\": %.2f}\n",
+                  "\"pack_ms\": %.2f, \"overlap_window_ms\": %.2f, \"isa\": \"%s\"}\n",
                   ctx.size(), petal::num_threads(), a.batch, a.steps, a.overlap ? "true" : "false",
                   a.reduce_thread ? "true" : "false", step_ms,
                   ctx.size() * a.batch * a.steps / total_s, static_cast<long long>(model.count_params()),
                   static_cast<long long>(st.bytes_per_step), static_cast<long long>(st.buckets),
-                  exposed[0] / ctx.size(), exposed[1] / ctx.size(), exposed[2] / ctx.size());
+                  exposed[0] / ctx.size(), exposed[1] / ctx.size(), exposed[2] / ctx.size(),
+                  petal::kernel_isa().c_str());
     }
     return 0;
   });

@@ -5,7 +5,8 @@ optimizer as petal's benchmark; prints one JSON line like minivggnet_throughput.
     torch_minivggnet.py [--mode train|infer] [--steps N] [--warmup W]
                         [--threads T] [--batch B] [--channels-last]
 Run it with /usr/bin/python3. The tuned environment (GLIBC_TUNABLES,
-ATEN_CPU_CAPABILITY) is set by the caller, since it must precede process start.
+ATEN_CPU_CAPABILITY, OPENBLAS_CORETYPE) is set by the caller, since it must
+precede process start; the JSON line reports the ATen capability in effect.
 """
 import argparse
 import json
@@ -24,6 +25,15 @@ def minivggnet(classes=17):
         *block(32, 64), *block(64, 64), nn.MaxPool2d(2), nn.Dropout(0.25),
         nn.Flatten(), nn.Linear(64 * 16 * 16, 512), nn.ReLU(), nn.BatchNorm1d(512, eps=1e-3, momentum=0.01),
         nn.Dropout(0.5), nn.Linear(512, classes))
+
+
+def aten_capability():
+    """ATen's dispatch level as PyTorch reports it ("AVX2", "AVX512", "NO AVX"), so the
+    caller can say which kernels ran rather than which were asked for."""
+    for line in torch.__config__.show().splitlines():
+        if "CPU capability usage:" in line:
+            return line.split(":", 1)[1].strip()
+    return "unknown"
 
 
 def main():
@@ -65,7 +75,8 @@ def main():
     med = statistics.median(times)
     print(json.dumps({"system": "torch", "mode": a.mode, "batch": a.batch, "threads": torch.get_num_threads(),
                       "channels_last": a.channels_last, "steps": a.steps, "median_ms": round(med, 3),
-                      "ips": round(a.batch * 1000 / med, 1), "torch": torch.__version__}))
+                      "ips": round(a.batch * 1000 / med, 1), "torch": torch.__version__,
+                      "aten_capability": aten_capability()}))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@
 #include "petal/callbacks/learning_rate_scheduler.h"
 #include "petal/callbacks/reduce_lr_on_plateau.h"
 #include "petal/distributed/context.h"
+#include "petal/distributed/distribute.h"
 #include "petal/distributed/root_only.h"
 #include "petal/core/error.h"
 #include "petal/io/atomic_file.h"
@@ -225,6 +226,10 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   r.initial_epoch = initial_epoch;
   r.epochs_completed = model.epochs_completed();
   r.best_epoch = recorder->best_epoch();
+  if (ranks.size() > 1) {
+    check_same_weights(model);
+    log.line("[INFO] distributed: all " + std::to_string(ranks.size()) + " ranks hold identical weights");
+  }
   if (!root) return r;
   if (!fs::exists(paths.model())) model.save(paths.model());  // no epoch had a finite monitored value
   r.report = detail::write_run_report(model, d, c, recorder->history(), paths);

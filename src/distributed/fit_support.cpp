@@ -135,7 +135,9 @@ bool DistributedLoop::any(bool flag) const {
 }
 
 void DistributedLoop::end_epoch() {
-  if (active()) average_buffers(model_);
+  if (!active()) return;
+  average_buffers(model_);
+  check_same_weights(model_);
 }
 
 void DistributedLoop::abort_if_active(const std::exception& error) const {

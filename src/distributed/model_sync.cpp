@@ -4,6 +4,7 @@
 #include "distributed/model_sync.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,28 @@ void broadcast_model(Sequential& model, int root) {
     for (Tensor& slot : opt->slots(*params[i])) {
       comm.broadcast(slot.data(), slot.size() * static_cast<int64_t>(sizeof(float)), root);
     }
+  }
+}
+
+void check_same_weights(Sequential& model) {
+  const detail::Comm& comm = detail::Comm::instance();
+  if (comm.size() == 1 || !model.built()) return;
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const Param* p : model.params()) {
+    const float* v = p->value.data();
+    for (int64_t i = 0; i < p->value.size(); ++i) {
+      uint32_t bits = 0;
+      std::memcpy(&bits, v + i, sizeof bits);
+      h = (h ^ bits) * 0x100000001b3ull;
+    }
+  }
+  int64_t lo = static_cast<int64_t>(h >> 1), hi = lo;
+  comm.allreduce_min(&lo, 1);
+  comm.allreduce_max(&hi, 1);
+  if (lo != hi) {
+    throw StateError("distributed: the ranks' weights differ (rank " + std::to_string(comm.rank()) +
+                     " of " + std::to_string(comm.size()) + "); expected every rank to hold rank 0's weights "
+                     "after each step.");
   }
 }
 

@@ -31,7 +31,7 @@ struct Sequential::Impl {
   bool profiling = false;
   Sequential::StepProfile profile;  // sums; divided by steps when read
 
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::engine engine = detail::cpu_engine();
   dnnl::stream stream{engine};
 
   // Plans by (batch, phase), least recently used evicted beyond kMaxPlans.

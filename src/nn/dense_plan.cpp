@@ -1,6 +1,7 @@
 // Dense on oneDNN's inner product. The kernel adopts the blocked layout the
 // primitive picks (brgemm kernels: ~2.5x faster than gemm on Keras's [in, out]
 // for MiniVGGNet's 16384x512 classifier) and keeps it, so no step reorders it.
+// The layout is chosen at a fixed batch size, never the plan's own.
 #include "nn/weighted_plan.h"
 #include "petal/layers/activations.h"
 #include "petal/layers/dense.h"
@@ -11,6 +12,22 @@ namespace {
 
 using namespace detail;
 using dnnl::prop_kind;
+
+// Batch size at which the kernel's storage layout is chosen, once per layer.
+constexpr int64_t kLayoutBatch = 32;
+
+// The kernel layout oneDNN prefers for training at kLayoutBatch.
+memory::desc preferred_kernel_md(Dense& layer, const PlanContext& ctx) {
+  const int64_t in = layer.input_shape()[0], units = layer.options().units;
+  const memory::desc bias = layer.options().use_bias ? memory::desc({units}, memory::data_type::f32, Tag::x)
+                                                      : memory::desc();
+  dnnl::inner_product_forward::primitive_desc pd(
+      {prop_kind::forward_training, memory::desc({kLayoutBatch, in}, memory::data_type::f32, Tag::nc),
+       memory::desc({units, in}, memory::data_type::f32, Tag::any), bias,
+       memory::desc({kLayoutBatch, units}, memory::data_type::f32, Tag::nc)},
+      scratch_attr(), ctx.engine);
+  return pd.weights_desc();
+}
 
 class DensePlan final : public WeightedPlan {
  public:
@@ -23,11 +40,10 @@ class DensePlan final : public WeightedPlan {
                      /*adopt_kernel_layout=*/true) {
     src_md_ = memory::desc({ctx.batch, layer.input_shape()[0]}, memory::data_type::f32, Tag::nc);
     dst_plain_ = memory::desc({ctx.batch, layer.options().units}, memory::data_type::f32, Tag::nc);
-    // Later plans (other batch sizes) ask for the layout the kernel already has.
+    // The kernel's layout never depends on this plan's batch or phase: ranks of
+    // a distributed job (whose last batches differ) must store it alike.
+    if (!layer.params()[0]->layout) kernel_.value_for(preferred_kernel_md(layer, ctx));
     w_md_ = kernel_.storage_md();
-    if (!layer.params()[0]->layout) {
-      w_md_ = memory::desc({layer.options().units, layer.input_shape()[0]}, memory::data_type::f32, Tag::any);
-    }
     dnnl::primitive_attr attr = scratch_attr();
     act_.add_post_op(attr);
     const auto prop = ctx.forward_prop();

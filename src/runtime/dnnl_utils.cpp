@@ -6,8 +6,14 @@
 #include <new>
 
 #include "petal/core/error.h"
+#include "runtime/dnnl_allocator.h"
 
 namespace petal::detail {
+
+dnnl::engine cpu_engine() {
+  install_dnnl_allocator();
+  return dnnl::engine(dnnl::engine::kind::cpu, 0);
+}
 
 Dims dnnl_dims(const Shape& s) {
   if (s.size() == 2) return {s[0], s[1]};

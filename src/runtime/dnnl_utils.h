@@ -18,6 +18,10 @@ using dnnl::memory;
 using Tag = dnnl::memory::format_tag;
 using Dims = dnnl::memory::dims;
 
+// The CPU engine, with oneDNN's heap buffers served by petal's pool
+// (install_dnnl_allocator) so that warm steps allocate nothing.
+dnnl::engine cpu_engine();
+
 // Plain row-major descriptor of a Keras-ordered shape with batch: [N, F] -> nc,
 // [N, H, W, C] -> nhwc (oneDNN dims are N, C, H, W).
 memory::desc plain_md(const Shape& keras_shape_with_batch);

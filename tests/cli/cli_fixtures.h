@@ -46,12 +46,14 @@ inline std::string shell_quote(const std::string& s) {
 }
 
 // Runs `petal ARGS...` in `cwd` (default: the current directory), capturing
-// stdout, stderr and the exit code.
-inline CliResult run_petal(const std::vector<std::string>& args, const fs::path& cwd = {}) {
+// stdout, stderr and the exit code; `launcher` goes before petal (mpiexec -np 2).
+inline CliResult run_petal(const std::vector<std::string>& args, const fs::path& cwd = {},
+                           const std::string& launcher = {}) {
   static std::atomic<int> counter{0};
   const fs::path base = fs::temp_directory_path() /
                         ("petal_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   std::string cmd = cwd.empty() ? "" : "cd " + shell_quote(cwd.string()) + " && ";
+  if (!launcher.empty()) cmd += launcher + " ";
   cmd += shell_quote(PETAL_CLI_PATH);
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " >" + shell_quote(base.string() + ".out") + " 2>" + shell_quote(base.string() + ".err");

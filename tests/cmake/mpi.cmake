@@ -34,3 +34,10 @@ foreach(mode fit loop main)
             "-DEXPECT=${expect}" -P ${CMAKE_CURRENT_SOURCE_DIR}/distributed/run_mpi_failure.cmake)
   set_tests_properties(distributed.mpi_failure_${mode} PROPERTIES TIMEOUT 90 LABELS mpi PROCESSORS 2)
 endforeach()
+
+# `mpirun -np 2 petal train` from the CLI tests (tests/cli/cli_mpi_test.cpp);
+# not under the sanitizers, whose runtime OpenMPI's processes would not share.
+if(NOT PETAL_SANITIZE)
+  list(JOIN PETAL_MPIEXEC " " PETAL_MPIEXEC_LINE)
+  target_compile_definitions(petal_tests PRIVATE PETAL_MPIEXEC="${PETAL_MPIEXEC_LINE}")
+endif()

@@ -149,6 +149,33 @@ void fit_matches_single_process() {
   }
 }
 
+// Ranks whose first batches differ in size (rank r: 2 + r rows, then 5 each):
+// no layout a parameter takes may depend on a rank's own batch size, or the
+// ranks would reduce differently laid out gradients (or issue collectives the
+// others do not). The reference trains on the union of each step's rows.
+void uneven_first_batches() {
+  const DistributedContext& ctx = DistributedContext::init();
+  const Tensor x = random_tensor({80, 6}, 31), y = one_hot_labels(80, 3, 32);
+  Sequential single = dense_model(7), dist = dense_model(7);
+  distribute(dist);
+  int64_t begin = 0;
+  for (int64_t step = 0; step < 4; ++step) {
+    int64_t mine = begin, total = 0;
+    for (int r = 0; r < ctx.size(); ++r) {
+      const int64_t rows = step == 0 ? 2 + r : 5;
+      if (r == ctx.rank()) {
+        mine = begin + total;
+        dist.train_on_batch(x.slice(mine, mine + rows), y.slice(mine, mine + rows));
+      }
+      total += rows;
+    }
+    single.train_on_batch(x.slice(begin, begin + total), y.slice(begin, begin + total));
+    begin += total;
+  }
+  expect_close(dist, single, "uneven first batches");
+  expect_identical_across_ranks(dist, "uneven first batches");
+}
+
 // A Sequence of 8 batches: rank r trains on batches r, r + R, ... (shuffle off).
 class FixedBatches final : public Sequence {
  public:
@@ -235,6 +262,30 @@ void mismatched_models_are_reported() {
         "mismatched models: expected a StateError; received '" + message + "'");
 }
 
+// check_same_weights passes on synchronised ranks and reports one that drifted.
+void drifted_weights_are_reported() {
+  const DistributedContext& ctx = DistributedContext::init();
+  Sequential m = dense_model(7);
+  distribute(m);
+  m.train_on_batch(random_tensor({4, 6}, 71), one_hot_labels(4, 3, 72));
+  std::string message = "none";
+  try {
+    check_same_weights(m);
+  } catch (const StateError& e) {
+    message = e.what();
+  }
+  check(message == "none", "synchronised ranks: expected no error; received '" + message + "'");
+  if (ctx.rank() == ctx.size() - 1) m.params()[0]->value[0] += 1e-6f;
+  message.clear();
+  try {
+    check_same_weights(m);
+  } catch (const StateError& e) {
+    message = e.what();
+  }
+  check(message.find("the ranks' weights differ") != std::string::npos,
+        "drifted rank: expected a StateError; received '" + message + "'");
+}
+
 // Batch norm: per-rank batch statistics, moving averages averaged at epoch ends.
 void batch_norm_buffers_agree() {
   const Tensor x = random_tensor({32, 6}, 41), y = one_hot_labels(32, 3, 42);
@@ -265,6 +316,7 @@ int main() {
   custom_loop_matches_single_process(dense_model, x, y, "dense small buckets non-blocking",
                                      {.reduce_thread = false, .bucket_bytes = 64}, 2);
   custom_loop_matches_single_process(conv_model, random_tensor({60, 8, 8, 2}, 3), one_hot_labels(60, 3, 4), "conv");
+  uneven_first_batches();
   fit_matches_single_process();
   fit_generator_shards_a_sequence();
   std::string dir;
@@ -279,6 +331,7 @@ int main() {
   if (ctx.is_root()) std::filesystem::remove_all(dir);
   batch_norm_buffers_agree();
   mismatched_models_are_reported();
+  drifted_weights_are_reported();
   std::vector<double> totals{static_cast<double>(failures)};
   ctx.allreduce_sum(std::span<double>(totals));
   if (ctx.is_root()) {

@@ -51,6 +51,10 @@ void broadcast_model(Sequential& model, int root = 0);
 // Averages the non-trainable buffers (batch-norm moving mean and variance) over
 // ranks, so that every rank (and a checkpoint written by rank 0) agrees. Collective.
 void average_buffers(Sequential& model);
+// Throws StateError on every rank unless every rank holds bit-identical
+// parameters and buffers (a hash of their values is compared). fit and
+// fit_generator check it after every distributed epoch. Collective.
+void check_same_weights(Sequential& model);
 // Sample-weighted means over ranks of logs every rank computed on its own
 // `samples` samples (the same keys in the same order on every rank); the total
 // sample count goes to *total_samples. Collective.
