@@ -78,7 +78,7 @@ long warm_step_buffers(const std::string& name) {
   model.compile(petal::SGD({.learning_rate = 0.01, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
   petal::Tensor x({32, 64, 64, 3}, 0.5f), y({32, 17});
   for (int i = 0; i < 32; ++i) y.at({i, i % 17}) = 1.0f;
-  for (int i = 0; i < 3; ++i) model.train_on_batch(x, y);  // warm-up: plans, buffers, optimizer slots
+  for (int i = 0; i < 5; ++i) model.train_on_batch(x, y);  // warm-up: plans, buffers, optimizer slots, pool
   const int steps = 5;
   small_allocs = large_allocs = large_bytes = 0;
   counting = true;
