@@ -1,5 +1,8 @@
 // One batch at a time: train_on_batch (the training step every loop uses),
 // test_on_batch and predict_on_batch.
+#include <set>
+#include <mutex>
+#include <iostream>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -78,25 +81,47 @@ Sequential::StepProfile Sequential::profile() const {
   return p;
 }
 
+// Keras 2.2.4's standardize_weights: sample_weight wins over class_weight (which
+// is then ignored, with a warning); a class_weight must name every class in y.
 std::vector<float> combine_weights(const Tensor& y, Loss loss, const Tensor& sw, const ClassWeights& cw, int64_t n) {
   if (sw.empty() && cw.empty()) return {};
-  if (!sw.empty() && (sw.size() != n || sw.dim(0) != n)) {
-    throw ShapeError("sample_weight: expected shape [" + std::to_string(n) + "] (one weight per sample); received " +
-                     to_string(sw.shape()) + ".");
-  }
   std::vector<float> w(static_cast<size_t>(n), 1.0f);
-  for (int64_t i = 0; i < n; ++i) {
-    if (!sw.empty()) {
+  if (!sw.empty()) {
+    if (sw.size() != n || sw.dim(0) != n) {
+      throw ShapeError("sample_weight: expected shape [" + std::to_string(n) + "] (one weight per sample); received " +
+                       to_string(sw.shape()) + ".");
+    }
+    if (!cw.empty()) {
+      static std::once_flag warned;
+      std::call_once(warned, [] {
+        std::cerr << "petal: found both sample_weight and class_weight: class_weight is ignored (as in Keras "
+                     "2.2.4).\n";
+      });
+    }
+    for (int64_t i = 0; i < n; ++i) {
       if (!std::isfinite(sw[i]) || sw[i] < 0) {
         throw DataError("sample_weight: expected finite, non-negative weights; received " + std::to_string(sw[i]) +
                         " for sample " + std::to_string(i) + ".");
       }
       w[i] = sw[i];
     }
-    if (!cw.empty()) {
-      auto it = cw.find(class_of(y, loss, i));
-      if (it != cw.end()) w[i] *= static_cast<float>(it->second);
+    return w;
+  }
+  std::set<int64_t> missing;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t c = class_of(y, loss, i);
+    auto it = cw.find(c);
+    if (it == cw.end()) {
+      missing.insert(c);
+    } else {
+      w[i] = static_cast<float>(it->second);
     }
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (int64_t c : missing) list += (list.empty() ? "" : ", ") + std::to_string(c);
+    throw ConfigError("class_weight: expected a weight for every class in the data; the classes {" + list +
+                      "} exist in the data but not in class_weight.");
   }
   return w;
 }

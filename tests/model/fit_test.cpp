@@ -87,7 +87,8 @@ TEST(Fit, ClassWeightScalesTheLossLikeSampleWeight) {
   Tensor sw({6});
   for (int64_t i = 0; i < 6; ++i) sw[i] = d.labels[i] == 1 ? 4.0f : 1.0f;
   Sequential a = testing::toy_model(4), b = testing::toy_model(4);
-  const History ha = a.fit(d.x, d.y, {.batch_size = 6, .verbose = 0, .shuffle = false, .class_weight = {{1, 4.0}}});
+  const History ha = a.fit(d.x, d.y, {.batch_size = 6, .verbose = 0, .shuffle = false,
+                                      .class_weight = {{0, 1.0}, {1, 4.0}, {2, 1.0}}});
   const History hb = b.fit(d.x, d.y, {.batch_size = 6, .verbose = 0, .shuffle = false, .sample_weight = sw});
   EXPECT_NEAR(ha.at("loss")[0], hb.at("loss")[0], 1e-6);
 }

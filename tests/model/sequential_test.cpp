@@ -149,13 +149,35 @@ TEST(Sequential, ClassWeightEqualsTheSameSampleWeight) {
   for (int i = 0; i < 6; ++i) sw[i] = i % 3 == 1 ? 3.0f : 1.0f;
   Sequential a = small_cnn(7), b = small_cnn(7), c = small_cnn(7);
   for (Sequential* m : {&a, &b, &c}) m->compile(SGD({.learning_rate = 0.1}), "categorical_crossentropy");
-  const double la = a.train_on_batch(x, y, {}, {{1, 3.0}}).at("loss");
+  const double la = a.train_on_batch(x, y, {}, {{0, 1.0}, {1, 3.0}, {2, 1.0}}).at("loss");
   const double lb = b.train_on_batch(x, y, sw).at("loss");
   const double lc = c.train_on_batch(x, y).at("loss");
   EXPECT_NEAR(la, lb, 1e-6);
   EXPECT_GT(std::fabs(la - lc), 1e-4);
   const auto wa = a.get_weights(), wb = b.get_weights();
   for (size_t i = 0; i < wa.size(); ++i) EXPECT_LT(max_abs_diff(wa[i], wb[i]), 1e-6f);
+}
+
+// Keras 2.2.4: sample_weight wins (class_weight ignored); a class_weight missing a
+// class of the data raises, naming the classes.
+TEST(Sequential, ClassWeightFollowsKeras224) {
+  Tensor x({6, 8, 8, 3}), y({6, 3});
+  fill_batch(x, y, 2);
+  Tensor sw({6});
+  for (int i = 0; i < 6; ++i) sw[i] = i % 2 == 0 ? 2.0f : 1.0f;
+  Sequential a = small_cnn(7), b = small_cnn(7), c = small_cnn(7);
+  for (Sequential* m : {&a, &b, &c}) m->compile(SGD({.learning_rate = 0.1}), "categorical_crossentropy");
+  const double both = a.train_on_batch(x, y, sw, {{0, 5.0}, {1, 5.0}, {2, 0.5}}).at("loss");
+  const double only_sw = b.train_on_batch(x, y, sw).at("loss");
+  EXPECT_EQ(both, only_sw);
+  try {
+    c.train_on_batch(x, y, {}, {{1, 3.0}});
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("the classes {0, 2} exist in the data but not in class_weight"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Sequential, GetSetWeightsUseKerasNamesAndShapes) {

@@ -60,7 +60,9 @@ class Sequential {
   std::string summary() const;
 
   // One gradient update on the batch; returns loss and metrics by name, computed
-  // before the update (as Keras). sample_weight: [N] or empty.
+  // before the update (as Keras). sample_weight: [N] or empty. As in Keras 2.2.4,
+  // a given sample_weight is used and class_weight ignored (with a warning), and
+  // a class_weight must hold every class in y (ConfigError otherwise).
   Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = {},
                       const ClassWeights& class_weight = {});
   // Loss and metrics in inference mode (dropout off, moving BN statistics).
