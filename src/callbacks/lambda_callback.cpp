@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "petal/model/sequential.h"
 
@@ -10,7 +11,8 @@ namespace petal {
 
 void TerminateOnNaN::on_train_batch_end(int64_t batch, Logs& logs) {
   const auto loss = logs.get("loss");
-  if (loss && !std::isfinite(*loss)) {
+  // Keras's loss is float32: a sum petal keeps in double that no float holds is inf there.
+  if (loss && !(std::fabs(*loss) <= std::numeric_limits<float>::max())) {
     std::printf("Batch %lld: Invalid loss, terminating training\n", static_cast<long long>(batch));
     std::fflush(stdout);
     model_->stop_training = true;

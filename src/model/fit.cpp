@@ -1,4 +1,5 @@
 // fit: batches from arrays in RAM (Keras's fit_loop).
+#include <cstdio>
 #include <cstring>
 #include <numeric>
 
@@ -160,6 +161,12 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
   if (!std::holds_alternative<std::monostate>(validation)) {
     s.validate = o.distributed ? detail::sharded_validator(*this, validation, o.validation_steps)
                                : make_validator(*this, validation, o.validation_steps);
+  }
+  // Keras 2.2.4's fit_loop announces array validation at verbose >= 1 (rank 0 only).
+  if (const auto* v = std::get_if<ValidationData>(&validation); v && o.verbose >= 1 && shard.first == 0) {
+    std::printf("Train on %lld samples, validate on %lld samples\n", static_cast<long long>(n_train),
+                static_cast<long long>(v->x.dim(0)));
+    std::fflush(stdout);
   }
   return detail::run_fit_loop(*this, source, s);
 }

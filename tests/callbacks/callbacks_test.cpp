@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 
 #include "petal/callbacks/csv_logger.h"
 #include "petal/callbacks/early_stopping.h"
@@ -14,6 +16,8 @@
 #include "petal/callbacks/model_checkpoint.h"
 #include "petal/callbacks/reduce_lr_on_plateau.h"
 #include "petal/core/error.h"
+#include "petal/layers/dense.h"
+#include "petal/optimizers/sgd.h"
 #include "testing/fixtures.h"
 #include "testing/temp_dir.h"
 
@@ -131,6 +135,29 @@ TEST(TerminateOnNaN, StopsOnAForcedNaN) {
   EXPECT_THAT(out, HasSubstr("Batch 1: Invalid loss, terminating training"));
   EXPECT_EQ(m.optimizer().iterations(), 2);
   EXPECT_EQ(h.epoch.size(), 1u);
+}
+
+// Keras computes the loss in float32: one beyond float's range is inf there and
+// stops training, although petal's double sum is still finite.
+TEST(TerminateOnNaN, StopsWhenTheLossOverflowsFloat) {
+  testing::ToyData d = testing::toy_data(8, 6);
+  Sequential m({.seed = 6, .input_shape = {d.x.dim(1)}});
+  m.add(Dense({.units = 3}));
+  m.compile(SGD({.learning_rate = 0.0}), "mse");
+  auto poison = std::make_shared<LambdaCallback>(LambdaCallbackOptions{.on_batch_end = [&](int64_t b, Logs&) {
+    if (b == 0) m.params()[0]->value.fill(1e21f);
+  }});
+  std::optional<double> loss;
+  auto record = std::make_shared<LambdaCallback>(
+      LambdaCallbackOptions{.on_batch_end = [&](int64_t b, Logs& l) { if (b == 1) loss = l.get("loss"); }});
+  ::testing::internal::CaptureStdout();
+  m.fit(d.x, d.y, {.batch_size = 4, .epochs = 3, .verbose = 0,
+                   .callbacks = {poison, record, std::make_shared<TerminateOnNaN>()}});
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  ASSERT_TRUE(loss.has_value());
+  EXPECT_GT(*loss, std::numeric_limits<float>::max());
+  EXPECT_THAT(out, HasSubstr("Batch 1: Invalid loss, terminating training"));
+  EXPECT_EQ(m.optimizer().iterations(), 2);
 }
 
 TEST(ModelCheckpoint, FilePathTemplates) {

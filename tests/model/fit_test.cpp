@@ -43,6 +43,20 @@ TEST(Fit, ValidationSplitTakesTheLastFractionBeforeShuffling) {
   EXPECT_NEAR(h.at("val_accuracy")[0], val.at("accuracy"), 1e-9);
 }
 
+// Keras 2.2.4 announces array validation at verbose >= 1, and only then.
+TEST(Fit, AnnouncesTrainAndValidationSamples) {
+  testing::ToyData d = testing::toy_data(10, 3);
+  Sequential a = testing::toy_model(3), b = testing::toy_model(3);
+  ::testing::internal::CaptureStdout();
+  a.fit(d.x, d.y, {.batch_size = 4, .verbose = 2, .validation_split = 0.2});
+  const std::string verbose = ::testing::internal::GetCapturedStdout();
+  ::testing::internal::CaptureStdout();
+  b.fit(d.x, d.y, {.batch_size = 4, .verbose = 0, .validation_split = 0.2});
+  const std::string quiet = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(verbose.rfind("Train on 8 samples, validate on 2 samples\n", 0), 0u) << verbose;
+  EXPECT_EQ(quiet.find("Train on"), std::string::npos) << quiet;
+}
+
 TEST(Fit, EpochsIsTheIndexOfTheFinalEpoch) {
   testing::ToyData d = testing::toy_data(10, 1);
   Sequential m = testing::toy_model(1);
