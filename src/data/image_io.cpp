@@ -2,6 +2,9 @@
 // OpenCV, then normalise depth, crop, resize and convert to RGB(A) or grayscale.
 #include "petal/data/image_io.h"
 
+#include <vector>
+#include <algorithm>
+#include <cstring>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -16,13 +19,32 @@ using detail::ImageFormat;
 
 int cv_interpolation(Interpolation interpolation) {
   switch (interpolation) {
-    case Interpolation::Nearest: return cv::INTER_NEAREST;
+    case Interpolation::Nearest: return cv::INTER_NEAREST;  // not used: see resize_nearest
     case Interpolation::Bicubic: return cv::INTER_CUBIC;
     case Interpolation::Area: return cv::INTER_AREA;
     case Interpolation::Lanczos: return cv::INTER_LANCZOS4;
     case Interpolation::Bilinear: break;
   }
   return cv::INTER_LINEAR;
+}
+
+// Pillow's NEAREST, which Keras's load_img uses: the source pixel under each
+// output pixel's centre, floor((x + 0.5) * in / out) (8 -> 4 takes 1, 3, 5, 7).
+// OpenCV's INTER_NEAREST takes 0, 2, 4, 6, and its INTER_NEAREST_EXACT does too
+// for exact 2x reductions (OpenCV 4.6), hence this loop over 8-bit pixels.
+cv::Mat resize_nearest(const cv::Mat& m, int width, int height) {
+  cv::Mat out(height, width, m.type());
+  const size_t px = m.elemSize();
+  std::vector<int> cols(static_cast<size_t>(width));
+  for (int x = 0; x < width; ++x) {
+    cols[static_cast<size_t>(x)] = std::min(m.cols - 1, static_cast<int>((x + 0.5) * m.cols / width));
+  }
+  for (int y = 0; y < height; ++y) {
+    const uint8_t* src = m.ptr<uint8_t>(std::min(m.rows - 1, static_cast<int>((y + 0.5) * m.rows / height)));
+    uint8_t* dst = out.ptr<uint8_t>(y);
+    for (int x = 0; x < width; ++x) std::memcpy(dst + x * px, src + cols[static_cast<size_t>(x)] * px, px);
+  }
+  return out;
 }
 
 int imdecode_flags(ImageFormat format, ColorMode mode, int reduction) {
@@ -171,10 +193,14 @@ Image decode_image_bytes(std::span<const uint8_t> bytes, const std::string& name
     const ImageSize target = *options.target_size;
     if (options.keep_aspect_ratio) m = m(aspect_crop(m.rows, m.cols, target));
     if (m.rows != target.height || m.cols != target.width) {
-      cv::Mat resized;
-      cv::resize(m, resized, cv::Size(static_cast<int>(target.width), static_cast<int>(target.height)), 0, 0,
-                 cv_interpolation(options.interpolation));
-      m = resized;
+      const int w = static_cast<int>(target.width), h = static_cast<int>(target.height);
+      if (options.interpolation == Interpolation::Nearest) {
+        m = resize_nearest(m, w, h);
+      } else {
+        cv::Mat resized;
+        cv::resize(m, resized, cv::Size(w, h), 0, 0, cv_interpolation(options.interpolation));
+        m = resized;
+      }
     }
   }
   Image image;
