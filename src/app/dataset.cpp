@@ -148,6 +148,11 @@ Dataset load_dataset(const DatasetOptions& o) {
   d.description += ": " + std::to_string(d.num_train()) + " train + " + std::to_string(d.num_test()) + " test images, " +
                    std::to_string(d.num_classes()) + " classes, " + std::to_string(o.height) + "x" +
                    std::to_string(o.width);
+  if (d.num_classes() < 2) {
+    throw DataError("load_dataset('" + o.path + "'): expected at least 2 classes to tell apart; received " +
+                    std::to_string(d.num_classes()) + (d.num_classes() == 1 ? " ('" + d.class_names[0] + "')" : "") +
+                    ".\nHint: a classifier needs one folder (or CSV label) per class.");
+  }
   if (d.num_train() == 0) {
     throw DataError("load_dataset('" + o.path + "'): the training split is empty (" + std::to_string(d.num_test()) +
                     " test images).\nHint: lower --test-split or add images.");

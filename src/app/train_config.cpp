@@ -1,6 +1,9 @@
 // TrainConfig presets, setting by key, checks and the JSON form.
 #include "petal/app/train_config.h"
 
+#include <filesystem>
+#include <cstring>
+#include <cerrno>
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -154,8 +157,13 @@ std::string train_config_to_json(const TrainConfig& c, const std::string& run_js
 }
 
 ConfigFile read_config_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw IoError("--config '" + path + "': is a directory; expected a JSON file of options.\nHint: give the file "
+                  "itself, e.g. " + (std::filesystem::path(path) / "config.json").string() + ".");
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("--config '" + path + "': cannot open the file.");
+  if (!in) throw IoError("--config '" + path + "': cannot open the file (" + std::strerror(errno) + ").");
   std::stringstream text;
   text << in.rdbuf();
   json j;

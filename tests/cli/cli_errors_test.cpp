@@ -148,6 +148,15 @@ TEST_F(CliErrors, BadConfigFile) {
   expect_one_error(train({"--config", cfg.string()}), 2, "config '" + cfg.string() + "': epochz: unknown option");
   std::ofstream(cfg) << R"({"epochs": "many"})";
   expect_one_error(train({"--config", cfg.string()}), 2, "config '" + cfg.string() + "': epochs: expected an integer");
+  expect_one_error(train({"--config", tmp.path().string()}), 1,
+                   "--config '" + tmp.path().string() + "': is a directory; expected a JSON file of options");
+}
+
+TEST_F(CliErrors, SingleClassIsRefused) {
+  const fs::path one = tmp.path() / "one";
+  cli_testing::write_class_folders(one, {"only"}, 4, 8);
+  expect_one_error(train({"--data", one.string()}), 1,
+                   "): expected at least 2 classes to tell apart; received 1 ('only').");
 }
 
 TEST_F(CliErrors, CsvRowsOfTheWrongImageSize) {
