@@ -19,7 +19,6 @@
 #include "petal/callbacks/learning_rate_scheduler.h"
 #include "petal/callbacks/reduce_lr_on_plateau.h"
 #include "petal/distributed/context.h"
-#include "petal/distributed/distribute.h"
 #include "petal/distributed/root_only.h"
 #include "petal/core/error.h"
 #include "petal/io/atomic_file.h"
@@ -226,9 +225,10 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   r.initial_epoch = initial_epoch;
   r.epochs_completed = model.epochs_completed();
   r.best_epoch = recorder->best_epoch();
+  // fit and fit_generator ran check_same_weights after every epoch (a mismatch aborts the job).
   if (ranks.size() > 1) {
-    check_same_weights(model);
-    log.line("[INFO] distributed: all " + std::to_string(ranks.size()) + " ranks hold identical weights");
+    log.line("[INFO] distributed: all " + std::to_string(ranks.size()) +
+             " ranks hold identical weights (checked after every epoch)");
   }
   if (!root) return r;
   if (!fs::exists(paths.model())) model.save(paths.model());  // no epoch had a finite monitored value

@@ -25,6 +25,14 @@ uint64_t mix(uint64_t h, const std::string& s) {
   return mix(h, s.size());
 }
 
+// Whether every rank passed the same value. Collective.
+bool same_on_all_ranks(const Comm& comm, int64_t value) {
+  int64_t lo = value, hi = value;
+  comm.allreduce_min(&lo, 1);
+  comm.allreduce_max(&hi, 1);
+  return lo == hi;
+}
+
 }  // namespace
 
 int64_t model_fingerprint(Sequential& model) {
@@ -44,10 +52,7 @@ int64_t model_fingerprint(Sequential& model) {
 void check_same_model(Sequential& model, const char* what) {
   const Comm& comm = Comm::instance();
   if (comm.size() == 1) return;
-  int64_t lo = model_fingerprint(model), hi = lo;
-  comm.allreduce_min(&lo, 1);
-  comm.allreduce_max(&hi, 1);
-  if (lo != hi) {
+  if (!same_on_all_ranks(comm, model_fingerprint(model))) {
     throw StateError(std::string(what) + ": the ranks' models differ (layer names, parameter sizes or oneDNN "
                      "storage layouts); expected the same model on every rank.\nHint: build the model with the same "
                      "layers and options on every rank; ranks on different CPU types may pick different blocked "
@@ -102,10 +107,7 @@ void check_same_weights(Sequential& model) {
       h = (h ^ bits) * 0x100000001b3ull;
     }
   }
-  int64_t lo = static_cast<int64_t>(h >> 1), hi = lo;
-  comm.allreduce_min(&lo, 1);
-  comm.allreduce_max(&hi, 1);
-  if (lo != hi) {
+  if (!detail::same_on_all_ranks(comm, static_cast<int64_t>(h >> 1))) {
     throw StateError("distributed: the ranks' weights differ (rank " + std::to_string(comm.rank()) +
                      " of " + std::to_string(comm.size()) + "); expected every rank to hold rank 0's weights "
                      "after each step.");
