@@ -22,7 +22,7 @@ TEST(DnnlAllocator, GemmBuffersComeFromThePoolAndAreReused) {
   // Warm up until the pool stops growing: threads that happen to overlap their
   // allocate/free pairs need one block each, which a first call may not show.
   DnnlPoolStats warm = dnnl_pool_stats();
-  for (int calls = 0, quiet = 0; calls < 20 && quiet < 3; ++calls) {
+  for (int calls = 0, quiet = 0; calls < 40 && (calls < 10 || quiet < 5); ++calls) {
     sgemm(n, a, b, c);
     const DnnlPoolStats now = dnnl_pool_stats();
     quiet = now.fresh == warm.fresh ? quiet + 1 : 0;
