@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__linux__)
@@ -27,13 +28,20 @@ constexpr size_t kMaxFreeBytes = size_t{1} << 30;  // beyond this, released bloc
 
 // Blocks once allocated are kept and handed out again; a request takes the
 // smallest free block that fits without wasting more than its own size.
+// Why per thread: a block is reused only by the thread that first allocated it.
+// Each of oneDNN's threads runs the same partition of the work every step, so
+// its sequence of requests repeats exactly and its blocks cover it after one
+// step. A shared free list would instead need as many blocks as the threads'
+// requests ever happened to overlap, which depends on scheduling: a loaded
+// machine found a new overlap (and allocated) many steps after warm-up.
 class BlockPool {
  public:
   void* take(size_t n) {
+    const std::thread::id me = std::this_thread::get_id();
     std::lock_guard<std::mutex> lock(mutex_);
     Block* best = nullptr;
     for (Block& b : blocks_) {
-      if (!b.used && b.size >= n && b.size <= 2 * n && (!best || b.size < best->size)) best = &b;
+      if (!b.used && b.owner == me && b.size >= n && b.size <= 2 * n && (!best || b.size < best->size)) best = &b;
     }
     if (best) {
       best->used = true;
@@ -44,7 +52,7 @@ class BlockPool {
     const size_t size = (n + kAlign - 1) / kAlign * kAlign;
     void* p = nullptr;
     if (::posix_memalign(&p, kAlign, size) != 0) return nullptr;
-    blocks_.push_back({p, size, true});
+    blocks_.push_back({p, size, true, me});
     ++stats_.fresh;
     return p;
   }
@@ -79,6 +87,7 @@ class BlockPool {
     void* ptr;
     size_t size;
     bool used;
+    std::thread::id owner;  // the thread that allocated it, the only one to reuse it
   };
   std::mutex mutex_;
   std::vector<Block> blocks_;
