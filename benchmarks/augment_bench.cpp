@@ -62,7 +62,7 @@ void BM_FlowBatch32(benchmark::State& state) {
   int64_t i = 0;
   for (auto _ : state) {
     petal::Batch b = it->get(i++ % it->size());
-    benchmark::DoNotOptimize(b.x.data());
+    benchmark::DoNotOptimize(b.x[0].data());
   }
   state.SetItemsProcessed(state.iterations() * 32);
 }

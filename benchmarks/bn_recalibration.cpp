@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     const std::string augment = argc > 5 ? argv[5] : "tutorial";
     if (augment != "tutorial" && augment != "none") throw std::invalid_argument("AUGMENT must be tutorial or none");
     const Dataset d = load_dataset(tutorial_split(argv[2], seed));
-    Sequential model = load_model(argv[1]);
+    Model model = load_model(argv[1]);
     const double before = model.evaluate(d.test_x, d.test_y).at("accuracy");
     model.compile(SGD({.learning_rate = 0.0}), "categorical_crossentropy", {"accuracy"});
     const ImageDataGenerator generator(augment == "tutorial" ? tutorial_augmentation() : ImageDataGeneratorOptions{});

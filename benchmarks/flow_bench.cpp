@@ -56,8 +56,8 @@ void run_directory(benchmark::State& state, petal::CacheMode mode) {
   int64_t i = 0, images = 0;
   for (auto _ : state) {
     petal::Batch b = it->get(i++ % it->size());
-    images += b.x.dim(0);
-    benchmark::DoNotOptimize(b.x.data());
+    images += b.x[0].dim(0);
+    benchmark::DoNotOptimize(b.x[0].data());
   }
   count(state, images);
 }
@@ -73,8 +73,8 @@ void BM_NumpyFlow64(benchmark::State& state) {
   int64_t i = 0, images = 0;
   for (auto _ : state) {
     petal::Batch b = it->get(i++ % it->size());
-    images += b.x.dim(0);
-    benchmark::DoNotOptimize(b.x.data());
+    images += b.x[0].dim(0);
+    benchmark::DoNotOptimize(b.x[0].data());
   }
   count(state, images);
 }

@@ -22,12 +22,12 @@ class FlippingGenerator : public petal::Generator {
     std::vector<int64_t> rows;
     for (int64_t i = 0; i < batch_; ++i) rows.push_back(static_cast<int64_t>(rng_.below(static_cast<uint64_t>(x_.dim(0)))));
     petal::Batch b{x_.gather(rows), y_.gather(rows), {}};
-    const int64_t h = b.x.dim(1), w = b.x.dim(2), c = b.x.dim(3);
+    const int64_t h = b.x[0].dim(1), w = b.x[0].dim(2), c = b.x[0].dim(3);
     for (int64_t i = 0; i < batch_; ++i) {
       if (rng_.uniform() < 0.5) continue;
       for (int64_t r = 0; r < h; ++r) {
         for (int64_t q = 0; q < w / 2; ++q) {
-          for (int64_t ch = 0; ch < c; ++ch) std::swap(b.x.at({i, r, q, ch}), b.x.at({i, r, w - 1 - q, ch}));
+          for (int64_t ch = 0; ch < c; ++ch) std::swap(b.x[0].at({i, r, q, ch}), b.x[0].at({i, r, w - 1 - q, ch}));
         }
       }
     }

@@ -50,29 +50,30 @@ class CsvAugmentingGenerator final : public Generator {
 
   Batch next() override {
     Batch b = reader_.next();
+    Tensor& x = b.x.front();
     const Rng rng = Rng(seed_).fork(batches_++);
-    const int64_t n = b.x.dim(0);
-    const Shape hwc = {b.x.dim(1), b.x.dim(2), b.x.dim(3)};
-    const int64_t row = b.x.row_size();
+    const int64_t n = x.dim(0);
+    const Shape hwc = {x.dim(1), x.dim(2), x.dim(3)};
+    const int64_t row = x.row_size();
     std::vector<int64_t> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);
     if (!augment_) {
-      for (int64_t i = 0; i < n; ++i) generator_.standardize(std::span<float>(b.x.data() + i * row, row), hwc);
+      for (int64_t i = 0; i < n; ++i) generator_.standardize(std::span<float>(x.data() + i * row, row), hwc);
       return b;
     }
     Rng order_rng = rng.fork(0);
     order_rng.shuffle(std::span<int64_t>(order));  // flow(shuffle=True) permutes the batch
-    Batch out{Tensor(b.x.shape()), b.y.gather(order), {}};
+    Tensor out_x(x.shape());
     for (int64_t i = 0; i < n; ++i) {
       Rng sample_rng = rng.fork(static_cast<uint64_t>(i) + 1);
       const TransformParams p = generator_.get_random_transform(hwc, sample_rng);
-      const std::span<float> dst(out.x.data() + i * row, static_cast<size_t>(row));
-      generator_.apply_transform(std::span<const float>(b.x.data() + order[static_cast<size_t>(i)] * row,
+      const std::span<float> dst(out_x.data() + i * row, static_cast<size_t>(row));
+      generator_.apply_transform(std::span<const float>(x.data() + order[static_cast<size_t>(i)] * row,
                                                         static_cast<size_t>(row)),
                                  hwc, p, dst);
       generator_.standardize(dst, hwc);
     }
-    return out;
+    return Batch{std::move(out_x), b.y.front().gather(order), {}};
   }
 
  private:

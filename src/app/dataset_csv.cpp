@@ -43,13 +43,15 @@ Dataset load_single(const std::string& file, const DatasetOptions& o) {
   Batch all = reader.read_all();
   d.class_names = reader.class_names();
   std::vector<int64_t> labels;
-  for (int v : argmax_rows(all.y)) labels.push_back(v);
+  const Tensor& x = all.x.front();
+  const Tensor& y = all.y.front();
+  for (int v : argmax_rows(y)) labels.push_back(v);
   const SplitIndices s = split_indices(labels, o);
-  d.train_x = all.x.gather(s.train);
-  d.train_y = all.y.gather(s.train);
+  d.train_x = x.gather(s.train);
+  d.train_y = y.gather(s.train);
   if (!s.test.empty()) {
-    d.test_x = all.x.gather(s.test);
-    d.test_y = all.y.gather(s.test);
+    d.test_x = x.gather(s.test);
+    d.test_y = y.gather(s.test);
   }
   d.description = "CSV of pixel rows '" + fs::path(file).filename().string() + "'";
   return d;
@@ -60,16 +62,16 @@ Dataset load_pair(const std::string& train, const std::string& test, const Datas
   d.predefined_split = true;
   d.class_names = o.class_names.empty() ? csv_class_names(train) : o.class_names;
   Batch t = CsvImageReader(test, reader_options(o, d.class_names)).read_all();
-  d.test_x = std::move(t.x);
-  d.test_y = std::move(t.y);
+  d.test_x = std::move(t.x.front());
+  d.test_y = std::move(t.y.front());
   CsvImageReader train_reader(train, reader_options(o, d.class_names));
   if (o.stream_train_csv) {
     d.train_csv = train;
     d.train_csv_rows = train_reader.num_rows();
   } else {
     Batch b = train_reader.read_all();
-    d.train_x = std::move(b.x);
-    d.train_y = std::move(b.y);
+    d.train_x = std::move(b.x.front());
+    d.train_y = std::move(b.y.front());
   }
   d.description = "CSV pair '" + fs::path(train).filename().string() + "' + '" + fs::path(test).filename().string() +
                   "'" + (o.stream_train_csv ? " (training rows streamed)" : "");

@@ -7,7 +7,7 @@
 
 namespace petal::detail {
 
-ClassificationReport write_run_report(Sequential& model, const Dataset& d, const TrainConfig& c,
+ClassificationReport write_run_report(Model& model, const Dataset& d, const TrainConfig& c,
                                       const std::map<std::string, std::vector<double>>& history, const RunPaths& p) {
   Tensor x = d.test_x;
   apply_rescale(x, c.rescale);

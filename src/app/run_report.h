@@ -9,12 +9,12 @@
 #include "petal/app/dataset.h"
 #include "petal/app/run_dir.h"
 #include "petal/app/train_config.h"
-#include "petal/model/sequential.h"
+#include "petal/model/model.h"
 #include "petal/report/classification_report.h"
 
 namespace petal::detail {
 
-ClassificationReport write_run_report(Sequential& model, const Dataset& data, const TrainConfig& config,
+ClassificationReport write_run_report(Model& model, const Dataset& data, const TrainConfig& config,
                                       const std::map<std::string, std::vector<double>>& history, const RunPaths& paths);
 
 }  // namespace petal::detail

@@ -56,7 +56,7 @@ PrefetchOptions prefetch_options(const TrainConfig& c, const TrainSource& s, int
   return p;
 }
 
-History run_fit(Sequential& model, ModeInputs& in) {
+History run_fit(Model& model, ModeInputs& in) {
   const TrainConfig& c = *in.config;
   apply_rescale(in.train_x, c.rescale);
   return model.fit(in.train_x, in.train_y,
@@ -65,7 +65,7 @@ History run_fit(Sequential& model, ModeInputs& in) {
                     .seed = hash64(in.seed, 2), .distributed = true});
 }
 
-History run_generator(Sequential& model, ModeInputs& in) {
+History run_generator(Model& model, ModeInputs& in) {
   const TrainConfig& c = *in.config;
   TrainSource s = make_source(in);
   const int64_t steps = steps_per_epoch(c, s.samples);
@@ -88,9 +88,9 @@ void add_weighted(std::vector<std::pair<std::string, double>>& sums, const Logs&
 
 // test_on_batch over the validation arrays in batches of `batch_size` (the last
 // training batch's size, as fit_generator evaluates arrays), into val_* logs.
-void validate_batches(Sequential& model, const ValidationData& val, int64_t batch_size, Logs& epoch_logs) {
+void validate_batches(Model& model, const ValidationData& val, int64_t batch_size, Logs& epoch_logs) {
   std::vector<std::pair<std::string, double>> sums;
-  const int64_t n = val.x.dim(0);
+  const int64_t n = val.x.rows();
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t end = std::min(n, start + batch_size);
     add_weighted(sums, model.test_on_batch(val.x.slice(start, end), val.y.slice(start, end)), end - start);
@@ -98,7 +98,7 @@ void validate_batches(Sequential& model, const ValidationData& val, int64_t batc
   for (const auto& [k, v] : sums) epoch_logs.set("val_" + k, v / static_cast<double>(n));
 }
 
-History run_batch_loop(Sequential& model, ModeInputs& in) {
+History run_batch_loop(Model& model, ModeInputs& in) {
   const TrainConfig& c = *in.config;
   TrainSource s = make_source(in);
   const int64_t steps = steps_per_epoch(c, s.samples);
@@ -128,7 +128,7 @@ History run_batch_loop(Sequential& model, ModeInputs& in) {
     int64_t seen = 0, last = 0, step = 0;
     for (; step < steps; ++step) {
       const Batch b = prefetcher->next();
-      last = b.x.dim(0);
+      last = b.x.rows();
       Logs batch_logs{{"batch", static_cast<double>(step)}, {"size", static_cast<double>(last)}};
       callbacks.on_train_batch_begin(step, batch_logs);
       const Logs out = model.train_on_batch(b.x, b.y, b.sample_weight);
@@ -150,7 +150,7 @@ History run_batch_loop(Sequential& model, ModeInputs& in) {
 
 }  // namespace
 
-History run_mode(Sequential& model, ModeInputs& in) {
+History run_mode(Model& model, ModeInputs& in) {
   const std::string& mode = in.config->mode;
   if (mode == "fit") {
     if (!in.data->train_csv.empty()) throw StateError("run_mode: --mode fit needs the training rows in memory.");

@@ -6,7 +6,7 @@
 
 #include "petal/app/dataset.h"
 #include "petal/app/train_config.h"
-#include "petal/model/sequential.h"
+#include "petal/model/model.h"
 
 namespace petal::detail {
 
@@ -23,6 +23,6 @@ struct ModeInputs {
 // Batches per epoch: train_samples // batch_size (at least 1), as the tutorial.
 int64_t steps_per_epoch(const TrainConfig& config, int64_t train_samples);
 
-History run_mode(Sequential& model, ModeInputs& in);
+History run_mode(Model& model, ModeInputs& in);
 
 }  // namespace petal::detail

@@ -93,16 +93,16 @@ std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, CallbackPtr record
 }
 
 // The model to train: a fresh built-in one, or model_last.petal of a resumed run.
-Sequential make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool resume) {
+Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool resume) {
   const int64_t k = d.num_classes();
   if (!resume) {
-    Sequential m = build_model(c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = k,
+    Model m = build_model(c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = k,
                                          .seed = *c.seed, .l2 = static_cast<float>(c.l2),
                                          .bn_momentum = static_cast<float>(c.bn_momentum)});
     m.compile(*make_optimizer(c), "categorical_crossentropy", {"accuracy"});
     return m;
   }
-  Sequential m = load_model(p.model_last());
+  Model m = load_model(p.model_last());
   const Shape want_in = {c.image_height, c.image_width, 3};
   if (m.input_shape() != want_in || m.output_shape() != Shape{k}) {
     throw DataError("--resume: model_last.petal takes " + to_string(m.input_shape()) + " and gives " +
@@ -152,7 +152,7 @@ ValidationData split_validation(const TrainConfig& c, const Dataset& d, Tensor& 
     v.x = d.test_x;
     v.y = d.test_y;
   }
-  apply_rescale(v.x, c.rescale);
+  apply_rescale(v.x.front(), c.rescale);
   return v;
 }
 
@@ -195,11 +195,11 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   Tensor train_x = std::move(d.train_x), train_y = std::move(d.train_y);
   ValidationData val = split_validation(c, d, train_x, train_y);
 
-  Sequential model = make_model(c, d, paths, o.resume);
+  Model model = make_model(c, d, paths, o.resume);
   const int64_t initial_epoch = o.resume ? model.epochs_completed() : 0;
   const int64_t train_samples = d.train_csv.empty() ? train_x.dim(0) : d.train_csv_rows;
   if (root) {
-    write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.dim(0), o)));
+    write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.rows(), o)));
   }
   std::map<std::string, std::vector<double>> earlier;
   if (o.resume && fs::exists(paths.history())) {

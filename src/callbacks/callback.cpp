@@ -3,7 +3,7 @@
 
 namespace petal {
 
-void CallbackList::set_model(Sequential* model) {
+void CallbackList::set_model(Model* model) {
   Callback::set_model(model);
   for (auto& c : callbacks_) c->set_model(model);
 }

@@ -133,8 +133,9 @@ Batch CsvImageReader::make_batch(Tensor x, const std::vector<int64_t>& labels) c
   const auto k = static_cast<int64_t>(options_.class_names.size());
   Batch batch;
   batch.x = rows == x.dim(0) ? std::move(x) : x.slice(0, rows);
-  batch.y = Tensor({rows, k});
-  for (int64_t r = 0; r < rows; ++r) batch.y[r * k + labels[static_cast<size_t>(r)]] = 1.0f;
+  Tensor y({rows, k});
+  for (int64_t r = 0; r < rows; ++r) y[r * k + labels[static_cast<size_t>(r)]] = 1.0f;
+  batch.y = std::move(y);
   return batch;
 }
 

@@ -5,24 +5,23 @@
 
 #include "distributed/comm.h"
 #include "distributed/gradient_sync.h"
-#include "model/sequential_impl.h"
 #include "petal/core/error.h"
 
 namespace petal {
 
-DistributedContext& distribute(Sequential& model, const DistributedOptions& options) {
+DistributedContext& distribute(Model& model, const DistributedOptions& options) {
   DistributedContext& ctx = DistributedContext::init();
   if (!model.compiled()) {
     throw StateError("distribute: model '" + model.name() + "' is not compiled; expected compile() first.");
   }
   if (!ctx.active()) return ctx;  // one process: train_on_batch as usual, bit for bit
-  model.impl().grad_hook = std::make_shared<detail::GradientSync>(detail::Comm::instance(), options);
+  detail::set_gradient_hook(model, std::make_shared<detail::GradientSync>(detail::Comm::instance(), options));
   return ctx;
 }
 
-void undistribute(Sequential& model) { model.impl().grad_hook.reset(); }
+void undistribute(Model& model) { detail::set_gradient_hook(model, nullptr); }
 
-bool is_distributed(const Sequential& model) { return detail::gradient_sync(model) != nullptr; }
+bool is_distributed(const Model& model) { return detail::gradient_sync(model) != nullptr; }
 
 Logs average_logs(const Logs& logs, int64_t samples, int64_t* total_samples) {
   const detail::Comm& comm = detail::Comm::instance();
@@ -41,12 +40,12 @@ Logs average_logs(const Logs& logs, int64_t samples, int64_t* total_samples) {
   return out;
 }
 
-DistributedStats distributed_stats(const Sequential& model) {
+DistributedStats distributed_stats(const Model& model) {
   const detail::GradientSync* sync = detail::gradient_sync(model);
   return sync ? sync->stats() : DistributedStats{};
 }
 
-void reset_distributed_stats(Sequential& model) {
+void reset_distributed_stats(Model& model) {
   if (detail::GradientSync* sync = detail::gradient_sync(model)) sync->reset_stats();
 }
 

@@ -11,7 +11,7 @@
 #include <limits>
 
 #include "distributed/model_sync.h"
-#include "model/sequential_impl.h"
+#include "petal/model/model.h"
 #include "petal/core/error.h"
 
 namespace petal::detail {
@@ -31,7 +31,7 @@ void scaled_copy(const float* from, float* to, int64_t n, float scale) {
 }
 
 template <typename F>
-void for_each_trainable(Sequential& model, F f) {
+void for_each_trainable(Model& model, F f) {
   const std::vector<Layer*> layers = model.layers();
   for (size_t i = layers.size(); i-- > 0;) {
     for (Param* p : layers[i]->params()) {
@@ -57,9 +57,9 @@ GradientSync::GradientSync(Comm& comm, const DistributedOptions& options) : comm
 }
 
 // The gradient storage the buckets point into, in layer order (no allocation).
-bool GradientSync::same_storage(Sequential& model) const {
+bool GradientSync::same_storage(std::span<Param* const> params) const {
   size_t k = 0;
-  for (const Param* p : model.impl().param_list()) {
+  for (const Param* p : params) {
     if (!p->trainable || p->grad.empty()) continue;
     if (k >= signature_.size() || signature_[k].first != p->grad.data() || signature_[k].second != p->grad.size()) {
       return false;
@@ -73,8 +73,8 @@ GradientSync::~GradientSync() {
   if (reducing_) comm_.abort("a training step ended with gradient reductions in flight (an error during backward?)", 1);
 }
 
-void GradientSync::begin_step(Sequential& model, int64_t batch_size) {
-  const bool rebuilt = !same_storage(model);
+void GradientSync::begin_step(Model& model, std::span<Param* const> params, int64_t batch_size) {
+  const bool rebuilt = !same_storage(params);
   if (rebuilt) rebuild(model);
   // Layouts settle when a plan is first made (moving a gradient, hence a
   // rebuild); every rank makes the same plans, so a change of fingerprint
@@ -94,7 +94,7 @@ void GradientSync::begin_step(Sequential& model, int64_t batch_size) {
   next_ = 0;
 }
 
-void GradientSync::rebuild(Sequential& model) {
+void GradientSync::rebuild(Model& model) {
   buckets_.clear();
   signature_.clear();
   const int64_t cap = options_.overlap ? std::max<int64_t>(1, options_.bucket_bytes / 4)
@@ -122,7 +122,7 @@ void GradientSync::rebuild(Sequential& model) {
     offset += p.grad.size();
   });
   if (open) close();
-  for (const Param* p : model.impl().param_list()) {
+  for (const Param* p : model.params()) {
     if (p->trainable && !p->grad.empty()) signature_.emplace_back(p->grad.data(), p->grad.size());
   }
   buffer_.assign(static_cast<size_t>(offset), 0.0f);
@@ -182,8 +182,6 @@ void GradientSync::end_step() {
   stats_.window_ms = sum_window_ms_ / static_cast<double>(stats_.steps);
 }
 
-GradientSync* gradient_sync(const Sequential& model) {
-  return dynamic_cast<GradientSync*>(const_cast<Sequential&>(model).impl().grad_hook.get());
-}
+GradientSync* gradient_sync(const Model& model) { return dynamic_cast<GradientSync*>(gradient_hook(model)); }
 
 }  // namespace petal::detail

@@ -24,7 +24,7 @@ class GradientSync final : public GradientHook {
   GradientSync(const GradientSync&) = delete;
   GradientSync& operator=(const GradientSync&) = delete;
 
-  void begin_step(Sequential& model, int64_t batch_size) override;
+  void begin_step(Model& model, std::span<Param* const> params, int64_t batch_size) override;
   void layer_done(size_t layer_index) override;
   void end_step() override;
 
@@ -51,8 +51,8 @@ class GradientSync final : public GradientHook {
     size_t first_layer = 0;             // its lowest layer index: the last to finish
   };
 
-  bool same_storage(Sequential& model) const;
-  void rebuild(Sequential& model);
+  bool same_storage(std::span<Param* const> params) const;
+  void rebuild(Model& model);
   void start(Bucket& b);
   void finish(Bucket& b);
 
@@ -72,7 +72,7 @@ class GradientSync final : public GradientHook {
   std::chrono::steady_clock::time_point first_start_;  // when this step's first bucket started
 };
 
-// Sequential's distributed hook, or null.
-GradientSync* gradient_sync(const Sequential& model);
+// Model's distributed hook, or null.
+GradientSync* gradient_sync(const Model& model);
 
 }  // namespace petal::detail

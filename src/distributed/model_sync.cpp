@@ -35,7 +35,7 @@ bool same_on_all_ranks(const Comm& comm, int64_t value) {
 
 }  // namespace
 
-int64_t model_fingerprint(Sequential& model) {
+int64_t model_fingerprint(Model& model) {
   uint64_t h = 0x70657461;  // "peta"
   for (Layer* layer : model.layers()) {
     h = mix(h, layer->name());
@@ -49,7 +49,7 @@ int64_t model_fingerprint(Sequential& model) {
   return static_cast<int64_t>(h >> 1);
 }
 
-void check_same_model(Sequential& model, const char* what) {
+void check_same_model(Model& model, const char* what) {
   const Comm& comm = Comm::instance();
   if (comm.size() == 1) return;
   if (!same_on_all_ranks(comm, model_fingerprint(model))) {
@@ -64,7 +64,7 @@ void check_same_model(Sequential& model, const char* what) {
 
 namespace petal {
 
-void broadcast_model(Sequential& model, int root) {
+void broadcast_model(Model& model, int root) {
   detail::Comm& comm = detail::Comm::instance();
   if (comm.size() == 1) return;
   if (!model.built()) {
@@ -95,7 +95,7 @@ void broadcast_model(Sequential& model, int root) {
   }
 }
 
-void check_same_weights(Sequential& model) {
+void check_same_weights(Model& model) {
   const detail::Comm& comm = detail::Comm::instance();
   if (comm.size() == 1 || !model.built()) return;
   uint64_t h = 0xcbf29ce484222325ull;
@@ -114,7 +114,7 @@ void check_same_weights(Sequential& model) {
   }
 }
 
-void average_buffers(Sequential& model) {
+void average_buffers(Model& model) {
   const detail::Comm& comm = detail::Comm::instance();
   if (comm.size() == 1 || !model.built()) return;
   std::vector<Param*> buffers;

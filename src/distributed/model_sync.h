@@ -4,13 +4,13 @@
 
 #include <cstdint>
 
-#include "petal/model/sequential.h"
+#include "petal/model/model.h"
 
 namespace petal::detail {
 
 // Hash of every parameter's name, size, trainable flag and storage layout.
-int64_t model_fingerprint(Sequential& model);
+int64_t model_fingerprint(Model& model);
 // Collective: throws StateError (on every rank alike) when the ranks' fingerprints differ.
-void check_same_model(Sequential& model, const char* what);
+void check_same_model(Model& model, const char* what);
 
 }  // namespace petal::detail

@@ -10,7 +10,7 @@ RootOnly::RootOnly(CallbackPtr inner) : inner_(std::move(inner)), root_(Distribu
   if (!inner_) throw ConfigError("RootOnly: received a null callback.");
 }
 
-void RootOnly::set_model(Sequential* model) {
+void RootOnly::set_model(Model* model) {
   Callback::set_model(model);
   inner_->set_model(model);
 }

@@ -13,21 +13,57 @@ Layer::~Layer() = default;
 Layer::Layer(Layer&&) noexcept = default;
 Layer& Layer::operator=(Layer&&) noexcept = default;
 
-Shape Layer::build(const Shape& input_shape, Rng& rng) {
+namespace {
+
+std::string shapes_string(const std::vector<Shape>& shapes) {
+  if (shapes.size() == 1) return to_keras_string(shapes[0]);
+  std::string s = "[";
+  for (size_t i = 0; i < shapes.size(); ++i) s += (i ? ", " : "") + to_keras_string(shapes[i]);
+  return s + "]";
+}
+
+}  // namespace
+
+Shape Layer::build_inputs(const std::vector<Shape>& input_shapes, Rng& rng) {
   if (built_) {
-    if (input_shape != input_shape_) {
-      fail("input shape " + to_keras_string(input_shape_) + " (already built)",
-           to_keras_string(input_shape));
+    if (input_shapes != input_shapes_) {
+      fail("input shape " + shapes_string(input_shapes_) + " (the layer is already built for it)",
+           shapes_string(input_shapes));
     }
     return output_shape_;
   }
-  for (int64_t d : input_shape) {
-    if (d <= 0) fail("positive input dimensions", to_keras_string(input_shape));
+  if (input_shapes.empty()) fail("at least one input", "none");
+  for (const Shape& s : input_shapes) {
+    for (int64_t d : s) {
+      if (d <= 0) fail("positive input dimensions", shapes_string(input_shapes));
+    }
   }
-  output_shape_ = do_build(input_shape, rng);
-  input_shape_ = input_shape;
+  output_shape_ = do_build_inputs(input_shapes, rng);
+  input_shapes_ = input_shapes;
   built_ = true;
   return output_shape_;
+}
+
+void Layer::reinitialize(Rng& rng) {
+  if (!built_) return;
+  params_.clear();
+  do_build_inputs(input_shapes_, rng);
+}
+
+const Shape& Layer::input_shape() const {
+  static const Shape none;
+  return input_shapes_.empty() ? none : input_shapes_[0];
+}
+
+Shape Layer::do_build(const Shape&, Rng&) {
+  throw Error("internal: " + where() + " implements neither do_build nor do_build_inputs.");
+}
+
+Shape Layer::do_build_inputs(const std::vector<Shape>& input_shapes, Rng& rng) {
+  if (input_shapes.size() != 1) {
+    fail("one input", std::to_string(input_shapes.size()) + " inputs " + shapes_string(input_shapes));
+  }
+  return do_build(input_shapes[0], rng);
 }
 
 std::vector<Param*> Layer::params() {

@@ -8,6 +8,8 @@
 #include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"
 #include "petal/layers/dense.h"
+#include "petal/layers/input_layer.h"
+#include "petal/layers/merge.h"
 #include "petal/layers/pooling.h"
 
 namespace petal::detail {
@@ -55,6 +57,14 @@ std::unique_ptr<Layer> build(const std::string& type, const json& j) {
     return std::make_unique<Dropout>(o);
   }
   if (type == "Activation") return std::make_unique<Activation>(ActivationOptions{j.at("activation").get<std::string>(), in, name});
+  if (type == "InputLayer") return std::make_unique<InputLayer>(InputLayerOptions{j.at("shape").get<Shape>(), name});
+  if (type == "Concatenate") return std::make_unique<Concatenate>(ConcatenateOptions{j.value("axis", -1), name});
+  constexpr std::pair<const char*, MergeOp> merges[] = {{"Add", MergeOp::Add},         {"Subtract", MergeOp::Subtract},
+                                                        {"Multiply", MergeOp::Multiply}, {"Average", MergeOp::Average},
+                                                        {"Maximum", MergeOp::Maximum},   {"Minimum", MergeOp::Minimum}};
+  for (const auto& [merge_type, op] : merges) {
+    if (type == merge_type) return std::make_unique<Merge>(op, MergeOptions{name});
+  }
   throw IoError("unknown layer type '" + type + "' in model file.");
 }
 

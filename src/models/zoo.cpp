@@ -7,7 +7,7 @@ namespace petal {
 
 std::vector<std::string> zoo_models() { return {"minivggnet", "shallownet", "lenet", "vgg_bn"}; }
 
-Sequential build_model(const std::string& name, const ZooOptions& options) {
+Model build_model(const std::string& name, const ZooOptions& options) {
   if (options.height < 1 || options.width < 1 || options.depth < 1 || options.classes < 1) {
     throw ConfigError("build_model('" + name + "'): expected positive height, width, depth and classes; received " +
                       std::to_string(options.height) + ", " + std::to_string(options.width) + ", " +

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "petal/layers/activations.h"
 #include "runtime/dnnl_utils.h"
@@ -14,9 +15,13 @@ enum class Phase { Train, Infer };
 struct PlanContext {
   dnnl::engine engine;
   memory::desc src_md;  // layout the previous layer produces (or the plain input)
+  // Every input's layout (src_mds[0] == src_md); layers with several inputs read these.
+  std::vector<memory::desc> src_mds = {};
   int64_t batch = 0;
   Phase phase = Phase::Train;
   bool need_diff_src = true;  // false for the first layer: no backward-data needed
+  // Per input (several inputs): whether its gradient is needed; need_diff_src is their "or".
+  std::vector<bool> need_diff_srcs = {};
   ScratchpadPool* scratchpad = nullptr;
   // Whether backward will be bound. Training always; inference only for gradient
   // checks (batch norm then differentiates through its moving statistics).
@@ -41,7 +46,10 @@ struct StepContext {
 
 // Layer contract (dlib style): backward() writes diff_src and adds into (or, when
 // !accumulate_grads, overwrites) the parameter gradients. Activations and
-// gradients live in buffers owned by the network plan and are bound once.
+// gradients live in buffers owned by the graph plan and are bound once. When a
+// tensor feeds several layers, the graph plan hands every consumer after the
+// first a private diff_src and adds it into the tensor's gradient, so a plan
+// always writes its diff_src and fan-out needs nothing from the layer.
 class LayerPlan {
  public:
   virtual ~LayerPlan() = default;
@@ -50,6 +58,12 @@ class LayerPlan {
   virtual void bind(const memory& src, const memory& dst) = 0;
   // diff_dst has dst_md(); diff_src has the context's src_md (empty when not needed).
   virtual void bind_backward(const memory& diff_dst, const memory& diff_src) = 0;
+  // Several inputs: srcs[i] has src_mds[i]; diff_srcs[i] is empty when not needed.
+  // Single-input plans keep these defaults.
+  virtual void bind_inputs(const std::vector<memory>& srcs, const memory& dst) { bind(srcs.at(0), dst); }
+  virtual void bind_backward_inputs(const memory& diff_dst, const std::vector<memory>& diff_srcs) {
+    bind_backward(diff_dst, diff_srcs.at(0));
+  }
   virtual void forward(StepContext& step) = 0;
   virtual void backward(StepContext& step) = 0;
   // An identity plan (dropout at inference, linear activation): the network plan

@@ -74,7 +74,7 @@ namespace {
 
 // Warm steps of one zoo model; returns the buffer allocations counted.
 long warm_step_buffers(const std::string& name) {
-  petal::Sequential model = petal::build_model(name, {.height = 64, .width = 64, .depth = 3, .classes = 17, .seed = 1});
+  petal::Model model = petal::build_model(name, {.height = 64, .width = 64, .depth = 3, .classes = 17, .seed = 1});
   model.compile(petal::SGD({.learning_rate = 0.01, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
   petal::Tensor x({32, 64, 64, 3}, 0.5f), y({32, 17});
   for (int i = 0; i < 32; ++i) y.at({i, i % 17}) = 1.0f;

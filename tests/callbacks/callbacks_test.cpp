@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 
+#include "petal/model/sequential.h"
 #include "petal/callbacks/csv_logger.h"
 #include "petal/callbacks/early_stopping.h"
 #include "petal/callbacks/lambda_callback.h"

@@ -104,7 +104,7 @@ TEST_F(CliTrain, ReportMatchesAnIndependentComputation) {
   // The test split by hand: the listing, the tutorial's seeded shuffle, the decoded pixels / 255.
   const ImageList all = list_image_folder(data().string());
   const SplitIndices split = shuffled_split(all.size(), 0.25, 3);
-  Sequential model = load_model(run / "model_last.petal");
+  Model model = load_model(run / "model_last.petal");
   std::vector<int64_t> tp(3), predicted(3), support(3);
   for (int64_t i : split.test) {
     Tensor x = to_tensor(decode_image(all.paths[static_cast<size_t>(i)])).reshaped({1, 16, 16, 3});
@@ -147,12 +147,12 @@ TEST_F(CliTrain, ResumeContinuesFromTheLastEpochAsAnUninterruptedRun) {
   EXPECT_EQ(after[2], before[2]);
   EXPECT_EQ(after[3][0], "2");
   EXPECT_THAT(cli_testing::read_text(a / "train.log"), HasSubstr("resuming shallownet"));
-  Sequential resumed = load_model(a / "model_last.petal");
+  Model resumed = load_model(a / "model_last.petal");
   EXPECT_EQ(resumed.epochs_completed(), 3);
   // 27 training images in batches of 9: epochs line up with the flow's, so the
   // resumed run sees the batches an uninterrupted one does.
   ASSERT_EQ(run_petal(with(tiny_train_args(data(), b), {"--epochs", "3", "--lr-schedule", "none"})).rc, 0);
-  Sequential straight = load_model(b / "model_last.petal");
+  Model straight = load_model(b / "model_last.petal");
   const auto wa = resumed.get_weights(), wb = straight.get_weights();
   ASSERT_EQ(wa.size(), wb.size());
   for (size_t i = 0; i < wa.size(); ++i) EXPECT_EQ(max_abs_diff(wa[i], wb[i]), 0.0f) << i;
@@ -249,7 +249,7 @@ TEST_F(CliTrain, BnMomentumReachesEveryBatchNormalizationLayer) {
   const auto config = nlohmann::json::parse(cli_testing::read_text(run / "config.json"));
   EXPECT_DOUBLE_EQ(config["bn_momentum"].get<double>(), 0.9);
   int batch_norms = 0;
-  const Sequential model = load_model(run / "model_last.petal");
+  const Model model = load_model(run / "model_last.petal");
   for (const Layer* layer : model.layers()) {
     if (const auto* bn = dynamic_cast<const BatchNormalization*>(layer)) {
       EXPECT_FLOAT_EQ(bn->options().momentum, 0.9f) << bn->name();

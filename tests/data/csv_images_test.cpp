@@ -44,7 +44,7 @@ CsvReaderOptions tiny_options(int64_t batch, CsvMode mode) {
 // First pixel value of each row of a batch (= the row number in tiny_csv).
 std::vector<int> rows_of(const Batch& b) {
   std::vector<int> out;
-  for (int64_t i = 0; i < b.x.dim(0); ++i) out.push_back(static_cast<int>(b.x.at({i, 0, 0, 0})));
+  for (int64_t i = 0; i < b.x[0].dim(0); ++i) out.push_back(static_cast<int>(b.x[0].at({i, 0, 0, 0})));
   return out;
 }
 
@@ -68,10 +68,10 @@ TEST(CsvImageReader, TrainModeWrapsAtEndOfFileMidBatch) {
   EXPECT_THAT(rows_of(b), ElementsAre(3, 4, 0));
   EXPECT_THAT(rows_of(reader.next()), ElementsAre(1, 2, 3));
   // y is one-hot over the classes: rows 3, 4, 0 -> class1, class0, class0.
-  EXPECT_EQ(b.y.shape(), (Shape{3, 2}));
-  EXPECT_THAT(std::vector<float>(b.y.values().begin(), b.y.values().end()), ElementsAre(0, 1, 1, 0, 1, 0));
-  EXPECT_EQ(b.x.shape(), (Shape{3, 1, 2, 1}));
-  EXPECT_EQ(b.x.at({0, 0, 1, 0}), 103.0f);
+  EXPECT_EQ(b.y[0].shape(), (Shape{3, 2}));
+  EXPECT_THAT(std::vector<float>(b.y[0].values().begin(), b.y[0].values().end()), ElementsAre(0, 1, 1, 0, 1, 0));
+  EXPECT_EQ(b.x[0].shape(), (Shape{3, 1, 2, 1}));
+  EXPECT_EQ(b.x[0].at({0, 0, 1, 0}), 103.0f);
 }
 
 TEST(CsvImageReader, EvalModeEndsWithAPartialBatchThenStartsOver) {
@@ -105,13 +105,13 @@ TEST(CsvImageReader, IntegerLabelsAndExplicitClassNames) {
   EXPECT_THAT(csv_class_names(dir / "i.csv"), ElementsAre("0", "1", "2"));
   CsvImageReader reader(dir / "i.csv", tiny_options(2, CsvMode::Eval));
   const Batch b = reader.next();
-  EXPECT_EQ(b.y.shape(), (Shape{2, 3}));
-  EXPECT_EQ(b.y.at({0, 2}), 1.0f);
+  EXPECT_EQ(b.y[0].shape(), (Shape{2, 3}));
+  EXPECT_EQ(b.y[0].at({0, 2}), 1.0f);
   // Names from the training file; a test file may miss some classes.
   write_text(dir / "n.csv", "daisy,1,2\n");
   CsvReaderOptions o = tiny_options(1, CsvMode::Eval);
   o.class_names = {"bluebell", "daisy", "tulip"};
-  EXPECT_EQ(CsvImageReader(dir / "n.csv", o).next().y.at({0, 1}), 1.0f);
+  EXPECT_EQ(CsvImageReader(dir / "n.csv", o).next().y[0].at({0, 1}), 1.0f);
 }
 
 TEST(CsvImageReader, BadRowsNameTheFileAndLine) {
@@ -169,17 +169,17 @@ TEST(WriteCsvDataset, RoundTripsThroughTheReader) {
                      .mode = CsvMode::Eval};
   const Batch train = CsvImageReader(dir / "train.csv", o).read_all();
   const Batch test = CsvImageReader(dir / "test.csv", o).read_all();
-  ASSERT_EQ(train.x.shape(), (Shape{4, 4, 4, 3}));
-  ASSERT_EQ(test.x.shape(), (Shape{2, 4, 4, 3}));
+  ASSERT_EQ(train.x[0].shape(), (Shape{4, 4, 4, 3}));
+  ASSERT_EQ(test.x[0].shape(), (Shape{2, 4, 4, 3}));
   // Every image appears once, with its own colour and label.
   std::vector<int> seen;
   for (const Batch* b : {&train, &test}) {
-    for (int64_t r = 0; r < b->x.dim(0); ++r) {
-      const int i = static_cast<int>(b->x.at({r, 2, 3, 0})) / 10;
+    for (int64_t r = 0; r < b->x[0].dim(0); ++r) {
+      const int i = static_cast<int>(b->x[0].at({r, 2, 3, 0})) / 10;
       seen.push_back(i);
-      EXPECT_EQ(b->x.at({r, 0, 0, 1}), 100.0f + i);
-      EXPECT_EQ(b->x.at({r, 3, 3, 2}), 200.0f - i);
-      EXPECT_EQ(b->y.at({r, i % 2}), 1.0f);
+      EXPECT_EQ(b->x[0].at({r, 0, 0, 1}), 100.0f + i);
+      EXPECT_EQ(b->x[0].at({r, 3, 3, 2}), 200.0f - i);
+      EXPECT_EQ(b->y[0].at({r, i % 2}), 1.0f);
     }
   }
   std::sort(seen.begin(), seen.end());
@@ -202,8 +202,8 @@ TEST(WriteCsvDataset, BgrOrderAndIntegerLabels) {
   CsvReaderOptions o{.batch_size = 1, .image_size = {2, 2}, .channels = 3, .class_names = {"only"},
                      .file_order = ChannelOrder::Bgr};
   const Batch b = CsvImageReader(dir / "bgr.csv", o).next();
-  EXPECT_EQ(b.x.at({0, 1, 1, 0}), 255.0f);  // back to RGB
-  EXPECT_EQ(b.x.at({0, 1, 1, 2}), 10.0f);
+  EXPECT_EQ(b.x[0].at({0, 1, 1, 0}), 255.0f);  // back to RGB
+  EXPECT_EQ(b.x[0].at({0, 1, 1, 2}), 10.0f);
 }
 
 TEST(WriteCsvDataset, SplitIsSeededAndStratifiedOnRequest) {

@@ -73,7 +73,7 @@ std::vector<int> codes(const Tensor& x) {
 std::vector<int> epoch_codes(DirectoryIterator& it, int64_t epoch) {
   std::vector<int> all;
   for (int64_t i = 0; i < it.size(); ++i) {
-    const auto c = codes(it.batch(epoch, i).x);
+    const auto c = codes(it.batch(epoch, i).x[0]);
     all.insert(all.end(), c.begin(), c.end());
   }
   return all;
@@ -116,31 +116,31 @@ TEST(FlowFromDirectory, YFollowsClassModeAndMatchesTheImages) {
   const ImageDataGenerator g;
   auto cat = g.flow_from_directory(root.str(), plain(4));
   const Batch last = cat->get(2);  // 9 = 4 + 4 + 1
-  EXPECT_EQ(last.x.shape(), (Shape{1, kH, kW, 3}));
+  EXPECT_EQ(last.x[0].shape(), (Shape{1, kH, kW, 3}));
   for (int64_t i = 0; i < cat->size(); ++i) {
     const Batch b = cat->get(i);
-    ASSERT_EQ(b.y.shape(), (Shape{b.x.dim(0), 3}));
-    const auto c = codes(b.x);
-    for (int64_t r = 0; r < b.x.dim(0); ++r)
-      for (int64_t k = 0; k < 3; ++k) EXPECT_EQ(b.y[r * 3 + k], c[r] / 40 == k ? 1.f : 0.f);
+    ASSERT_EQ(b.y[0].shape(), (Shape{b.x[0].dim(0), 3}));
+    const auto c = codes(b.x[0]);
+    for (int64_t r = 0; r < b.x[0].dim(0); ++r)
+      for (int64_t k = 0; k < 3; ++k) EXPECT_EQ(b.y[0][r * 3 + k], c[r] / 40 == k ? 1.f : 0.f);
   }
   auto sparse = g.flow_from_directory(root.str(), plain(4, ClassMode::Sparse));
   const Batch s = sparse->get(0);
-  ASSERT_EQ(s.y.shape(), (Shape{4}));
-  for (int64_t r = 0; r < 4; ++r) EXPECT_EQ(s.y[r], static_cast<float>(codes(s.x)[r] / 40));
+  ASSERT_EQ(s.y[0].shape(), (Shape{4}));
+  for (int64_t r = 0; r < 4; ++r) EXPECT_EQ(s.y[0][r], static_cast<float>(codes(s.x[0])[r] / 40));
   const Batch in = g.flow_from_directory(root.str(), plain(4, ClassMode::Input))->get(1);
-  EXPECT_TRUE(same(in.x, in.y));
+  EXPECT_TRUE(same(in.x[0], in.y[0]));
   const Batch none = g.flow_from_directory(root.str(), plain(4, ClassMode::None))->get(1);
-  EXPECT_EQ(none.x.dim(0), 4);
-  EXPECT_TRUE(none.y.empty());
+  EXPECT_EQ(none.x[0].dim(0), 4);
+  EXPECT_TRUE(none.y[0].empty());
 
   auto two = plain(8, ClassMode::Binary);
   two.classes = {"c_eel", "a_dog"};  // label 0 = c_eel, 1 = a_dog
   auto bin = g.flow_from_directory(root.str(), two);
   EXPECT_EQ(bin->class_indices().at("a_dog"), 1);
   const Batch b = bin->get(0);
-  ASSERT_EQ(b.y.shape(), (Shape{6, 1}));
-  for (int64_t r = 0; r < 6; ++r) EXPECT_EQ(b.y[r], codes(b.x)[r] / 40 == 0 ? 1.f : 0.f);
+  ASSERT_EQ(b.y[0].shape(), (Shape{6, 1}));
+  for (int64_t r = 0; r < 6; ++r) EXPECT_EQ(b.y[0][r], codes(b.x[0])[r] / 40 == 0 ? 1.f : 0.f);
 }
 
 TEST(FlowFromDirectory, ValidationSubsetIsTheFirstFractionOfEachClass) {
@@ -153,10 +153,10 @@ TEST(FlowFromDirectory, ValidationSubsetIsTheFirstFractionOfEachClass) {
   auto val = g.flow_from_directory(root.str(), o);
   EXPECT_THAT(val->filenames(), ElementsAre("a_dog/0.png", "a_dog/1.png", "b_cat/0.png",
                                             "c_eel/0.png"));
-  EXPECT_THAT(codes(val->get(0).x), ElementsAre(0, 1, 40, 80));
+  EXPECT_THAT(codes(val->get(0).x[0]), ElementsAre(0, 1, 40, 80));
   o.subset = Subset::Training;
   auto train = g.flow_from_directory(root.str(), o);
-  EXPECT_THAT(codes(train->get(0).x), ElementsAre(2, 3, 41, 42, 81));
+  EXPECT_THAT(codes(train->get(0).x[0]), ElementsAre(2, 3, 41, 42, 81));
   EXPECT_EQ(train->class_indices().size(), 3u);
   EXPECT_THAT([&] { ImageDataGenerator().flow_from_directory(root.str(), o); },
               ThrowsMessage<ConfigError>(HasSubstr("subset='training' needs "
@@ -203,19 +203,19 @@ TEST(FlowFromDirectory, SeededBatchesAreTheSameWithOneOrThreeWorkers) {
   auto fresh = g.flow_from_directory(root.str(), plain(2));
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_TRUE(same(a[i].x, b[i].x)) << "batch " << i;
-    EXPECT_TRUE(same(a[i].y, b[i].y)) << "batch " << i;
+    EXPECT_TRUE(same(a[i].x[0], b[i].x[0])) << "batch " << i;
+    EXPECT_TRUE(same(a[i].y[0], b[i].y[0])) << "batch " << i;
     const Batch direct = fresh->batch(static_cast<int64_t>(i) / fresh->size(),
                                       static_cast<int64_t>(i) % fresh->size());
-    EXPECT_TRUE(same(a[i].x, direct.x)) << "batch " << i;
+    EXPECT_TRUE(same(a[i].x[0], direct.x[0])) << "batch " << i;
   }
   // Augmented: the same files in another epoch or under another seed look different.
   const Batch plain0 = ImageDataGenerator().flow_from_directory(root.str(), plain(2))->get(0);
-  EXPECT_EQ(codes(plain0.x), codes(a[0].x));
-  EXPECT_FALSE(same(plain0.x, a[0].x));
+  EXPECT_EQ(codes(plain0.x[0]), codes(a[0].x[0]));
+  EXPECT_FALSE(same(plain0.x[0], a[0].x[0]));
   auto other = plain(2);
   other.seed = 12;
-  EXPECT_FALSE(same(g.flow_from_directory(root.str(), other)->get(0).x, a[0].x));
+  EXPECT_FALSE(same(g.flow_from_directory(root.str(), other)->get(0).x[0], a[0].x[0]));
 }
 
 TEST(FlowFromDirectory, NextWalksTheEpochAndWraps) {
@@ -224,7 +224,7 @@ TEST(FlowFromDirectory, NextWalksTheEpochAndWraps) {
   auto it = ImageDataGenerator().flow_from_directory(root.str(), plain(4));
   for (int i = 0; i < 3; ++i) it->next();
   EXPECT_EQ(it->epoch(), 1);
-  EXPECT_TRUE(same(it->next().x, it->batch(1, 0).x));
+  EXPECT_TRUE(same(it->next().x[0], it->batch(1, 0).x[0]));
 }
 
 TEST(FlowFromDirectory, SaveToDirWritesEveryAugmentedSample) {
@@ -356,7 +356,7 @@ TEST(FlowFromDirectory, ReadsTheFlowers17ArchiveLayout) {
   o.classes = {"snowdrop", "daffodil"};
   auto two = ImageDataGenerator().flow_from_directory(root.str(), o);
   EXPECT_THAT(two->classes(), ElementsAre(1, 1, 0));
-  EXPECT_EQ(two->get(0).y.shape(), (Shape{3}));
+  EXPECT_EQ(two->get(0).y[0].shape(), (Shape{3}));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // flow(): batch layout, per-epoch order, determinism across threads and runs,
 // validation subsets, standardization inside batches, and save_to_dir.
+#include "petal/model/sequential.h"
 #include "petal/data/numpy_array_iterator.h"
 
 #include <gmock/gmock.h>
@@ -40,7 +41,7 @@ std::pair<Tensor, Tensor> numbered(int64_t n) {
 
 std::vector<int64_t> labels(const Batch& b) {
   std::vector<int64_t> out;
-  for (int64_t i = 0; i < b.y.dim(0); ++i) out.push_back(static_cast<int64_t>(b.y[2 * i]));
+  for (int64_t i = 0; i < b.y[0].dim(0); ++i) out.push_back(static_cast<int64_t>(b.y[0][2 * i]));
   return out;
 }
 
@@ -64,14 +65,14 @@ TEST(Flow, BatchCountPartialLastBatchAndRowsThatMatch) {
   for (int i = 0; i < 10; ++i) sw[i] = 0.5f * i;
   auto it = ImageDataGenerator().flow(x, y, {.batch_size = 4, .seed = 1, .sample_weight = sw});
   ASSERT_EQ(it->size(), 3);
-  EXPECT_EQ(it->get(0).x.shape(), (Shape{4, 4, 5, 3}));
+  EXPECT_EQ(it->get(0).x[0].shape(), (Shape{4, 4, 5, 3}));
   const Batch last = it->get(2);
-  EXPECT_EQ(last.x.shape(), (Shape{2, 4, 5, 3}));
-  EXPECT_EQ(last.y.shape(), (Shape{2, 2}));
+  EXPECT_EQ(last.x[0].shape(), (Shape{2, 4, 5, 3}));
+  EXPECT_EQ(last.y[0].shape(), (Shape{2, 2}));
   for (int64_t i = 0; i < 2; ++i) {  // x, y and sample_weight rows stay together
-    EXPECT_EQ(last.x[i * 60], last.y[2 * i]);
-    EXPECT_EQ(last.y[2 * i + 1], -last.y[2 * i]);
-    EXPECT_EQ(last.sample_weight[i], 0.5f * last.y[2 * i]);
+    EXPECT_EQ(last.x[0][i * 60], last.y[0][2 * i]);
+    EXPECT_EQ(last.y[0][2 * i + 1], -last.y[0][2 * i]);
+    EXPECT_EQ(last.sample_weight[i], 0.5f * last.y[0][2 * i]);
   }
   EXPECT_THAT([&] { it->get(3); },
               ThrowsMessage<ConfigError>(HasSubstr("an epoch has 3 batches")));
@@ -110,7 +111,7 @@ TEST(Flow, NextWalksBatchesAndWrapsIntoTheNextEpoch) {
   }
   EXPECT_EQ(seen.size(), 5u);  // 2 + 2 + 1
   EXPECT_EQ(it->epoch(), 1);
-  EXPECT_TRUE(same(it->next().x, it->batch(1, 0).x));
+  EXPECT_TRUE(same(it->next().x[0], it->batch(1, 0).x[0]));
 }
 
 ImageDataGenerator tutorial_generator() {
@@ -134,8 +135,8 @@ TEST(Flow, ConcurrentGetInAnyOrderMatchesSequentialAndReruns) {
   const ImageDataGenerator g = tutorial_generator();
   auto seq = g.flow(x, {}, {.batch_size = 8, .seed = 99});
   std::vector<Tensor> want;
-  for (int64_t i = 0; i < seq->size(); ++i) want.push_back(seq->get(i).x);
-  EXPECT_FALSE(same(want[0], seq->batch(1, 0).x));  // another epoch, other transforms
+  for (int64_t i = 0; i < seq->size(); ++i) want.push_back(seq->get(i).x[0]);
+  EXPECT_FALSE(same(want[0], seq->batch(1, 0).x[0]));  // another epoch, other transforms
 
   auto par = g.flow(x, {}, {.batch_size = 8, .seed = 99});
   std::vector<Tensor> got(want.size());
@@ -146,15 +147,15 @@ TEST(Flow, ConcurrentGetInAnyOrderMatchesSequentialAndReruns) {
         for (int64_t k = 0; k < par->size(); ++k) {
           const int64_t i = (k * (2 * t + 1) + t) % par->size();
           Batch b = par->get(i);
-          if (t == 0 && rep == 0) got[i] = std::move(b.x);
-          else EXPECT_TRUE(same(b.x, want[i])) << "batch " << i;
+          if (t == 0 && rep == 0) got[i] = std::move(b.x[0]);
+          else EXPECT_TRUE(same(b.x[0], want[i])) << "batch " << i;
         }
     });
   for (auto& w : workers) w.join();
   for (size_t i = 0; i < want.size(); ++i) EXPECT_TRUE(same(got[i], want[i])) << i;
 
   auto other = g.flow(x, {}, {.batch_size = 8, .seed = 100});
-  EXPECT_FALSE(same(other->get(0).x, want[0]));
+  EXPECT_FALSE(same(other->get(0).x[0], want[0]));
 }
 
 TEST(Flow, ValidationSubsetIsTheFirstFraction) {
@@ -185,7 +186,7 @@ TEST(Flow, BatchesAreAugmentedThenStandardized) {
                                 for (float& v : t.values()) v += 1;
                               }});
   const Batch b = g.flow(x, y, {.batch_size = 6, .seed = 5})->get(0);
-  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(b.x[i * 60 + 17], (b.y[2 * i] + 1) * 0.5f);
+  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(b.x[0][i * 60 + 17], (b.y[0][2 * i] + 1) * 0.5f);
 }
 
 TEST(Flow, BadInputsThrow) {

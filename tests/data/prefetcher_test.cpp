@@ -1,5 +1,6 @@
 // Prefetcher and fit_generator: deterministic order with several workers,
 // epoch boundaries, errors reaching the caller, clean shutdown, bounded memory.
+#include "petal/model/sequential.h"
 #include "petal/data/prefetcher.h"
 
 #include <gmock/gmock.h>
@@ -44,7 +45,7 @@ std::vector<std::pair<int, int>> drain(Sequence& s, PrefetchOptions o, int64_t n
   std::vector<std::pair<int, int>> out;
   for (int64_t i = 0; i < n; ++i) {
     const Batch b = p.next();
-    out.emplace_back(static_cast<int>(b.x[0]), static_cast<int>(b.x[1]));
+    out.emplace_back(static_cast<int>(b.x[0][0]), static_cast<int>(b.x[0][1]));
   }
   return out;
 }
@@ -86,7 +87,7 @@ TEST(Prefetcher, GeneratorOrderAndBoundedLookahead) {
   CountingGenerator g;
   {
     Prefetcher p(g, {.workers = 3, .max_queue_size = 4, .total = 100});
-    for (int i = 0; i < 10; ++i) EXPECT_EQ(p.next().x[0], static_cast<float>(i));
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(p.next().x[0][0], static_cast<float>(i));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     EXPECT_LE(g.calls.load(), 10 + 4);  // never more than max_queue_size ahead
   }

@@ -5,7 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "distributed/fit_support.h"
+#include "train/strategy.h"
+#include "petal/model/sequential.h"
 #include "petal/callbacks/lambda_callback.h"
 #include "petal/core/error.h"
 #include "petal/distributed/distribute.h"
@@ -19,7 +20,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-void expect_same_weights(const Sequential& a, const Sequential& b) {
+void expect_same_weights(const Model& a, const Model& b) {
   const auto wa = a.get_weights(), wb = b.get_weights();
   ASSERT_EQ(wa.size(), wb.size());
   for (size_t i = 0; i < wa.size(); ++i) {
@@ -147,7 +148,7 @@ TEST(Distributed, ShardedSequenceTakesEveryRanksBatch) {
   EXPECT_EQ(shard.size(), 2);
   for (int64_t i = 0; i < shard.size(); ++i) {
     const Batch got = shard.get(i), want = seq.get(2 * i + 1);
-    EXPECT_EQ(got.x.values()[0], want.x.values()[0]) << i;
+    EXPECT_EQ(got.x[0].values()[0], want.x[0].values()[0]) << i;
   }
 }
 

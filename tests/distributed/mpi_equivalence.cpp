@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "petal/model/sequential.h"
 #include "petal/callbacks/csv_logger.h"
 #include "petal/callbacks/lambda_callback.h"
 #include "petal/callbacks/model_checkpoint.h"
@@ -68,7 +69,7 @@ Sequential conv_model(uint64_t seed) {
 }
 
 // Every weight within kTolerance of the reference (relative to the tensor's scale).
-void expect_close(Sequential& a, Sequential& b, const std::string& what) {
+void expect_close(Model& a, Model& b, const std::string& what) {
   const auto wa = a.get_weights(), wb = b.get_weights();
   check(wa.size() == wb.size(), what + ": weight count");
   for (size_t i = 0; i < wa.size() && i < wb.size(); ++i) {
@@ -84,7 +85,7 @@ void expect_close(Sequential& a, Sequential& b, const std::string& what) {
 }
 
 // Every rank holds exactly rank 0's weights (parameters and buffers).
-void expect_identical_across_ranks(Sequential& m, const std::string& what) {
+void expect_identical_across_ranks(Model& m, const std::string& what) {
   const DistributedContext& ctx = DistributedContext::init();
   for (Tensor w : m.get_weights()) {
     Tensor root = w;
@@ -238,7 +239,7 @@ void resume_from_rank_zero_checkpoint(const std::string& dir) {
   first.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = {checkpoint}, .seed = 5,
                    .distributed = true});
   ctx.barrier();  // the file is complete before any rank reads it
-  Sequential resumed = load_model(path);
+  Model resumed = load_model(path);
   resumed.fit(x, y, {.batch_size = 4, .epochs = 3, .verbose = 0, .initial_epoch = 2, .seed = 5, .distributed = true});
   expect_close(resumed, full, "resume");
   expect_identical_across_ranks(resumed, "resume");

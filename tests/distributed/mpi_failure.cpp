@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "petal/model/sequential.h"
 #include "petal/callbacks/lambda_callback.h"
 #include "petal/core/error.h"
 #include "petal/distributed/distribute.h"

@@ -24,7 +24,7 @@ TEST(Dropout, RateScaleAndSeededMasks) {
   Dropout layer({.rate = 0.25f, .seed = 3});
   layer.set_name("dropout");
   Rng rng(1);
-  layer.build({1000}, rng);
+  layer.build(Shape{1000}, rng);
   const Tensor x({100, 1000}, 2.0f);
   const Tensor a = run(layer, x, 5, engine), b = run(layer, x, 5, engine), c = run(layer, x, 6, engine);
   int64_t dropped = 0, differ = 0;

@@ -48,7 +48,7 @@ void data(Tensor& x, Tensor& y) {
   for (int64_t i = 0; i < 20; ++i) y.at({i, i % 3}) = 1;
 }
 
-void expect_same_weights(Sequential& a, Sequential& b) {
+void expect_same_weights(Model& a, Model& b) {
   const auto wa = a.get_weights(), wb = b.get_weights();
   ASSERT_EQ(wa.size(), wb.size());
   for (size_t i = 0; i < wa.size(); ++i) EXPECT_EQ(max_abs_diff(wa[i], wb[i]), 0.0f) << a.weight_names()[i];
@@ -61,7 +61,7 @@ TEST(ModelFile, RoundTripRestoresArchitectureWeightsOptimizerAndPosition) {
   Sequential m = cnn(1);
   m.fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 0});
   m.save(dir.path() / "m.petal");
-  Sequential r = load_model(dir.path() / "m.petal");
+  Model r = load_model(dir.path() / "m.petal");
   EXPECT_EQ(r.summary(), m.summary());
   expect_same_weights(m, r);
   EXPECT_EQ(r.optimizer().name(), "SGD");
@@ -85,7 +85,7 @@ TEST(ModelFile, ResumedRunEndsWithExactlyTheUninterruptedWeights) {
   Sequential first = cnn(5);
   auto ck = std::make_shared<ModelCheckpoint>(ModelCheckpointOptions{.filepath = (dir.path() / "ck.petal").string()});
   first.fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 0, .callbacks = {ck}});  // then "killed"
-  Sequential resumed = load_model(dir.path() / "ck.petal");
+  Model resumed = load_model(dir.path() / "ck.petal");
   resumed.fit(x, y, {.batch_size = 8, .epochs = 4, .verbose = 0, .initial_epoch = resumed.epochs_completed()});
   expect_same_weights(straight, resumed);
   EXPECT_EQ(resumed.optimizer().iterations(), straight.optimizer().iterations());
@@ -105,7 +105,7 @@ TEST(ModelFile, AdamStateSurvivesSaveAndLoad) {
   Sequential a = make();
   a.fit(x, y, {.batch_size = 10, .epochs = 1, .verbose = 0, .shuffle = false});
   a.save(dir.path() / "a.petal");
-  Sequential b = load_model(dir.path() / "a.petal");
+  Model b = load_model(dir.path() / "a.petal");
   a.fit(x, y, {.batch_size = 10, .epochs = 2, .verbose = 0, .shuffle = false, .initial_epoch = 1});
   b.fit(x, y, {.batch_size = 10, .epochs = 2, .verbose = 0, .shuffle = false, .initial_epoch = 1});
   expect_same_weights(a, b);
@@ -137,7 +137,7 @@ TEST(ModelFile, BadFilesGiveClearErrors) {
   for (auto& [name, a] : arrays) {
     if (name == "petal_model.json") {
       std::string j = a.to_string();
-      j.replace(j.find("\"version\":1"), 11, "\"version\":9");
+      j.replace(j.find("\"version\":2"), 11, "\"version\":9");
       a = NpyArray::from_string(j);
     }
   }
@@ -146,7 +146,7 @@ TEST(ModelFile, BadFilesGiveClearErrors) {
     load_model(dir.path() / "future.petal");
     FAIL();
   } catch (const IoError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("expected model file version 1; received version 9"));
+    EXPECT_THAT(e.what(), HasSubstr("expected model file version 1 to 2; received version 9"));
   }
   // Weights of the wrong shape name the weight.
   Sequential other({.input_shape = {8, 8, 3}});

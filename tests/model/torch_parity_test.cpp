@@ -37,7 +37,7 @@ double rel_error(const Tensor& a, const Tensor& b) {
 // One training step checked against the reference: loss, every gradient, the
 // weights and BN statistics after the step, inference-mode loss and outputs.
 template <typename Get, typename Check>
-void check_step(Sequential& model, const Tensor& x, const Tensor& y, Get get, Check check) {
+void check_step(Model& model, const Tensor& x, const Tensor& y, Get get, Check check) {
   const auto weight_names = model.weight_names();
   const Logs logs = model.train_on_batch(x, y);
   EXPECT_NEAR(logs.at("loss"), get("loss")[0], 1e-4 * std::fabs(get("loss")[0]));
@@ -101,7 +101,7 @@ TEST(TorchParity, MiniVGGNetForwardLossGradientsAndOneSGDStep) {
   // every tensor within 3x PyTorch float32's error or 1e-4, except the sums
   // that cancel right behind a Winograd output (batch_normalization_3/beta,
   // conv2d_4/bias: ~1.2e-3, where PyTorch float32 has 5e-6). Bound: 2e-3.
-  Sequential winograd = load_model(dir.path() / "model.petal");
+  Model winograd = load_model(dir.path() / "model.petal");
   winograd.set_conv_algorithm(ConvAlgorithm::Auto);
   auto winograd_check = [&](const Tensor& got, const std::string& name) {
     const Tensor want = get(name);

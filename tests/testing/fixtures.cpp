@@ -1,6 +1,7 @@
 // Shared toy data and models.
 #include "testing/fixtures.h"
 
+#include "petal/model/sequential.h"
 #include "petal/layers/dense.h"
 #include "petal/optimizers/sgd.h"
 

@@ -55,7 +55,7 @@ void add_model_options(ArgParser& p) {
       .option("seed", "weight initialisation seed (built-in models)", "0", "N");
 }
 
-Sequential model_from_args(const Args& args) {
+Model model_from_args(const Args& args) {
   const std::string name = args.str("model");
   if (is_model_path(name)) {
     std::error_code ec;
@@ -95,7 +95,7 @@ int export_command(const std::vector<std::string>& argv) {
   auto args = p.parse(argv);
   if (!args) return 0;
   const std::string out = args->str("weights");
-  Sequential model = model_from_args(*args);
+  Model model = model_from_args(*args);
   model.save_weights(out);
   std::cout << "wrote " << out << ": " << model.weight_names().size() << " arrays, " << model.count_params()
             << " parameters\n";

@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "petal/app/train_config.h"
-#include "petal/model/sequential.h"
+#include "petal/model/model.h"
 #include "petal/report/classification_report.h"
 
 namespace petal {
 
 struct RunModel {
-  Sequential model;
+  Model model;
   std::vector<std::string> class_names;  // the run's; "0".."K-1" without a config.json
   double rescale = 0.0;
   bool fast_decode = true;

@@ -11,7 +11,7 @@
 
 namespace petal {
 
-class Sequential;
+class Model;
 
 // What the training loop tells callbacks before training (Keras's set_params).
 struct TrainParams {
@@ -27,7 +27,7 @@ struct TrainParams {
 class Callback {
  public:
   virtual ~Callback() = default;
-  virtual void set_model(Sequential* model) { model_ = model; }
+  virtual void set_model(Model* model) { model_ = model; }
   virtual void set_params(const TrainParams& params) { params_ = params; }
 
   virtual void on_train_begin(Logs&) {}
@@ -46,11 +46,11 @@ class Callback {
   virtual void on_predict_batch_begin(int64_t /*batch*/, Logs&) {}
   virtual void on_predict_batch_end(int64_t /*batch*/, Logs&) {}
 
-  Sequential* model() const { return model_; }
+  Model* model() const { return model_; }
   const TrainParams& params() const { return params_; }
 
  protected:
-  Sequential* model_ = nullptr;
+  Model* model_ = nullptr;
   TrainParams params_;
 };
 
@@ -64,7 +64,7 @@ class CallbackList : public Callback {
   void append(CallbackPtr cb) { callbacks_.push_back(std::move(cb)); }
   const std::vector<CallbackPtr>& callbacks() const { return callbacks_; }
 
-  void set_model(Sequential* model) override;
+  void set_model(Model* model) override;
   void set_params(const TrainParams& params) override;
   void on_train_begin(Logs& logs) override;
   void on_train_end(Logs& logs) override;

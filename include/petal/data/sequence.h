@@ -5,14 +5,16 @@
 #include <cstdint>
 
 #include "petal/core/tensor.h"
+#include "petal/core/tensor_list.h"
 
 namespace petal {
 
-// One batch: inputs x [N, ...], targets y [N, ...] and optional per-sample
-// weights [N] (empty tensor when absent). Batch sizes may vary between batches.
+// One batch: inputs x [N, ...], targets y [N, ...] (one tensor per model input
+// and output; a single tensor converts) and optional per-sample weights [N]
+// (empty tensor when absent). Batch sizes may vary between batches.
 struct Batch {
-  Tensor x;
-  Tensor y;
+  TensorList x;
+  TensorList y;
   Tensor sample_weight;
 };
 

@@ -11,7 +11,7 @@
 
 #include "petal/distributed/context.h"
 #include "petal/model/logs.h"
-#include "petal/model/sequential.h"
+#include "petal/model/model.h"
 
 namespace petal {
 
@@ -40,21 +40,21 @@ struct DistributedOptions {
 // all ranks keep identical weights. Every rank must then call train_on_batch
 // the same number of times. Nothing changes in a single process.
 // Throws StateError when the model is not compiled.
-DistributedContext& distribute(Sequential& model, const DistributedOptions& options = {});
+DistributedContext& distribute(Model& model, const DistributedOptions& options = {});
 // Back to single-process steps (no more collectives).
-void undistribute(Sequential& model);
-bool is_distributed(const Sequential& model);
+void undistribute(Model& model);
+bool is_distributed(const Model& model);
 
 // Copies rank `root`'s parameters (and buffers such as batch-norm moving
 // statistics), optimizer iterations and slots to every rank. Collective.
-void broadcast_model(Sequential& model, int root = 0);
+void broadcast_model(Model& model, int root = 0);
 // Averages the non-trainable buffers (batch-norm moving mean and variance) over
 // ranks, so that every rank (and a checkpoint written by rank 0) agrees. Collective.
-void average_buffers(Sequential& model);
+void average_buffers(Model& model);
 // Throws StateError on every rank unless every rank holds bit-identical
 // parameters and buffers (a hash of their values is compared). fit and
 // fit_generator check it after every distributed epoch. Collective.
-void check_same_weights(Sequential& model);
+void check_same_weights(Model& model);
 // Sample-weighted means over ranks of logs every rank computed on its own
 // `samples` samples (the same keys in the same order on every rank); the total
 // sample count goes to *total_samples. Collective.
@@ -72,7 +72,7 @@ struct DistributedStats {
                                   // started (the most an overlapped reduction can hide)
 };
 // Zeros when the model is not distributed.
-DistributedStats distributed_stats(const Sequential& model);
-void reset_distributed_stats(Sequential& model);
+DistributedStats distributed_stats(const Model& model);
+void reset_distributed_stats(Model& model);
 
 }  // namespace petal

@@ -13,7 +13,7 @@ class RootOnly : public Callback {
   explicit RootOnly(CallbackPtr inner);
   const CallbackPtr& inner() const { return inner_; }
 
-  void set_model(Sequential* model) override;
+  void set_model(Model* model) override;
   void set_params(const TrainParams& params) override;
   void on_train_begin(Logs& logs) override;
   void on_train_end(Logs& logs) override;

@@ -26,6 +26,7 @@ class BatchNormalization : public Layer {
   explicit BatchNormalization(BatchNormalizationOptions options = {});
   std::string type() const override { return "BatchNormalization"; }
   std::string name_prefix() const override { return "batch_normalization"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<BatchNormalization>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   const BatchNormalizationOptions& options() const { return options_; }

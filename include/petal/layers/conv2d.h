@@ -27,6 +27,7 @@ class Conv2D : public Layer {
   explicit Conv2D(Conv2DOptions options);
   std::string type() const override { return "Conv2D"; }
   std::string name_prefix() const override { return "conv2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Conv2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   bool accepts_fused_activation() const override { return options_.activation == "linear"; }

@@ -22,6 +22,7 @@ class Flatten : public Layer {
   explicit Flatten(FlattenOptions options = {});
   std::string type() const override { return "Flatten"; }
   std::string name_prefix() const override { return "flatten"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Flatten>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
 
@@ -46,6 +47,7 @@ class Dropout : public Layer {
   explicit Dropout(float rate) : Dropout(DropoutOptions{.rate = rate}) {}
   std::string type() const override { return "Dropout"; }
   std::string name_prefix() const override { return "dropout"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Dropout>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   float rate() const { return options_.rate; }
@@ -71,6 +73,7 @@ class Activation : public Layer {
   explicit Activation(std::string activation) : Activation(ActivationOptions{.activation = std::move(activation)}) {}
   std::string type() const override { return "Activation"; }
   std::string name_prefix() const override { return "activation"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Activation>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   ActivationFn fn() const { return fn_; }

@@ -23,6 +23,7 @@ class Dense : public Layer {
   explicit Dense(DenseOptions options);
   std::string type() const override { return "Dense"; }
   std::string name_prefix() const override { return "dense"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Dense>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   bool accepts_fused_activation() const override { return options_.activation == "linear"; }

@@ -1,5 +1,6 @@
-// The layer contract shared by every layer: lazy build(input_shape), named
-// parameters, and a oneDNN execution plan created per batch shape (in src/).
+// The layer contract shared by every layer: lazy build(input_shapes), named
+// parameters, a oneDNN execution plan created per batch shape (in src/), and
+// the functional API's call on symbolic tensors (petal/model/keras_tensor.h).
 #pragma once
 
 #include <deque>
@@ -12,6 +13,8 @@
 #include "petal/core/tensor.h"
 
 namespace petal {
+
+class KerasTensor;
 
 namespace detail {
 class LayerPlan;
@@ -61,16 +64,36 @@ class Layer {
   virtual std::string config_json() const = 0;
 
   const std::string& name() const { return name_; }
-  void set_name(std::string name) { name_ = std::move(name); }
+  void set_name(std::string name) { name_ = std::move(name), auto_named_ = false; }
   // Input shape without batch given in the options (empty if none).
   const Shape& declared_input_shape() const { return declared_input_shape_; }
 
-  // Creates parameters for inputs of `input_shape` (without batch) and returns
-  // the output shape. Throws ShapeError naming the layer on incompatible input.
-  Shape build(const Shape& input_shape, Rng& rng);
+  // Creates parameters for inputs of these per-sample shapes (one per input,
+  // without batch) and returns the output shape. Throws ShapeError naming the
+  // layer on incompatible inputs; a built layer accepts only the shapes it was
+  // built for (a shared layer sees the same shapes at every call).
+  Shape build_inputs(const std::vector<Shape>& input_shapes, Rng& rng);
+  Shape build(const Shape& input_shape, Rng& rng) { return build_inputs(std::vector<Shape>{input_shape}, rng); }
   bool built() const { return built_; }
-  const Shape& input_shape() const { return input_shape_; }
+  // Draws every parameter afresh from `rng` (same shapes): what a model does to
+  // the layers it is the first to own, so that its seed decides the weights.
+  void reinitialize(Rng& rng);
+  const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+  const Shape& input_shape() const;  // the first input's
   const Shape& output_shape() const { return output_shape_; }
+  // Merge layers (Add, Concatenate, ...) take two or more inputs; the rest one.
+  virtual bool takes_multiple_inputs() const { return false; }
+
+  // Functional API (Keras): calling a layer on symbolic tensors builds it for
+  // their shapes and returns its output tensor. A temporary layer moves into the
+  // graph; a layer called more than once (shared weights) is made with
+  // petal::shared(...) (petal/model/keras_tensor.h).
+  KerasTensor operator()(const KerasTensor& input) &&;
+  KerasTensor operator()(const std::vector<KerasTensor>& inputs) &&;
+  KerasTensor operator()(const KerasTensor& input) & = delete;
+  KerasTensor operator()(const std::vector<KerasTensor>& inputs) & = delete;
+  // Moves this layer (its most derived type) into shared ownership.
+  virtual std::shared_ptr<Layer> into_shared() && = 0;
 
   std::vector<Param*> params();
   std::vector<const Param*> params() const;
@@ -87,9 +110,20 @@ class Layer {
   // "Conv2D(name='conv2d_1')", the prefix of every error message about this layer.
   std::string where() const;
 
+  // Internal (functional API): whether a model has taken ownership of this
+  // layer's initial weights and auto-given name (see Model's constructor).
+  bool owned_by_model() const { return owned_by_model_; }
+  void set_owned_by_model() { owned_by_model_ = true; }
+  bool auto_named() const { return auto_named_; }
+  void set_auto_name(std::string name) { name_ = std::move(name), auto_named_ = true; }
+
  protected:
   Layer(std::string name, Shape declared_input_shape);
-  virtual Shape do_build(const Shape& input_shape, Rng& rng) = 0;
+  // Single-input layers implement this one.
+  virtual Shape do_build(const Shape& input_shape, Rng& rng);
+  // Layers with several inputs implement this one; by default it requires
+  // exactly one input and calls do_build(input_shape, rng).
+  virtual Shape do_build_inputs(const std::vector<Shape>& input_shapes, Rng& rng);
   Param& add_param(std::string name, Tensor value, bool trainable, float l2 = 0.0f);
   // Throws ShapeError: "<where>: expected <expected>; received <received>."
   [[noreturn]] void fail(const std::string& expected, const std::string& received) const;
@@ -97,9 +131,11 @@ class Layer {
  private:
   std::string name_;
   Shape declared_input_shape_;
-  Shape input_shape_;
+  std::vector<Shape> input_shapes_;
   Shape output_shape_;
   bool built_ = false;
+  bool owned_by_model_ = false;
+  bool auto_named_ = false;
   std::deque<Param> params_;  // deque: stable addresses for optimizers
 };
 

@@ -39,6 +39,7 @@ class MaxPooling2D : public Pooling2D {
   explicit MaxPooling2D(Pooling2DOptions options = {}) : Pooling2D(std::move(options), true) {}
   std::string type() const override { return "MaxPooling2D"; }
   std::string name_prefix() const override { return "max_pooling2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<MaxPooling2D>(std::move(*this)); }
 };
 
 // 'same' padding averages over the valid (unpadded) inputs only, as TensorFlow.
@@ -47,6 +48,7 @@ class AveragePooling2D : public Pooling2D {
   explicit AveragePooling2D(Pooling2DOptions options = {}) : Pooling2D(std::move(options), false) {}
   std::string type() const override { return "AveragePooling2D"; }
   std::string name_prefix() const override { return "average_pooling2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<AveragePooling2D>(std::move(*this)); }
 };
 
 struct GlobalAveragePooling2DOptions {
@@ -60,6 +62,7 @@ class GlobalAveragePooling2D : public Layer {
   explicit GlobalAveragePooling2D(GlobalAveragePooling2DOptions options = {});
   std::string type() const override { return "GlobalAveragePooling2D"; }
   std::string name_prefix() const override { return "global_average_pooling2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<GlobalAveragePooling2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
 

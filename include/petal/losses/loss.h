@@ -14,6 +14,19 @@ namespace petal {
 enum class Loss { CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError };
 
 Loss loss_from_string(std::string_view name);
+
+// A loss as compile() takes it: a Keras name ("categorical_crossentropy", ...).
+// A class rather than a string so that compile(optimizer, {"mse", "mse"})
+// reads as one loss per output.
+class LossSpec {
+ public:
+  LossSpec(const char* name) : name_(name) {}          // NOLINT: implicit, as Keras's strings
+  LossSpec(std::string name) : name_(std::move(name)) {}  // NOLINT
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
 std::string to_string(Loss loss);
 
 // Keras's clipping epsilon for cross-entropies (K.epsilon()).

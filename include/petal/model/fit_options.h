@@ -16,16 +16,17 @@
 
 #include "petal/callbacks/callback.h"
 #include "petal/core/tensor.h"
+#include "petal/core/tensor_list.h"
 #include "petal/data/sequence.h"
 
 namespace petal {
 
 using ClassWeights = std::map<int64_t, double>;
 
-// Validation arrays; sample_weight [N] is optional.
+// Validation arrays (one per model input / output); sample_weight [N] is optional.
 struct ValidationData {
-  Tensor x = {};
-  Tensor y = {};
+  TensorList x = {};
+  TensorList y = {};
   Tensor sample_weight = {};
 };
 

@@ -42,6 +42,6 @@ Sequential vgg_bn(const ZooOptions& options);
 
 // The model names `build_model` knows.
 std::vector<std::string> zoo_models();
-Sequential build_model(const std::string& name, const ZooOptions& options);
+Model build_model(const std::string& name, const ZooOptions& options);
 
 }  // namespace petal

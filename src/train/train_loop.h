@@ -6,7 +6,8 @@
 #include <functional>
 
 #include "petal/data/sequence.h"
-#include "petal/model/sequential.h"
+#include "petal/model/model.h"
+#include "train/strategy.h"
 
 namespace petal::detail {
 
@@ -27,11 +28,9 @@ struct LoopSettings {
   ClassWeights class_weight;
   // Validation logs (unprefixed) given the last training batch's size; empty = none.
   std::function<Logs(int64_t last_batch_size)> validate;
-  // Data-parallel over an MPI job's ranks (src/distributed/fit_support.h).
-  bool distributed = false;
 };
 
-History run_fit_loop(Sequential& model, EpochSource& source, const LoopSettings& settings);
+History run_fit_loop(Model& model, EpochSource& source, const LoopSettings& settings, TrainStrategy& strategy);
 
 // Accumulates batch logs into sample-weighted means (Keras's BaseLogger and test loop).
 class WeightedMeans {

@@ -1,9 +1,8 @@
 // The shared training loop.
-#include "model/train_loop.h"
+#include "train/train_loop.h"
 
 #include <algorithm>
 
-#include "distributed/fit_support.h"
 #include "petal/callbacks/progbar_logger.h"
 #include "petal/core/error.h"
 
@@ -31,10 +30,10 @@ Logs WeightedMeans::means() const {
 namespace {
 
 // ProgbarLogger, the user's callbacks, History (writers on rank 0 only when distributed).
-CallbackList make_callbacks(const LoopSettings& s, const DistributedLoop* dist, std::shared_ptr<History> history) {
+CallbackList make_callbacks(const LoopSettings& s, const TrainStrategy& strategy, std::shared_ptr<History> history) {
   CallbackList callbacks;
   auto add = [&](CallbackPtr cb) {
-    if (!dist || dist->runs_here(*cb)) callbacks.append(std::move(cb));
+    if (strategy.runs_here(*cb)) callbacks.append(std::move(cb));
   };
   if (s.verbose) add(std::make_shared<ProgbarLogger>(ProgbarLoggerOptions{.count_steps = s.count_steps}));
   for (const auto& cb : s.callbacks) {
@@ -45,7 +44,7 @@ CallbackList make_callbacks(const LoopSettings& s, const DistributedLoop* dist, 
   return callbacks;
 }
 
-TrainParams train_params(Sequential& model, const LoopSettings& s) {
+TrainParams train_params(Model& model, const LoopSettings& s) {
   TrainParams params;
   params.batch_size = s.batch_size;
   params.epochs = s.epochs;
@@ -61,35 +60,33 @@ TrainParams train_params(Sequential& model, const LoopSettings& s) {
 }
 
 // One epoch's batches; returns the number of steps run (fewer when stopped).
-int64_t run_epoch(Sequential& model, EpochSource& source, const LoopSettings& s, CallbackList& callbacks,
-                  const DistributedLoop* dist, Logs& epoch_logs, int64_t& last_size) {
+int64_t run_epoch(Model& model, EpochSource& source, const LoopSettings& s, CallbackList& callbacks,
+                  const TrainStrategy& strategy, Logs& epoch_logs, int64_t& last_size) {
   WeightedMeans means;
   int64_t step = 0;
   for (; step < s.steps_per_epoch; ++step) {
     const Batch& b = source.next();
-    last_size = b.x.rank() > 0 ? b.x.dim(0) : 0;
+    last_size = b.x.rows();
     Logs batch_logs{{"batch", static_cast<double>(step)}, {"size", static_cast<double>(last_size)}};
     callbacks.on_train_batch_begin(step, batch_logs);
     Logs out = model.train_on_batch(b.x, b.y, b.sample_weight, s.class_weight);
     int64_t size = last_size;
-    if (dist) {
-      out = dist->average(out, last_size, size);  // global values: the same logs on every rank
-      batch_logs.set("size", static_cast<double>(size));
-    }
+    out = strategy.global_logs(out, last_size, size);  // global values: the same logs on every rank
+    batch_logs.set("size", static_cast<double>(size));
     for (const auto& [k, v] : out) batch_logs.set(k, v);
     means.add(out, size);
     callbacks.on_train_batch_end(step, batch_logs);
-    if (dist) model.stop_training = dist->any(model.stop_training);
+    model.stop_training = strategy.any(model.stop_training);
     if (model.stop_training) break;
   }
   for (const auto& [k, v] : means.means()) epoch_logs.set(k, v);
   return step;
 }
 
-History run_loop(Sequential& model, EpochSource& source, const LoopSettings& s, DistributedLoop* dist) {
+History run_loop(Model& model, EpochSource& source, const LoopSettings& s, TrainStrategy& strategy) {
   model.stop_training = false;
   auto history = std::make_shared<History>();
-  CallbackList callbacks = make_callbacks(s, dist, history);
+  CallbackList callbacks = make_callbacks(s, strategy, history);
   callbacks.set_model(&model);
   callbacks.set_params(train_params(model, s));
 
@@ -100,14 +97,14 @@ History run_loop(Sequential& model, EpochSource& source, const LoopSettings& s, 
     callbacks.on_epoch_begin(epoch, epoch_logs);
     source.begin_epoch(epoch);
     int64_t last_size = 0;
-    const int64_t steps = run_epoch(model, source, s, callbacks, dist, epoch_logs, last_size);
-    if (dist) dist->end_epoch();
+    const int64_t steps = run_epoch(model, source, s, callbacks, strategy, epoch_logs, last_size);
+    strategy.end_epoch(model);
     if (s.validate && steps == s.steps_per_epoch) {
       for (const auto& [k, v] : s.validate(last_size)) epoch_logs.set("val_" + k, v);
     }
     model.set_epochs_completed(epoch + 1);
     callbacks.on_epoch_end(epoch, epoch_logs);
-    if (dist) model.stop_training = dist->any(model.stop_training);
+    model.stop_training = strategy.any(model.stop_training);
     if (model.stop_training) break;
   }
   callbacks.on_train_end(train_logs);
@@ -116,18 +113,16 @@ History run_loop(Sequential& model, EpochSource& source, const LoopSettings& s, 
 
 }  // namespace
 
-History run_fit_loop(Sequential& model, EpochSource& source, const LoopSettings& s) {
+History run_fit_loop(Model& model, EpochSource& source, const LoopSettings& s, TrainStrategy& strategy) {
   if (s.epochs < s.initial_epoch) {
     throw ConfigError("fit: epochs is the index of the final epoch and must be >= initial_epoch; received epochs=" +
                       std::to_string(s.epochs) + ", initial_epoch=" + std::to_string(s.initial_epoch) + ".");
   }
-  if (!s.distributed) return run_loop(model, source, s, nullptr);
-  DistributedLoop dist(model);
   try {
-    return run_loop(model, source, s, &dist);
+    return run_loop(model, source, s, strategy);
   } catch (const std::exception& e) {
     // Other ranks would wait for this one in their next collective for ever.
-    dist.abort_if_active(e);
+    strategy.fail(e);
     throw;
   }
 }

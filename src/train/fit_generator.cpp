@@ -1,14 +1,11 @@
 // fit_generator: batches streamed from a Generator or Sequence through the
 // Prefetcher, validation from arrays, a generator or a sequence.
-#include "distributed/fit_support.h"
-#include "model/sequential_impl.h"
-#include "model/train_loop.h"
+#include "model/model_impl.h"
 #include "petal/core/error.h"
 #include "petal/data/prefetcher.h"
+#include "train/train_loop.h"
 
 namespace petal {
-
-std::function<Logs(int64_t)> make_validator(Sequential& model, const ValidationSource& source, int64_t steps);
 
 namespace {
 
@@ -17,8 +14,9 @@ class PrefetchSource final : public detail::EpochSource {
   explicit PrefetchSource(Prefetcher& p) : prefetcher_(p) {}
   const Batch& next() override {
     batch_ = prefetcher_.next();
-    if (batch_.x.rank() < 1 || batch_.x.dim(0) == 0) {
-      throw DataError("fit_generator: the generator yielded an empty batch (x of shape " + to_string(batch_.x.shape()) +
+    if (batch_.x.empty() || batch_.x.rows() == 0) {
+      throw DataError("fit_generator: the generator yielded an empty batch (x of shape " +
+                      (batch_.x.empty() ? std::string("[]") : to_string(batch_.x[0].shape())) +
                       "); expected [N, ...] with N >= 1.");
     }
     return batch_;
@@ -41,19 +39,17 @@ detail::LoopSettings generator_settings(const FitGeneratorOptions& o, int64_t st
   s.callbacks = o.callbacks;
   s.count_steps = true;
   s.class_weight = o.class_weight;
-  s.distributed = o.distributed;
   return s;
 }
 
-std::function<Logs(int64_t)> validator(Sequential& model, const FitGeneratorOptions& o) {
+std::function<Logs(int64_t)> validator(Model& model, const FitGeneratorOptions& o, const detail::TrainStrategy& st) {
   if (std::holds_alternative<std::monostate>(o.validation_data)) return {};
-  return o.distributed ? detail::sharded_validator(model, o.validation_data, o.validation_steps)
-                       : make_validator(model, o.validation_data, o.validation_steps);
+  return st.validator(model, o.validation_data, o.validation_steps);
 }
 
 }  // namespace
 
-History Sequential::fit_generator(Generator& generator, const FitGeneratorOptions& o) {
+History Model::fit_generator(Generator& generator, const FitGeneratorOptions& o) {
   impl_->require_compiled("fit_generator");
   if (o.steps_per_epoch < 1) {
     throw ConfigError("fit_generator: steps_per_epoch is required with a generator, which never ends; received " +
@@ -64,14 +60,16 @@ History Sequential::fit_generator(Generator& generator, const FitGeneratorOption
   Prefetcher prefetcher(generator, {.workers = o.workers, .max_queue_size = o.max_queue_size,
                                     .total = (o.epochs - o.initial_epoch) * o.steps_per_epoch});
   PrefetchSource source(prefetcher);
-  s.validate = validator(*this, o);
-  return detail::run_fit_loop(*this, source, s);
+  std::unique_ptr<detail::TrainStrategy> strategy = detail::make_strategy(*this, o.distributed);
+  s.validate = validator(*this, o, *strategy);
+  return detail::run_fit_loop(*this, source, s, *strategy);
 }
 
-History Sequential::fit_generator(Sequence& full_sequence, const FitGeneratorOptions& o) {
+History Model::fit_generator(Sequence& full_sequence, const FitGeneratorOptions& o) {
   impl_->require_compiled("fit_generator");
+  std::unique_ptr<detail::TrainStrategy> strategy = detail::make_strategy(*this, o.distributed);
   // Distributed: rank r takes batches r, r + ranks, ... (whole groups of ranks batches).
-  const auto [rank, ranks] = detail::shard_position(o.distributed);
+  const int rank = strategy->rank(), ranks = strategy->ranks();
   detail::ShardedSequence shard(full_sequence, rank, ranks, full_sequence.size() / ranks);
   Sequence& sequence = ranks > 1 ? static_cast<Sequence&>(shard) : full_sequence;
   const int64_t size = sequence.size();
@@ -84,11 +82,11 @@ History Sequential::fit_generator(Sequence& full_sequence, const FitGeneratorOpt
   detail::LoopSettings s = generator_settings(o, steps);
   Prefetcher prefetcher(sequence, {.workers = o.workers, .max_queue_size = o.max_queue_size,
                                    .total = (o.epochs - o.initial_epoch) * steps, .shuffle = o.shuffle,
-                                   .seed = detail::root_value(o.seed.value_or(seed()), o.distributed),
+                                   .seed = strategy->common(o.seed.value_or(seed())),
                                    .first_epoch = size > 0 ? o.initial_epoch * steps / size : 0});
   PrefetchSource source(prefetcher);
-  s.validate = validator(*this, o);
-  return detail::run_fit_loop(*this, source, s);
+  s.validate = validator(*this, o, *strategy);
+  return detail::run_fit_loop(*this, source, s, *strategy);
 }
 
 }  // namespace petal

@@ -3,16 +3,15 @@
 #include <cstring>
 #include <numeric>
 
-#include "distributed/fit_support.h"
-#include "model/sequential_impl.h"
-#include "model/train_loop.h"
+#include "model/model_impl.h"
 #include "petal/core/error.h"
+#include "train/train_loop.h"
 
 namespace petal {
 
 namespace {
 
-// Copies rows [begin, begin + count) of `order` from src into dst (resized as needed).
+// Copies the rows listed in `rows` from src into dst (resized as needed).
 void gather_rows(const Tensor& src, std::span<const int64_t> rows, Tensor& dst) {
   Shape s = src.shape();
   s[0] = static_cast<int64_t>(rows.size());
@@ -30,10 +29,13 @@ void gather_rows(const Tensor& src, std::span<const int64_t> rows, Tensor& dst) 
 // its r-th part; a pass's tail too short to give every rank a sample is skipped.
 class ArraySource final : public detail::EpochSource {
  public:
-  ArraySource(const Tensor& x, const Tensor& y, const Tensor& w, int64_t n, int64_t batch, bool shuffle, uint64_t seed,
-              std::pair<int, int> shard)
+  ArraySource(const TensorRefs& x, const TensorRefs& y, const Tensor& w, int64_t n, int64_t batch, bool shuffle,
+              uint64_t seed, std::pair<int, int> shard)
       : x_(x), y_(y), w_(w), n_(n), batch_(batch), shuffle_(shuffle), seed_(seed), rank_(shard.first),
-        ranks_(shard.second) {}
+        ranks_(shard.second) {
+    for (size_t i = 0; i < x.size(); ++i) batch_buf_.x.push_back(Tensor());
+    for (size_t i = 0; i < y.size(); ++i) batch_buf_.y.push_back(Tensor());
+  }
 
   // Steps of one pass over the data (ceil(n / batch) in one process).
   int64_t steps_per_pass() const {
@@ -69,8 +71,8 @@ class ArraySource final : public detail::EpochSource {
       if (shuffle_) Rng(seed_).fork(static_cast<uint64_t>(pass)).shuffle(std::span<int64_t>(order_));
     }
     const std::span<const int64_t> rows(order_.data() + offset, static_cast<size_t>(count));
-    gather_rows(x_, rows, batch_buf_.x);
-    gather_rows(y_, rows, batch_buf_.y);
+    for (size_t i = 0; i < x_.size(); ++i) gather_rows(x_[i], rows, batch_buf_.x[i]);
+    for (size_t i = 0; i < y_.size(); ++i) gather_rows(y_[i], rows, batch_buf_.y[i]);
     if (!w_.empty()) gather_rows(w_, rows, batch_buf_.sample_weight);
     return batch_buf_;
   }
@@ -88,7 +90,8 @@ class ArraySource final : public detail::EpochSource {
     return {start, std::min(batch_ * ranks_, left)};
   }
 
-  const Tensor &x_, &y_, &w_;
+  const TensorRefs &x_, &y_;
+  const Tensor& w_;
   int64_t n_, batch_;
   bool shuffle_;
   uint64_t seed_;
@@ -99,33 +102,41 @@ class ArraySource final : public detail::EpochSource {
   Batch batch_buf_;
 };
 
-void check_arrays(const std::string& where, const Tensor& x, const Tensor& y, const Tensor& w) {
-  if (x.rank() < 2 || x.dim(0) == 0) {
-    throw ShapeError(where + ": expected x as a non-empty batch [N, ...]; received " + to_string(x.shape()) + ".");
+}  // namespace
+
+namespace detail {
+
+void check_arrays(const std::string& where, const TensorRefs& x, const TensorRefs& y, const Tensor& w) {
+  if (x.empty() || y.empty()) throw ShapeError(where + ": expected x and y arrays; received an empty list.");
+  const int64_t n = x[0].rank() > 0 ? x[0].dim(0) : 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i].rank() < 2 || x[i].dim(0) == 0 || x[i].dim(0) != n) {
+      throw ShapeError(where + ": expected x as non-empty batches [N, ...] with one N; received " +
+                       to_string(x[i].shape()) + ".");
+    }
   }
-  if (y.rank() < 1 || y.dim(0) != x.dim(0)) {
-    throw ShapeError(where + ": x has " + std::to_string(x.dim(0)) + " samples but y has shape " +
-                     to_string(y.shape()) + "; expected the same number of rows.");
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (y[i].rank() < 1 || y[i].dim(0) != n) {
+      throw ShapeError(where + ": x has " + std::to_string(n) + " samples but y has shape " + to_string(y[i].shape()) +
+                       "; expected the same number of rows.");
+    }
   }
-  if (!w.empty() && (w.rank() != 1 || w.dim(0) != x.dim(0))) {
-    throw ShapeError(where + ": expected sample_weight of shape [" + std::to_string(x.dim(0)) + "]; received " +
+  if (!w.empty() && (w.rank() != 1 || w.dim(0) != n)) {
+    throw ShapeError(where + ": expected sample_weight of shape [" + std::to_string(n) + "]; received " +
                      to_string(w.shape()) + ".");
   }
 }
 
-}  // namespace
+}  // namespace detail
 
-// Validation closure for any ValidationSource (arrays, generator, sequence).
-std::function<Logs(int64_t)> make_validator(Sequential& model, const ValidationSource& source, int64_t steps);
-
-History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
+History Model::fit(const TensorRefs& x, const TensorRefs& y, const FitOptions& o) {
   impl_->require_compiled("fit");
-  check_arrays(name() + ".fit", x, y, o.sample_weight);
+  detail::check_arrays(name() + ".fit", x, y, o.sample_weight);
   if (o.batch_size < 1) throw ConfigError("fit: expected batch_size >= 1; received " + std::to_string(o.batch_size) + ".");
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0)) {
     throw ConfigError("fit: expected validation_split in [0, 1); received " + std::to_string(o.validation_split) + ".");
   }
-  const int64_t n = x.dim(0);
+  const int64_t n = x.rows();
   int64_t n_train = n;
   ValidationSource validation = o.validation_data;
   if (std::holds_alternative<std::monostate>(validation) && o.validation_split > 0.0) {
@@ -135,16 +146,18 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
       throw ConfigError("fit: validation_split=" + std::to_string(o.validation_split) + " of " + std::to_string(n) +
                         " samples leaves " + std::to_string(n_train) + " for training; expected both parts non-empty.");
     }
-    ValidationData v{x.slice(n_train, n), y.slice(n_train, n), o.sample_weight.empty() ? Tensor() : o.sample_weight.slice(n_train, n)};
+    ValidationData v{x.slice(n_train, n), y.slice(n_train, n),
+                     o.sample_weight.empty() ? Tensor() : o.sample_weight.slice(n_train, n)};
     validation = std::move(v);
   }
-  impl_->prepare_input(*this, x.slice(0, 1), "fit");
-  const std::pair<int, int> shard = detail::shard_position(o.distributed);
+  impl_->prepare_inputs(*this, x.slice(0, 1), "fit");
+  std::unique_ptr<detail::TrainStrategy> strategy = detail::make_strategy(*this, o.distributed);
+  const std::pair<int, int> shard{strategy->rank(), strategy->ranks()};
   if (n_train < shard.second) {
     throw ConfigError("fit: distributed over " + std::to_string(shard.second) + " ranks, expected at least one "
                       "training sample per rank; received " + std::to_string(n_train) + ".");
   }
-  const uint64_t shuffle_seed = detail::root_value(o.seed.value_or(seed()), o.distributed);
+  const uint64_t shuffle_seed = strategy->common(o.seed.value_or(seed()));
   ArraySource source(x, y, o.sample_weight, n_train, o.batch_size, o.shuffle, shuffle_seed, shard);
   detail::LoopSettings s;
   s.epochs = o.epochs;
@@ -157,18 +170,16 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& o) {
   s.batch_size = o.batch_size;
   s.samples = n_train;
   s.class_weight = o.class_weight;
-  s.distributed = o.distributed;
   if (!std::holds_alternative<std::monostate>(validation)) {
-    s.validate = o.distributed ? detail::sharded_validator(*this, validation, o.validation_steps)
-                               : make_validator(*this, validation, o.validation_steps);
+    s.validate = strategy->validator(*this, validation, o.validation_steps);
   }
   // Keras 2.2.4's fit_loop announces array validation at verbose >= 1 (rank 0 only).
   if (const auto* v = std::get_if<ValidationData>(&validation); v && o.verbose >= 1 && shard.first == 0) {
     std::printf("Train on %lld samples, validate on %lld samples\n", static_cast<long long>(n_train),
-                static_cast<long long>(v->x.dim(0)));
+                static_cast<long long>(v->x.rows()));
     std::fflush(stdout);
   }
-  return detail::run_fit_loop(*this, source, s);
+  return detail::run_fit_loop(*this, source, s, *strategy);
 }
 
 }  // namespace petal

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <iostream>
 
-#include "model/sequential_impl.h"
-#include "model/train_loop.h"
+#include "model/model_impl.h"
+#include "train/train_loop.h"
 #include "petal/callbacks/progbar_logger.h"
 #include "petal/core/error.h"
 #include "petal/data/prefetcher.h"
@@ -37,7 +37,7 @@ void for_each_batch(Source& src, const GeneratorRunOptions& o, int64_t steps, Fn
 }
 
 template <typename Source>
-Logs evaluate_source(Sequential& model, Source& src, const GeneratorRunOptions& o, const char* what) {
+Logs evaluate_source(Model& model, Source& src, const GeneratorRunOptions& o, const char* what) {
   const int64_t steps = generator_steps(what, &src, o.steps);
   CallbackList cbs(o.callbacks);
   cbs.set_model(&model);
@@ -45,10 +45,10 @@ Logs evaluate_source(Sequential& model, Source& src, const GeneratorRunOptions& 
   cbs.on_test_begin(logs);
   detail::WeightedMeans means;
   for_each_batch(src, o, steps, [&](const Batch& b, int64_t i) {
-    Logs bl{{"batch", static_cast<double>(i)}, {"size", static_cast<double>(b.x.dim(0))}};
+    Logs bl{{"batch", static_cast<double>(i)}, {"size", static_cast<double>(b.x.rows())}};
     cbs.on_test_batch_begin(i, bl);
     const Logs out = model.test_on_batch(b.x, b.y, b.sample_weight);
-    means.add(out, b.x.dim(0));
+    means.add(out, b.x.rows());
     for (const auto& [k, v] : out) bl.set(k, v);
     cbs.on_test_batch_end(i, bl);
   });
@@ -57,24 +57,36 @@ Logs evaluate_source(Sequential& model, Source& src, const GeneratorRunOptions& 
   return result;
 }
 
+// Stacks per-batch outputs: one tensor per model output.
+TensorList stack_outputs(const std::vector<TensorList>& parts) {
+  std::vector<Tensor> out;
+  for (size_t o = 0; !parts.empty() && o < parts[0].size(); ++o) {
+    std::vector<Tensor> column;
+    for (const TensorList& p : parts) column.push_back(p[o]);
+    out.push_back(concatenate(column));
+  }
+  return TensorList(std::move(out));
+}
+
 template <typename Source>
-Tensor predict_source(Sequential& model, Source& src, const GeneratorRunOptions& o, const char* what) {
+TensorList predict_source(Model& model, Source& src, const GeneratorRunOptions& o, const char* what) {
   const int64_t steps = generator_steps(what, &src, o.steps);
-  std::vector<Tensor> parts;
+  std::vector<TensorList> parts;
   for_each_batch(src, o, steps, [&](const Batch& b, int64_t) { parts.push_back(model.predict_on_batch(b.x)); });
-  return concatenate(parts);
+  return stack_outputs(parts);
 }
 
 }  // namespace
 
-Logs Sequential::evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& o) {
+namespace detail {
+void check_arrays(const std::string& where, const TensorRefs& x, const TensorRefs& y, const Tensor& w);
+}
+
+Logs Model::evaluate(const TensorRefs& x, const TensorRefs& y, const EvaluateOptions& o) {
   impl_->require_compiled("evaluate");
   check_batch_size("evaluate", o.batch_size);
-  if (x.rank() < 2 || y.rank() < 1 || x.dim(0) != y.dim(0) || x.dim(0) == 0) {
-    throw ShapeError(name() + ".evaluate: expected x [N, ...] and y [N, ...] with the same N >= 1; received " +
-                     to_string(x.shape()) + " and " + to_string(y.shape()) + ".");
-  }
-  const int64_t n = x.dim(0);
+  detail::check_arrays(name() + ".evaluate", x, y, o.sample_weight);
+  const int64_t n = x.rows();
   CallbackList cbs(o.callbacks);
   cbs.set_model(this);
   Logs logs;
@@ -98,44 +110,49 @@ Logs Sequential::evaluate(const Tensor& x, const Tensor& y, const EvaluateOption
   return result;
 }
 
-Tensor Sequential::predict(const Tensor& x, int64_t batch_size, int verbose) {
+TensorList Model::predict(const TensorRefs& x, int64_t batch_size, int verbose) {
   check_batch_size("predict", batch_size);
-  if (x.rank() < 2 || x.dim(0) == 0) {
-    throw ShapeError(name() + ".predict: expected x as a non-empty batch [N, ...]; received " + to_string(x.shape()) + ".");
+  if (x.empty() || x[0].rank() < 2 || x[0].dim(0) == 0) {
+    throw ShapeError(name() + ".predict: expected x as a non-empty batch [N, ...]; received " +
+                     (x.empty() ? std::string("no arrays") : to_string(x[0].shape())) + ".");
   }
-  const int64_t n = x.dim(0);
-  impl_->prepare_input(*this, x.slice(0, 1), "predict");
-  Tensor out(with_batch(n, output_shape()));
-  const int64_t row = out.row_size();
+  const int64_t n = x.rows();
+  impl_->prepare_inputs(*this, x.slice(0, 1), "predict");
+  std::vector<Tensor> out;
+  for (const Shape& s : output_shapes()) out.emplace_back(with_batch(n, s));
   std::unique_ptr<Progbar> bar;
   if (verbose) bar = std::make_unique<Progbar>(n, verbose, std::cout, false);
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t end = std::min(n, start + batch_size);
-    const Tensor p = predict_on_batch(x.slice(start, end));
-    std::memcpy(out.data() + start * row, p.data(), p.size() * sizeof(float));
+    const TensorList p = predict_on_batch(x.slice(start, end));
+    for (size_t o = 0; o < out.size(); ++o) {
+      std::memcpy(out[o].data() + start * out[o].row_size(), p[o].data(), p[o].size() * sizeof(float));
+    }
     if (bar) bar->update(end, {});
   }
-  return out;
+  return TensorList(std::move(out));
 }
 
-Logs Sequential::evaluate_generator(Generator& g, const GeneratorRunOptions& o) {
+Logs Model::evaluate_generator(Generator& g, const GeneratorRunOptions& o) {
   impl_->require_compiled("evaluate_generator");
   return evaluate_source(*this, g, o, "evaluate_generator");
 }
-Logs Sequential::evaluate_generator(Sequence& s, const GeneratorRunOptions& o) {
+Logs Model::evaluate_generator(Sequence& s, const GeneratorRunOptions& o) {
   impl_->require_compiled("evaluate_generator");
   return evaluate_source(*this, s, o, "evaluate_generator");
 }
-Tensor Sequential::predict_generator(Generator& g, const GeneratorRunOptions& o) {
+TensorList Model::predict_generator(Generator& g, const GeneratorRunOptions& o) {
   return predict_source(*this, g, o, "predict_generator");
 }
-Tensor Sequential::predict_generator(Sequence& s, const GeneratorRunOptions& o) {
+TensorList Model::predict_generator(Sequence& s, const GeneratorRunOptions& o) {
   return predict_source(*this, s, o, "predict_generator");
 }
 
+namespace detail {
+
 // Keras: arrays are evaluated with the last training batch's size; generators
 // run validation_steps batches on the calling thread (workers = 0).
-std::function<Logs(int64_t)> make_validator(Sequential& model, const ValidationSource& source, int64_t steps) {
+std::function<Logs(int64_t)> local_validator(Model& model, const ValidationSource& source, int64_t steps) {
   if (const auto* v = std::get_if<ValidationData>(&source)) {
     return [&model, v](int64_t last_batch) {
       return model.evaluate(v->x, v->y, {.batch_size = std::max<int64_t>(last_batch, 1), .sample_weight = v->sample_weight});
@@ -152,5 +169,16 @@ std::function<Logs(int64_t)> make_validator(Sequential& model, const ValidationS
   Sequence* seq = std::get<Sequence*>(source);
   return [&model, seq, steps](int64_t) { return model.evaluate_generator(*seq, {.steps = steps, .workers = 0}); };
 }
+
+std::function<Logs(int64_t)> TrainStrategy::validator(Model& model, const ValidationSource& source, int64_t steps) const {
+  return local_validator(model, source, steps);
+}
+
+std::pair<int64_t, int64_t> split_evenly(int64_t count, int rank, int size) {
+  const int64_t q = count / size, r = count % size;
+  return {rank * q + std::min<int64_t>(rank, r), q + (rank < r ? 1 : 0)};
+}
+
+}  // namespace detail
 
 }  // namespace petal
