@@ -1,5 +1,5 @@
 // Pooling on oneDNN: max (with workspace for backward) and average excluding padding;
-// global average pooling writes a plain [N, C] output.
+// global average and global max pooling write a plain [N, C] output.
 #include "nn/layer_plan.h"
 #include "petal/layers/pooling.h"
 
@@ -65,6 +65,13 @@ class PoolingPlan final : public LayerPlan {
   Op fwd_, bwd_;
 };
 
+// One window covering the whole image, output viewed as a plain [N, C].
+std::unique_ptr<LayerPlan> global_pooling_plan(const PlanContext& ctx, algorithm alg, const Shape& in) {
+  const memory::desc dst4({ctx.batch, in[2], 1, 1}, memory::data_type::f32, Tag::nchw);
+  return std::make_unique<PoolingPlan>(ctx, alg, Dims{in[0], in[1]}, Dims{1, 1}, Dims{0, 0}, Dims{0, 0}, dst4,
+                                       plain_md({ctx.batch, in[2]}));
+}
+
 }  // namespace
 
 std::unique_ptr<detail::LayerPlan> Pooling2D::make_plan(const detail::PlanContext& ctx) {
@@ -77,10 +84,12 @@ std::unique_ptr<detail::LayerPlan> Pooling2D::make_plan(const detail::PlanContex
 }
 
 std::unique_ptr<detail::LayerPlan> GlobalAveragePooling2D::make_plan(const detail::PlanContext& ctx) {
-  const Shape& in = input_shape();
-  const memory::desc dst4({ctx.batch, in[2], 1, 1}, memory::data_type::f32, Tag::nchw);
-  return std::make_unique<PoolingPlan>(ctx, algorithm::pooling_avg_exclude_padding, Dims{in[0], in[1]}, Dims{1, 1},
-                                       Dims{0, 0}, Dims{0, 0}, dst4, plain_md({ctx.batch, in[2]}));
+  return global_pooling_plan(ctx, algorithm::pooling_avg_exclude_padding, input_shape());
+}
+
+// oneDNN's max pooling records the first maximum of each window (see GlobalMaxPooling2D on ties).
+std::unique_ptr<detail::LayerPlan> GlobalMaxPooling2D::make_plan(const detail::PlanContext& ctx) {
+  return global_pooling_plan(ctx, algorithm::pooling_max, input_shape());
 }
 
 }  // namespace petal
