@@ -116,7 +116,9 @@ std::unique_ptr<Layer> detail::conv2d_transpose_from_config(const nlohmann::json
   o.kernel_size = j.at("kernel_size").get<Pair>();
   o.strides = j.value("strides", o.strides);
   o.padding = padding_from_string(j.value("padding", std::string("valid")));
-  if (j.contains("output_padding") && !j["output_padding"].is_null()) o.output_padding = j["output_padding"].get<Pair>();
+  if (j.contains("output_padding") && !j["output_padding"].is_null()) {
+    o.output_padding = j["output_padding"].get<Pair>();
+  }
   o.data_format = j.value("data_format", o.data_format);
   o.dilation_rate = j.value("dilation_rate", o.dilation_rate);
   o.activation = j.value("activation", o.activation);

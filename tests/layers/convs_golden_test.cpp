@@ -13,6 +13,7 @@
 #include "petal/io/npz.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/conv2d_transpose.h"
+#include "petal/layers/core_layers.h"
 #include "petal/layers/depthwise_conv2d.h"
 #include "petal/layers/padding2d.h"
 #include "petal/layers/pooling.h"
@@ -40,6 +41,7 @@ Maker mk(O options) {
 }
 
 Maker conv(int64_t filters) { return mk<Conv2D>(Conv2DOptions{.filters = filters, .padding = Padding::Same}); }
+Maker act(const std::string& name) { return mk<Activation>(ActivationOptions{.activation = name}); }
 using P2 = std::array<int64_t, 2>;
 
 std::vector<GoldenCase> conv_cases() {
@@ -78,6 +80,10 @@ std::vector<GoldenCase> transpose_cases() {
       {"TransposeDilated2Same", {tr({.filters = 3, .padding = Padding::Same, .dilation_rate = {2, 2}})}, {5, 6, 2}},
       {"TransposeDilated32Valid", {tr({.filters = 2, .kernel_size = {2, 3}, .dilation_rate = {3, 2}})}, {4, 5, 3}},
       {"TransposeStride2SameRelu32", {conv(16), tr({.filters = 32, .strides = {2, 2}, .padding = Padding::Same, .activation = "relu"})}, {6, 6, 3}},
+      // A following Activation layer runs fused into the primitive (the network plan's fusion).
+      {"TransposeThenActivationElu", {tr({.filters = 16, .strides = {2, 2}}), act("elu")}, {4, 5, 3}},
+      {"DepthwiseThenActivationRelu", {conv(16), mk<DepthwiseConv2D>(DepthwiseConv2DOptions{.padding = Padding::Same}), act("relu")}, {5, 6, 3}},
+      {"SeparableThenActivationSigmoid", {mk<SeparableConv2D>(SeparableConv2DOptions{.filters = 16, .strides = {2, 2}}), act("sigmoid")}, {7, 8, 3}},
   };
 }
 
@@ -200,12 +206,12 @@ TEST(ConvsGolden, EveryLayerMatchesTorchFunctional) {
             0)
       << log;
   // The reference defines Conv2DTranspose as TensorFlow does (a Conv2D's input
-  // gradient); the 8 cases whose crop torch's padding/output_padding can
+  // gradient); the 9 cases whose crop torch's padding/output_padding can
   // express were also matched by F.conv_transpose2d.
   const std::string tag = "matched by F.conv_transpose2d: ";
   const size_t at = log.find(tag);
   ASSERT_NE(at, std::string::npos) << log;
-  EXPECT_EQ(std::stoi(log.substr(at + tag.size())), 8) << log;
+  EXPECT_EQ(std::stoi(log.substr(at + tag.size())), 9) << log;
   const NamedArrays ref = load_npz(dir.path() / "out.npz");
   for (const auto& [c, got] : results) {
     SCOPED_TRACE(c.name);
