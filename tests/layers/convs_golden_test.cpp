@@ -106,6 +106,9 @@ std::vector<GoldenCase> shape_cases() {
       {"ZeroPaddingDefault", {mk<ZeroPadding2D>(ZeroPadding2DOptions{})}, {5, 4, 3}},
       {"ZeroPadding1230", {mk<ZeroPadding2D>(ZeroPadding2DOptions{.padding = {P2{1, 2}, P2{3, 0}}})}, {4, 5, 2}},
       {"ZeroPaddingBetweenConvs", {conv(16), mk<ZeroPadding2D>(ZeroPadding2DOptions{.padding = {P2{2, 1}, P2{0, 3}}}), mk<Conv2D>(Conv2DOptions{.filters = 16})}, {5, 6, 3}},
+      // 3 channels between convolutions: a blocked layout with padded channels, if oneDNN picks one.
+      {"ZeroPaddingPaddedChannels", {conv(16), conv(3), mk<ZeroPadding2D>(ZeroPadding2DOptions{.padding = {P2{0, 2}, P2{1, 1}}}), conv(16)}, {5, 4, 3}},
+      {"CroppingPaddedChannels", {conv(16), conv(3), mk<Cropping2D>(Cropping2DOptions{.cropping = {P2{2, 0}, P2{1, 2}}}), conv(16)}, {6, 7, 3}},
       {"Cropping1203", {mk<Cropping2D>(Cropping2DOptions{.cropping = {P2{1, 2}, P2{0, 3}}})}, {7, 8, 3}},
       {"CroppingBetweenConvs", {conv(16), mk<Cropping2D>(Cropping2DOptions{.cropping = {1, 2}}), conv(16)}, {7, 8, 3}},
       {"GlobalMaxPooling", {mk<GlobalMaxPooling2D>(GlobalMaxPooling2DOptions{})}, {5, 3, 4}},
