@@ -15,4 +15,9 @@ inline nlohmann::json base_config(const Layer& layer) {
   return j;
 }
 
+// The optional "input_shape" key of a config (empty when absent).
+inline Shape input_shape_from_config(const nlohmann::json& j) {
+  return j.contains("input_shape") ? j["input_shape"].get<Shape>() : Shape{};
+}
+
 }  // namespace petal::detail

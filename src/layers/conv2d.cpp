@@ -1,11 +1,13 @@
-// Conv2D: options, shape inference and parameters (the oneDNN plan is in conv2d_plan.cpp).
+// Conv2D: options, shape inference, parameters and its model-file config (the
+// oneDNN plan is in conv2d_plan.cpp).
 #include "petal/layers/conv2d.h"
 
 #include <nlohmann/json.hpp>
 
 #include "layers/config_json.h"
+#include "layers/conv_common.h"
+#include "layers/layer_factory.h"
 #include "petal/core/error.h"
-#include "petal/layers/activations.h"
 #include "petal/layers/initializers.h"
 
 namespace petal {
@@ -18,47 +20,54 @@ AxisGeometry axis_geometry(int64_t in, int64_t kernel, int64_t stride, Padding p
 }
 
 Conv2D::Conv2D(Conv2DOptions options) : Layer(options.name, options.input_shape), options_(std::move(options)) {
-  const std::string w = "Conv2D(name='" + options_.name + "')";
+  const std::string w = where();
   if (options_.filters <= 0) {
     throw ConfigError(w + ": expected filters > 0; received " + std::to_string(options_.filters) + ".");
   }
   for (int i = 0; i < 2; ++i) {
     if (options_.kernel_size[i] <= 0 || options_.strides[i] <= 0) {
-      throw ConfigError(w + ": expected positive kernel_size and strides; received kernel_size (" +
-                        std::to_string(options_.kernel_size[0]) + ", " + std::to_string(options_.kernel_size[1]) +
-                        "), strides (" + std::to_string(options_.strides[0]) + ", " +
-                        std::to_string(options_.strides[1]) + ").");
+      throw ConfigError(w + ": expected positive kernel_size and strides; received kernel_size " +
+                        detail::pair_string(options_.kernel_size) + ", strides " +
+                        detail::pair_string(options_.strides) + ".");
     }
   }
+  detail::require_positive(w, "dilation_rate", options_.dilation_rate);
+  detail::require_unit_strides_if_dilated(w, options_.strides, options_.dilation_rate);
+  detail::require_channels_last(w, options_.data_format);
+  if (options_.groups <= 0 || options_.filters % options_.groups != 0) {
+    throw ConfigError(w + ": expected filters divisible by groups (groups > 0); received filters=" +
+                      std::to_string(options_.filters) + ", groups=" + std::to_string(options_.groups) + ".");
+  }
   if (options_.kernel_l2 < 0) throw ConfigError(w + ": expected kernel_l2 >= 0.");
-  activation_from_string(options_.activation);
-  initializer_from_string(options_.kernel_initializer);
-  initializer_from_string(options_.bias_initializer);
+  detail::require_known_names(w, options_.activation, {options_.kernel_initializer, options_.bias_initializer});
 }
 
 std::array<int64_t, 4> Conv2D::pads() const {
-  const Shape& in = input_shape();
-  const AxisGeometry h = axis_geometry(in[0], options_.kernel_size[0], options_.strides[0], options_.padding);
-  const AxisGeometry w = axis_geometry(in[1], options_.kernel_size[1], options_.strides[1], options_.padding);
-  return {h.pad_before, w.pad_before, h.pad_after, w.pad_after};
+  return detail::pads_of(detail::conv_geometry(input_shape(), options_.kernel_size, options_.strides,
+                                               options_.dilation_rate, options_.padding));
 }
 
 Shape Conv2D::do_build(const Shape& in, Rng& rng) {
   if (in.size() != 3) fail("3-D input per sample (H, W, C), i.e. batches [N, H, W, C]", to_keras_string(in));
-  const AxisGeometry h = axis_geometry(in[0], options_.kernel_size[0], options_.strides[0], options_.padding);
-  const AxisGeometry w = axis_geometry(in[1], options_.kernel_size[1], options_.strides[1], options_.padding);
-  if (h.out <= 0 || w.out <= 0) {
-    fail("input at least as large as the kernel (" + std::to_string(options_.kernel_size[0]) + "x" +
-             std::to_string(options_.kernel_size[1]) + ") with padding='valid'",
+  const auto g = detail::conv_geometry(in, options_.kernel_size, options_.strides, options_.dilation_rate,
+                                       options_.padding);
+  if (g.h.out <= 0 || g.w.out <= 0) {
+    fail("input at least as large as the (dilated) kernel " +
+             detail::pair_string({dilated_extent(options_.kernel_size[0], options_.dilation_rate[0]),
+                                  dilated_extent(options_.kernel_size[1], options_.dilation_rate[1])}) +
+             " with padding='valid'",
          to_keras_string(in));
   }
-  const Shape kshape{options_.kernel_size[0], options_.kernel_size[1], in[2], options_.filters};
+  if (in[2] % options_.groups != 0) {
+    fail("input channels divisible by groups=" + std::to_string(options_.groups), to_keras_string(in));
+  }
+  const Shape kshape{options_.kernel_size[0], options_.kernel_size[1], in[2] / options_.groups, options_.filters};
   add_param("kernel", initialize(initializer_from_string(options_.kernel_initializer), kshape, rng), true,
             options_.kernel_l2);
   if (options_.use_bias) {
     add_param("bias", initialize(initializer_from_string(options_.bias_initializer), {options_.filters}, rng), true);
   }
-  return {h.out, w.out, options_.filters};
+  return {g.h.out, g.w.out, options_.filters};
 }
 
 std::string Conv2D::config_json() const {
@@ -67,12 +76,35 @@ std::string Conv2D::config_json() const {
   j["kernel_size"] = options_.kernel_size;
   j["strides"] = options_.strides;
   j["padding"] = to_string(options_.padding);
+  j["data_format"] = options_.data_format;
+  j["dilation_rate"] = options_.dilation_rate;
+  j["groups"] = options_.groups;
   j["activation"] = options_.activation;
   j["use_bias"] = options_.use_bias;
   j["kernel_initializer"] = options_.kernel_initializer;
   j["bias_initializer"] = options_.bias_initializer;
   j["kernel_l2"] = options_.kernel_l2;
   return j.dump();
+}
+
+// Files written before dilation_rate, groups and data_format existed load with their defaults.
+std::unique_ptr<Layer> detail::conv2d_from_config(const nlohmann::json& j) {
+  Conv2DOptions o;
+  o.filters = j.at("filters").get<int64_t>();
+  o.kernel_size = j.at("kernel_size").get<Pair>();
+  o.strides = j.at("strides").get<Pair>();
+  o.padding = padding_from_string(j.at("padding").get<std::string>());
+  o.data_format = j.value("data_format", o.data_format);
+  o.dilation_rate = j.value("dilation_rate", o.dilation_rate);
+  o.groups = j.value("groups", o.groups);
+  o.activation = j.at("activation").get<std::string>();
+  o.use_bias = j.at("use_bias").get<bool>();
+  o.kernel_initializer = j.at("kernel_initializer").get<std::string>();
+  o.bias_initializer = j.at("bias_initializer").get<std::string>();
+  o.kernel_l2 = j.value("kernel_l2", 0.0f);
+  o.input_shape = input_shape_from_config(j);
+  o.name = j.at("name").get<std::string>();
+  return std::make_unique<Conv2D>(std::move(o));
 }
 
 }  // namespace petal

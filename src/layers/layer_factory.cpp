@@ -25,13 +25,14 @@ Shape input_shape_of(const json& j) { return j.contains("input_shape") ? j["inpu
 std::unique_ptr<Layer> build(const std::string& type, const json& j) {
   const std::string name = j.at("name").get<std::string>();
   const Shape in = input_shape_of(j);
-  if (type == "Conv2D") {
-    return std::make_unique<Conv2D>(Conv2DOptions{
-        j.at("filters").get<int64_t>(), pair_of(j, "kernel_size"), pair_of(j, "strides"),
-        padding_from_string(j.at("padding").get<std::string>()), j.at("activation").get<std::string>(),
-        j.at("use_bias").get<bool>(), j.at("kernel_initializer").get<std::string>(),
-        j.at("bias_initializer").get<std::string>(), j.value("kernel_l2", 0.0f), in, name});
-  }
+  if (type == "Conv2D") return conv2d_from_config(j);
+  if (type == "DepthwiseConv2D") return depthwise_conv2d_from_config(j);
+  if (type == "SeparableConv2D") return separable_conv2d_from_config(j);
+  if (type == "Conv2DTranspose") return conv2d_transpose_from_config(j);
+  if (type == "UpSampling2D") return up_sampling2d_from_config(j);
+  if (type == "ZeroPadding2D") return zero_padding2d_from_config(j);
+  if (type == "Cropping2D") return cropping2d_from_config(j);
+  if (type == "GlobalMaxPooling2D") return global_max_pooling2d_from_config(j);
   if (type == "Dense") {
     return std::make_unique<Dense>(DenseOptions{j.at("units").get<int64_t>(), j.at("activation").get<std::string>(),
                                                 j.at("use_bias").get<bool>(), j.at("kernel_initializer").get<std::string>(),

@@ -2,6 +2,8 @@
 #include "petal/layers/pooling.h"
 
 #include "layers/config_json.h"
+#include "layers/conv_common.h"
+#include "layers/layer_factory.h"
 #include "petal/core/error.h"
 #include "petal/layers/conv2d.h"
 
@@ -60,5 +62,29 @@ Shape GlobalAveragePooling2D::do_build(const Shape& in, Rng&) {
 }
 
 std::string GlobalAveragePooling2D::config_json() const { return detail::base_config(*this).dump(); }
+
+GlobalMaxPooling2D::GlobalMaxPooling2D(GlobalMaxPooling2DOptions options)
+    : Layer(options.name, options.input_shape), options_(std::move(options)) {
+  detail::require_channels_last(where(), options_.data_format);
+}
+
+Shape GlobalMaxPooling2D::do_build(const Shape& in, Rng&) {
+  if (in.size() != 3) fail("3-D input per sample (H, W, C), i.e. batches [N, H, W, C]", to_keras_string(in));
+  return {in[2]};
+}
+
+std::string GlobalMaxPooling2D::config_json() const {
+  nlohmann::json j = detail::base_config(*this);
+  j["data_format"] = options_.data_format;
+  return j.dump();
+}
+
+std::unique_ptr<Layer> detail::global_max_pooling2d_from_config(const nlohmann::json& j) {
+  GlobalMaxPooling2DOptions o;
+  o.data_format = j.value("data_format", o.data_format);
+  o.input_shape = input_shape_from_config(j);
+  o.name = j.at("name").get<std::string>();
+  return std::make_unique<GlobalMaxPooling2D>(std::move(o));
+}
 
 }  // namespace petal

@@ -13,6 +13,12 @@ struct Conv2DOptions {
   std::array<int64_t, 2> kernel_size{3, 3};
   std::array<int64_t, 2> strides{1, 1};
   Padding padding = Padding::Valid;
+  std::string data_format = "channels_last";  // NHWC only: "channels_first" is a ConfigError
+  // Keras's rule: a rate > 1 on either axis needs strides (1, 1).
+  std::array<int64_t, 2> dilation_rate{1, 1};
+  // tf.keras 2.3+: filters and input channels divisible by groups; the kernel is
+  // [kh, kw, in / groups, filters] and group g maps its input channels to its filters.
+  int64_t groups = 1;
   std::string activation = "linear";
   bool use_bias = true;
   std::string kernel_initializer = "glorot_uniform";
@@ -43,10 +49,13 @@ class Conv2D : public Layer {
 };
 
 // Output length and (before, after) padding of one spatial axis, TensorFlow's rule
-// ('same': out = ceil(in / stride), extra padding goes after).
+// ('same': out = ceil(in / stride), extra padding goes after). For a dilated
+// kernel pass its extent, dilated_extent(kernel, rate).
 struct AxisGeometry {
   int64_t out, pad_before, pad_after;
 };
 AxisGeometry axis_geometry(int64_t in, int64_t kernel, int64_t stride, Padding padding);
+// The span a kernel of `kernel` taps covers at dilation `rate`: (kernel - 1) * rate + 1.
+inline int64_t dilated_extent(int64_t kernel, int64_t rate) { return (kernel - 1) * rate + 1; }
 
 }  // namespace petal

@@ -1,4 +1,5 @@
-// Pooling layers: MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D (NHWC).
+// Pooling layers: MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and
+// GlobalMaxPooling2D (NHWC).
 #pragma once
 
 #include <array>
@@ -68,6 +69,30 @@ class GlobalAveragePooling2D : public Layer {
 
  protected:
   Shape do_build(const Shape& input_shape, Rng& rng) override;
+};
+
+struct GlobalMaxPooling2DOptions {
+  std::string data_format = "channels_last";  // NHWC only
+  Shape input_shape = {};
+  std::string name = {};
+};
+
+// Maximum over H and W: [N, H, W, C] -> [N, C]. The gradient goes to the
+// argmax; among equal maxima to the first in row-major (H, then W) order, where
+// Keras (tf.reduce_max's gradient) splits it equally between them.
+class GlobalMaxPooling2D : public Layer {
+ public:
+  explicit GlobalMaxPooling2D(GlobalMaxPooling2DOptions options = {});
+  std::string type() const override { return "GlobalMaxPooling2D"; }
+  std::string name_prefix() const override { return "global_max_pooling2d"; }
+  std::string config_json() const override;
+  std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
+
+ protected:
+  Shape do_build(const Shape& input_shape, Rng& rng) override;
+
+ private:
+  GlobalMaxPooling2DOptions options_;
 };
 
 }  // namespace petal

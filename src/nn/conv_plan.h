@@ -1,0 +1,43 @@
+// One oneDNN convolution (plain, grouped, depthwise or dilated) as a layer plan:
+// bias and activation fused, backward-data and backward-weights, layouts by oneDNN.
+#pragma once
+
+#include "nn/weighted_plan.h"
+
+namespace petal::detail {
+
+// What a convolution plan needs from its layer, in oneDNN terms.
+struct ConvSpec {
+  Param* kernel = nullptr;
+  Param* bias = nullptr;          // null: no bias
+  memory::desc kernel_md;         // the Keras layout, with oneDNN's logical (grouped) dims
+  Shape src_shape, dst_shape;     // per sample, Keras order [H, W, C]
+  Dims strides, dilates, pad_l, pad_r;  // dilates in oneDNN's convention (Keras rate - 1)
+  ActivationFn activation = ActivationFn::Linear;
+  // Winograd is tried only for plain convolutions with many channels.
+  bool winograd_allowed = false;
+};
+
+class ConvPlan final : public WeightedPlan {
+ public:
+  ConvPlan(const ConvSpec& spec, const PlanContext& ctx);
+  void bind(const memory& src, const memory& dst) override;
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override;
+
+ private:
+  dnnl::convolution_forward::primitive_desc forward_pd(const PlanContext& ctx, const dnnl::primitive_attr& attr);
+  dnnl::convolution_backward_weights::primitive_desc backward_weights_pd() const;
+
+  dnnl::algorithm algorithm_;
+  Dims strides_, dilates_, pad_l_, pad_r_;
+  memory::desc src_any_, dst_any_, w_any_;
+  dnnl::convolution_forward::primitive_desc fwd_pd_;
+};
+
+// The Keras kernel [kh, kw, in / groups, out] as oneDNN weights: [out, in, kh, kw]
+// (hwio) without groups, [groups, out / groups, in / groups, kh, kw] (hwigo) with.
+memory::desc keras_conv_kernel_md(int64_t kh, int64_t kw, int64_t in, int64_t out, int64_t groups);
+// The same dims with format `any`.
+memory::desc any_like(const memory::desc& md);
+
+}  // namespace petal::detail
