@@ -9,7 +9,7 @@ namespace petal {
 Flatten::Flatten(FlattenOptions options) : Layer(options.name, options.input_shape) {}
 
 Shape Flatten::do_build(const Shape& in, Rng&) {
-  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  if (in.empty() || in.size() > 3) fail("input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C))", to_keras_string(in));
   return {num_elements(in)};
 }
 
@@ -41,7 +41,7 @@ Activation::Activation(ActivationOptions options)
       fn_(activation_from_string(options_.activation)) {}
 
 Shape Activation::do_build(const Shape& in, Rng&) {
-  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  if (in.empty() || in.size() > 3) fail("input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C))", to_keras_string(in));
   return in;
 }
 

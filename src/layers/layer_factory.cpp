@@ -55,6 +55,18 @@ std::unique_ptr<Layer> build(const std::string& type, const json& j) {
     return std::make_unique<Dropout>(o);
   }
   if (type == "Activation") return std::make_unique<Activation>(ActivationOptions{j.at("activation").get<std::string>(), in, name});
+  if (type == "ReLU") return relu_from_config(j);
+  if (type == "LeakyReLU") return leaky_relu_from_config(j);
+  if (type == "PReLU") return prelu_from_config(j);
+  if (type == "ELU") return elu_from_config(j);
+  if (type == "Softmax") return softmax_from_config(j);
+  if (type == "LayerNormalization") return layer_normalization_from_config(j);
+  if (type == "SpatialDropout2D") return spatial_dropout2d_from_config(j);
+  if (type == "GaussianNoise") return gaussian_noise_from_config(j);
+  if (type == "GaussianDropout") return gaussian_dropout_from_config(j);
+  if (type == "Rescaling") return rescaling_from_config(j);
+  if (type == "Reshape") return reshape_from_config(j);
+  if (type == "Permute") return permute_from_config(j);
   throw IoError("unknown layer type '" + type + "' in model file.");
 }
 
