@@ -19,8 +19,8 @@ std::string named(const char* type, const std::string& name) { return std::strin
 // Every rank petal's activations take: (F), (T, C), (H, W, C).
 void check_rank(const Layer& layer, const Shape& in) {
   if (in.empty() || in.size() > 3) {
-    throw ShapeError(layer.where() + ": expected input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C)); received " +
-                     to_keras_string(in) + ".");
+    throw ShapeError(layer.where() + ": expected input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C)); " +
+                     "received " + to_keras_string(in) + ".");
   }
 }
 
@@ -29,15 +29,15 @@ void check_rank(const Layer& layer, const Shape& in) {
 ReLU::ReLU(ReLUOptions options) : Layer(options.name, options.input_shape), options_(std::move(options)) {
   const std::string w = named("ReLU", options_.name);
   if (options_.max_value && !(*options_.max_value >= 0.0f)) {
-    throw ConfigError(w + ": max_value of a ReLU layer cannot be a negative value; received " +
+    throw ConfigError(w + ": expected max_value >= 0 (it cannot be a negative value); received " +
                       std::to_string(*options_.max_value) + ".");
   }
   if (!(options_.negative_slope >= 0.0f)) {
-    throw ConfigError(w + ": negative_slope of a ReLU layer cannot be a negative value; received " +
+    throw ConfigError(w + ": expected negative_slope >= 0 (it cannot be a negative value); received " +
                       std::to_string(options_.negative_slope) + ".");
   }
   if (!(options_.threshold >= 0.0f)) {
-    throw ConfigError(w + ": threshold of a ReLU layer cannot be a negative value; received " +
+    throw ConfigError(w + ": expected threshold >= 0 (it cannot be a negative value); received " +
                       std::to_string(options_.threshold) + ".");
   }
 }

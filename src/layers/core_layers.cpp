@@ -23,7 +23,7 @@ Dropout::Dropout(DropoutOptions options) : Layer(options.name, options.input_sha
 }
 
 Shape Dropout::do_build(const Shape& in, Rng& rng) {
-  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  if (in.empty() || in.size() > 3) fail("input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C))", to_keras_string(in));
   mask_seed_ = options_.seed ? *options_.seed : rng.next_u64();
   return in;
 }

@@ -66,6 +66,10 @@ TEST(ActsLayers, OutputShapesAndParameterCountsFollowKeras) {
       {mk<Reshape>(ReshapeOptions{.target_shape = {120}}), in, {120}, 0, 0},
       {mk<Permute>(PermuteOptions{.dims = {3, 1, 2}}), in, {6, 4, 5}, 0, 0},
       {mk<Permute>(PermuteOptions{.dims = {2, 1}}), {7, 3}, {3, 7}, 0, 0},
+      // Sequence-shaped (T, C) inputs, which Reshape can now produce.
+      {mk<Dropout>(DropoutOptions{.rate = 0.5f}), {7, 3}, {7, 3}, 0, 0},
+      {mk<Flatten>(FlattenOptions{}), {7, 3}, {21}, 0, 0},
+      {mk<Activation>(ActivationOptions{.activation = "gelu"}), {7, 3}, {7, 3}, 0, 0},
   };
   for (const ShapeCase& c : cases) {
     auto layer = c.make();
