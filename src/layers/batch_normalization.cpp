@@ -2,6 +2,8 @@
 #include "petal/layers/batch_normalization.h"
 
 #include "layers/config_json.h"
+#include "layers/layer_factory.h"
+#include "layers/keras_axes.h"
 #include "petal/core/error.h"
 
 namespace petal {
@@ -9,8 +11,9 @@ namespace petal {
 BatchNormalization::BatchNormalization(BatchNormalizationOptions options)
     : Layer(options.name, options.input_shape), options_(std::move(options)) {
   const std::string w = "BatchNormalization(name='" + options_.name + "')";
-  if (options_.axis != -1) {
-    throw ConfigError(w + ": expected axis=-1 (channels_last); received axis=" + std::to_string(options_.axis) + ".");
+  if (options_.axis == 0) {
+    throw ConfigError(w + ": expected a feature axis (1..rank or negative from the end), not the batch axis; "
+                      "received axis=0.");
   }
   if (!(options_.momentum >= 0.0f && options_.momentum <= 1.0f)) {
     throw ConfigError(w + ": expected momentum in [0, 1]; received " + std::to_string(options_.momentum) + ".");
@@ -21,8 +24,15 @@ BatchNormalization::BatchNormalization(BatchNormalizationOptions options)
 }
 
 Shape BatchNormalization::do_build(const Shape& in, Rng&) {
-  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
-  const int64_t c = in.back();
+  if (in.empty() || in.size() > 3) fail("input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C))", to_keras_string(in));
+  const auto a = detail::resolve_axis(options_.axis, in.size());
+  if (!a || *a == 0) {
+    fail("axis in 1.." + std::to_string(in.size()) + " or -" + std::to_string(in.size()) + "..-1 for input " +
+             to_keras_string(in),
+         "axis=" + std::to_string(options_.axis));
+  }
+  axis_ = *a;
+  const int64_t c = in[static_cast<size_t>(axis_ - 1)];
   if (options_.scale) add_param("gamma", Tensor({c}, 1.0f), true);
   if (options_.center) add_param("beta", Tensor({c}, 0.0f), true);
   add_param("moving_mean", Tensor({c}, 0.0f), false);
@@ -38,6 +48,12 @@ std::string BatchNormalization::config_json() const {
   j["center"] = options_.center;
   j["scale"] = options_.scale;
   return j.dump();
+}
+
+std::unique_ptr<Layer> detail::batch_normalization_from_config(const nlohmann::json& j) {
+  return std::make_unique<BatchNormalization>(BatchNormalizationOptions{
+      j.at("axis").get<int>(), j.at("momentum").get<float>(), j.at("epsilon").get<float>(), j.at("center").get<bool>(),
+      j.at("scale").get<bool>(), input_shape_from_config(j), j.at("name").get<std::string>()});
 }
 
 }  // namespace petal

@@ -2,6 +2,7 @@
 #include "petal/layers/core_layers.h"
 
 #include "layers/config_json.h"
+#include "layers/layer_factory.h"
 #include "petal/core/error.h"
 
 namespace petal {
@@ -9,7 +10,7 @@ namespace petal {
 Flatten::Flatten(FlattenOptions options) : Layer(options.name, options.input_shape) {}
 
 Shape Flatten::do_build(const Shape& in, Rng&) {
-  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  if (in.empty() || in.size() > 3) fail("input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C))", to_keras_string(in));
   return {num_elements(in)};
 }
 
@@ -23,7 +24,7 @@ Dropout::Dropout(DropoutOptions options) : Layer(options.name, options.input_sha
 }
 
 Shape Dropout::do_build(const Shape& in, Rng& rng) {
-  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  if (in.empty() || in.size() > 3) fail("input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C))", to_keras_string(in));
   mask_seed_ = options_.seed ? *options_.seed : rng.next_u64();
   return in;
 }
@@ -41,7 +42,7 @@ Activation::Activation(ActivationOptions options)
       fn_(activation_from_string(options_.activation)) {}
 
 Shape Activation::do_build(const Shape& in, Rng&) {
-  if (in.size() != 1 && in.size() != 3) fail("input per sample of rank 1 (F) or 3 (H, W, C)", to_keras_string(in));
+  if (in.empty() || in.size() > 3) fail("input per sample of rank 1 to 3 ((F), (T, C) or (H, W, C))", to_keras_string(in));
   return in;
 }
 
@@ -49,6 +50,21 @@ std::string Activation::config_json() const {
   nlohmann::json j = detail::base_config(*this);
   j["activation"] = options_.activation;
   return j.dump();
+}
+
+std::unique_ptr<Layer> detail::flatten_from_config(const nlohmann::json& j) {
+  return std::make_unique<Flatten>(FlattenOptions{input_shape_from_config(j), j.at("name").get<std::string>()});
+}
+
+std::unique_ptr<Layer> detail::dropout_from_config(const nlohmann::json& j) {
+  DropoutOptions o{j.at("rate").get<float>(), std::nullopt, input_shape_from_config(j), j.at("name").get<std::string>()};
+  if (j.contains("seed")) o.seed = j.at("seed").get<uint64_t>();
+  return std::make_unique<Dropout>(o);
+}
+
+std::unique_ptr<Layer> detail::activation_from_config(const nlohmann::json& j) {
+  return std::make_unique<Activation>(ActivationOptions{j.at("activation").get<std::string>(), input_shape_from_config(j),
+                                                        j.at("name").get<std::string>()});
 }
 
 }  // namespace petal

@@ -2,6 +2,7 @@
 #include "petal/layers/dense.h"
 
 #include "layers/config_json.h"
+#include "layers/layer_factory.h"
 #include "petal/core/error.h"
 #include "petal/layers/activations.h"
 #include "petal/layers/initializers.h"
@@ -41,6 +42,13 @@ std::string Dense::config_json() const {
   j["bias_initializer"] = options_.bias_initializer;
   j["kernel_l2"] = options_.kernel_l2;
   return j.dump();
+}
+
+std::unique_ptr<Layer> detail::dense_from_config(const nlohmann::json& j) {
+  return std::make_unique<Dense>(DenseOptions{j.at("units").get<int64_t>(), j.at("activation").get<std::string>(),
+                                              j.at("use_bias").get<bool>(), j.at("kernel_initializer").get<std::string>(),
+                                              j.at("bias_initializer").get<std::string>(), j.value("kernel_l2", 0.0f),
+                                              input_shape_from_config(j), j.at("name").get<std::string>()});
 }
 
 }  // namespace petal

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "layers/config_json.h"
+#include "layers/layer_factory.h"
 #include "nn/layer_plan.h"
 #include "petal/core/error.h"
 
@@ -29,6 +30,10 @@ std::string InputLayer::config_json() const {
 
 std::unique_ptr<detail::LayerPlan> InputLayer::make_plan(const detail::PlanContext& ctx) {
   return std::make_unique<detail::IdentityPlan>(ctx.src_md);
+}
+
+std::unique_ptr<Layer> detail::input_layer_from_config(const nlohmann::json& j) {
+  return std::make_unique<InputLayer>(InputLayerOptions{j.at("shape").get<Shape>(), j.at("name").get<std::string>()});
 }
 
 }  // namespace petal

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "layers/config_json.h"
+#include "layers/layer_factory.h"
 #include "petal/core/error.h"
 
 namespace petal {
@@ -63,6 +64,14 @@ std::string Concatenate::config_json() const {
   nlohmann::json j = detail::base_config(*this);
   j["axis"] = options_.axis;
   return j.dump();
+}
+
+std::unique_ptr<Layer> detail::merge_from_config(MergeOp op, const nlohmann::json& j) {
+  return std::make_unique<Merge>(op, MergeOptions{j.at("name").get<std::string>()});
+}
+
+std::unique_ptr<Layer> detail::concatenate_from_config(const nlohmann::json& j) {
+  return std::make_unique<Concatenate>(ConcatenateOptions{j.value("axis", -1), j.at("name").get<std::string>()});
 }
 
 }  // namespace petal

@@ -87,4 +87,27 @@ std::unique_ptr<Layer> detail::global_max_pooling2d_from_config(const nlohmann::
   return std::make_unique<GlobalMaxPooling2D>(std::move(o));
 }
 
+namespace {
+
+Pooling2DOptions pooling_options(const nlohmann::json& j) {
+  return {j.at("pool_size").get<std::array<int64_t, 2>>(), j.at("strides").get<std::array<int64_t, 2>>(),
+          padding_from_string(j.at("padding").get<std::string>()), detail::input_shape_from_config(j),
+          j.at("name").get<std::string>()};
+}
+
+}  // namespace
+
+std::unique_ptr<Layer> detail::max_pooling2d_from_config(const nlohmann::json& j) {
+  return std::make_unique<MaxPooling2D>(pooling_options(j));
+}
+
+std::unique_ptr<Layer> detail::average_pooling2d_from_config(const nlohmann::json& j) {
+  return std::make_unique<AveragePooling2D>(pooling_options(j));
+}
+
+std::unique_ptr<Layer> detail::global_average_pooling2d_from_config(const nlohmann::json& j) {
+  return std::make_unique<GlobalAveragePooling2D>(
+      GlobalAveragePooling2DOptions{input_shape_from_config(j), j.at("name").get<std::string>()});
+}
+
 }  // namespace petal

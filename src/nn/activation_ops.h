@@ -2,32 +2,44 @@
 // standalone oneDNN primitives or as a post-op fused into a convolution/dense.
 #pragma once
 
+#include "nn/eltwise_ops.h"
 #include "nn/layer_plan.h"
 #include "petal/layers/activations.h"
 
 namespace petal::detail {
 
+// The eltwise form of every activation but linear and softmax.
+EltwiseSpec eltwise_spec(ActivationFn fn);
+
 class ActivationOps {
  public:
   ActivationOps() = default;
-  ActivationOps(ActivationFn fn, const memory::desc& md, const PlanContext& ctx);
+  // softmax_axis: the oneDNN axis softmax normalises over (1: channels/features).
+  ActivationOps(ActivationFn fn, const memory::desc& md, const PlanContext& ctx, int softmax_axis = 1);
 
-  // Whether `fn` can run as an eltwise post-op of the producing primitive.
+  // Whether Conv2D/Dense can take `fn` as their own activation: as an eltwise
+  // post-op, or (while training, when backward needs the pre-activation) as an
+  // eltwise primitive after the producing one.
   static bool fusable(ActivationFn fn);
+  // Whether backward can start from the output alone (so a post-op may fuse it
+  // while training): false for swish and gelu.
+  static bool backward_from_dst(ActivationFn fn);
   static void append_post_op(dnnl::post_ops& ops, ActivationFn fn);
 
   void bind_forward(const memory& src, const memory& dst);
-  // Backward from the activation's output: diff_src may alias diff_dst.
-  void bind_backward(const memory& dst, const memory& diff_dst, const memory& diff_src);
-  void forward(const dnnl::stream& s) const { fwd_.run(s); }
-  void backward(const dnnl::stream& s) const { bwd_.run(s); }
+  // src may be empty when backward_from_dst(fn); diff_src may alias diff_dst.
+  void bind_backward(const memory& src, const memory& dst, const memory& diff_dst, const memory& diff_src);
+  void forward(const dnnl::stream& s) const;
+  void backward(const dnnl::stream& s) const;
   ActivationFn fn() const { return fn_; }
 
  private:
   ActivationFn fn_ = ActivationFn::Linear;
   memory::desc md_;
   PlanContext ctx_;
-  Op fwd_, bwd_;
+  int axis_ = 1;
+  EltwiseOps eltwise_;
+  Op fwd_, bwd_;  // softmax
 };
 
 }  // namespace petal::detail
@@ -35,18 +47,20 @@ class ActivationOps {
 namespace petal::detail {
 
 // The `activation` argument of Conv2D and Dense: an eltwise post-op fused into the
-// primitive (backward from its output), or a separate softmax after it. Also
+// primitive (backward from its output), or a separate primitive after it (softmax;
+// swish and gelu while training, whose backward needs the pre-activation). Also
 // handles the fused-loss case where backward starts from the pre-activation.
 class FusedActivation {
  public:
   FusedActivation() = default;
-  explicit FusedActivation(ActivationFn fn) : fn_(fn) {}
+  // backward: whether the plan will run backward (PlanContext::backward).
+  explicit FusedActivation(ActivationFn fn, bool backward = true);
   ActivationFn fn() const { return fn_; }
   // Adds the post-op to the primitive's attributes when the activation fuses.
   void add_post_op(dnnl::primitive_attr& attr) const;
   // dst_md: the primitive's output layout. Call before binding.
   void plan(const memory::desc& dst_md, const PlanContext& ctx);
-  // Returns the memory the primitive writes (dst itself unless softmax follows).
+  // Returns the memory the primitive writes (dst itself unless a separate op follows).
   memory bind_forward(const memory& dst, Staging& stage);
   // Returns the memory holding d loss / d primitive-output for the backward primitives.
   memory bind_backward(const memory& diff_dst, Staging& stage);
@@ -55,8 +69,9 @@ class FusedActivation {
 
  private:
   ActivationFn fn_ = ActivationFn::Linear;
+  bool separate_ = false;  // runs as its own primitive on a pre-activation buffer
   ActivationOps ops_;
-  memory dst_;
+  memory pre_, dst_;
   Op skip_copy_;  // softmax + fused loss: the given gradient is already pre-softmax
 };
 

@@ -1,5 +1,7 @@
 // BatchNormalization on oneDNN, in whatever layout the previous layer produced;
-// moving statistics are updated after each training forward.
+// moving statistics are updated after each training forward. An axis other than
+// the channels runs on a plain copy seen through a view whose dim 1 (oneDNN's
+// channel) is that axis.
 #include "nn/channel_stats.h"
 #include "nn/layer_plan.h"
 #include "nn/param_view.h"
@@ -19,9 +21,15 @@ class BatchNormPlan final : public LayerPlan {
       : layer_(layer), ctx_(ctx), stage_(ctx.engine) {
     const auto& o = layer.options();
     const Shape& in = layer.input_shape();
-    channels_ = in.back();
-    per_channel_ = ctx.batch;
-    for (size_t i = 0; i + 1 < in.size(); ++i) per_channel_ *= in[i];
+    const auto axis = static_cast<size_t>(layer.resolved_axis());
+    channels_ = in[axis - 1];
+    per_channel_ = ctx.batch * num_elements(in) / channels_;
+    md_ = ctx.src_md;
+    if (axis != in.size()) {
+      viewed_ = true;
+      plain_ = plain_md(with_batch(ctx.batch, in));
+      md_ = axis_view(with_batch(ctx.batch, in), axis);
+    }
     const memory::desc cmd({channels_}, memory::data_type::f32, Tag::x);
     for (Param* p : layer.params()) {
       if (p->name == "gamma") gamma_ = ParamView(*p, cmd, ctx.engine), gamma_param_ = p;
@@ -34,7 +42,6 @@ class BatchNormPlan final : public LayerPlan {
     if (o.center) flags_ |= normalization_flags::use_shift;
     train_ = ctx.phase == Phase::Train;
     if (!train_) flags_ |= normalization_flags::use_global_stats;
-    md_ = ctx.src_md;
     // Training: statistics in double (channel_stats), then oneDNN normalises with
     // them as "global" statistics; backward is oneDNN's training backward.
     own_stats_ = train_ && channel_stats_supported(md_);
@@ -45,14 +52,20 @@ class BatchNormPlan final : public LayerPlan {
       hint_pd_ = dnnl::batch_normalization_forward::primitive_desc(
           {dnnl::prop_kind::forward_training, md_, o.epsilon, flags_}, ctx.engine);
     }
-    dst_md_ = fwd_pd_.dst_desc();
+    dst_md_ = viewed() ? plain_ : fwd_pd_.dst_desc();
     stats_mean_ = stage_.scratch(cmd);
     stats_var_ = stage_.scratch(cmd);
     user_mean_ = memory(cmd, ctx.engine, moving_mean_->value.data());
     user_var_ = memory(cmd, ctx.engine, moving_var_->value.data());
   }
 
-  void bind(const memory& src, const memory& dst) override {
+  void bind(const memory& src_in, const memory& dst_in) override {
+    memory src = src_in, dst = dst_in;
+    if (viewed()) {
+      src_plain_ = stage_.input(src_in, plain_, before_);
+      src = view(src_plain_);
+      dst = view(dst_in);
+    }
     src_ = src;
     dst_ = dst;
     std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
@@ -64,7 +77,12 @@ class BatchNormPlan final : public LayerPlan {
     fwd_ = Op(dnnl::batch_normalization_forward(fwd_pd_), std::move(args));
   }
 
-  void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+  void bind_backward(const memory& diff_dst_in, const memory& diff_src_in) override {
+    memory diff_dst = diff_dst_in, diff_src = diff_src_in;
+    if (viewed()) {
+      diff_dst = view(diff_dst_in);
+      if (ctx_.need_diff_src) diff_src = view(stage_.output(diff_src_in, plain_, after_));
+    }
     diff_dst_ = diff_dst;
     if (ctx_.need_diff_src) diff_src_ = diff_src;
     if (own_stats_) return;  // batch_norm_backward() in double, see backward()
@@ -97,6 +115,10 @@ class BatchNormPlan final : public LayerPlan {
     if (o.center) beta_.prepare_value(step.stream);
     user_mean_.set_data_handle(moving_mean_->value.data());
     user_var_.set_data_handle(moving_var_->value.data());
+    if (viewed()) {
+      run_all(before_, step.stream);
+      src_.set_data_handle(src_plain_.get_data_handle());  // the model input moves every step
+    }
     if (own_stats_) {
       step.stream.wait();
       channel_stats(md_, static_cast<const float*>(src_.get_data_handle()),
@@ -118,17 +140,32 @@ class BatchNormPlan final : public LayerPlan {
                                 diff_src_ ? static_cast<float*>(diff_src_.get_data_handle()) : nullptr,
                                 gamma_param_ ? gamma_param_->grad.data() : nullptr,
                                 beta_param_ ? beta_param_->grad.data() : nullptr, step.accumulate_grads});
-      return;
+    } else {
+      if (o.scale) gamma_.prepare_grad(step.accumulate_grads);
+      if (o.center) beta_.prepare_grad(step.accumulate_grads);
+      bwd_.run(step.stream);
+      if (o.scale) gamma_.commit_grad(step.stream, step.accumulate_grads);
+      if (o.center) beta_.commit_grad(step.stream, step.accumulate_grads);
     }
-    if (o.scale) gamma_.prepare_grad(step.accumulate_grads);
-    if (o.center) beta_.prepare_grad(step.accumulate_grads);
-    bwd_.run(step.stream);
-    if (o.scale) gamma_.commit_grad(step.stream, step.accumulate_grads);
-    if (o.center) beta_.commit_grad(step.stream, step.accumulate_grads);
+    run_all(after_, step.stream);
   }
 
  private:
   memory::desc gamma_md() const { return memory::desc({channels_}, memory::data_type::f32, Tag::x); }
+  bool viewed() const { return viewed_; }
+  memory view(const memory& m) const { return memory(md_, ctx_.engine, m.get_data_handle()); }
+
+  // The plain (row-major) tensor `shape` seen with `axis` first after the batch:
+  // dims (N, shape[axis], the others in order) with the matching strides.
+  static memory::desc axis_view(const Shape& shape, size_t axis) {
+    std::vector<int64_t> stride(shape.size(), 1);
+    for (size_t i = shape.size() - 1; i-- > 0;) stride[i] = stride[i + 1] * shape[i + 1];
+    Dims dims{shape[0], shape[axis]}, strides{stride[0], stride[axis]};
+    for (size_t i = 1; i < shape.size(); ++i) {
+      if (i != axis) dims.push_back(shape[i]), strides.push_back(stride[i]);
+    }
+    return memory::desc(dims, memory::data_type::f32, strides);
+  }
 
   void update_moving_statistics(dnnl::stream& s) {
     s.wait();
@@ -150,7 +187,11 @@ class BatchNormPlan final : public LayerPlan {
   int64_t channels_ = 0, per_channel_ = 0;
   bool train_ = true, own_stats_ = false;
   normalization_flags flags_;
-  memory::desc md_;
+  memory::desc md_;     // the layout batch norm runs on (a view when not the channel axis)
+  bool viewed_ = false;
+  memory::desc plain_;  // the plain input a view looks at
+  memory src_plain_;
+  std::vector<Op> before_, after_;
   ParamView gamma_, beta_;
   Param* gamma_param_ = nullptr;
   Param* beta_param_ = nullptr;

@@ -36,10 +36,11 @@ Geometry geometry(const memory::desc& md) {
   g.block = b.inner_nblks == 1 ? b.inner_blks[0] : 1;
   g.stride_n = b.strides[0];
   g.stride_cb = b.strides[1];
-  g.spatial = d.ndims == 4 ? d.dims[2] * d.dims[3] : 1;
-  g.width = d.ndims == 4 ? d.dims[3] : 1;
+  // [N, C, W] is [N, C, 1, W].
+  g.spatial = d.ndims == 4 ? d.dims[2] * d.dims[3] : d.ndims == 3 ? d.dims[2] : 1;
+  g.width = d.ndims >= 3 ? d.dims[d.ndims - 1] : 1;
   g.stride_h = d.ndims == 4 ? b.strides[2] : 0;
-  g.stride_w = d.ndims == 4 ? b.strides[3] : 0;
+  g.stride_w = d.ndims >= 3 ? b.strides[d.ndims - 1] : 0;
   return g;
 }
 
@@ -93,7 +94,7 @@ void block_sums(const Geometry& g, int64_t cb, int64_t width, double* a, double*
 
 bool channel_stats_supported(const memory::desc& md) {
   const auto& d = md.data;
-  if (d.format_kind != dnnl_blocked || (d.ndims != 2 && d.ndims != 4)) return false;
+  if (d.format_kind != dnnl_blocked || d.ndims < 2 || d.ndims > 4) return false;
   const auto& b = d.format_desc.blocking;
   return b.inner_nblks == 0 || (b.inner_nblks == 1 && b.inner_idxs[0] == 1 && b.inner_blks[0] <= kMaxBlock);
 }

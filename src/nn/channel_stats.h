@@ -8,8 +8,8 @@
 
 namespace petal::detail {
 
-// Layouts with at most one inner block, on the channel dimension: nc, nchw,
-// nhwc, nChw8c, nChw16c, ...
+// Layouts with at most one inner block, on the channel dimension: nc, nwc,
+// nchw, nhwc, nChw8c, nChw16c, ... (and strided views of them).
 bool channel_stats_supported(const memory::desc& md);
 
 // Mean and biased variance per channel of the tensor `data` laid out as `md`.

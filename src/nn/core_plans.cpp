@@ -107,12 +107,13 @@ class ActivationPlan final : public LayerPlan {
   bool ends_in_softmax() const override { return ops_.fn() == ActivationFn::Softmax; }
   bool ends_in_sigmoid() const override { return ops_.fn() == ActivationFn::Sigmoid; }
   void bind(const memory& src, const memory& dst) override {
+    src_ = src;
     dst_ = dst;
     ops_.bind_forward(src, dst);
   }
   void bind_backward(const memory& diff_dst, const memory& diff_src) override {
     if (!ctx_.need_diff_src) return;
-    ops_.bind_backward(dst_, diff_dst, diff_src);
+    ops_.bind_backward(src_, dst_, diff_dst, diff_src);
     pass_through_ = make_reorder(diff_dst, diff_src);
   }
   void forward(StepContext& step) override { ops_.forward(step.stream); }
@@ -128,7 +129,7 @@ class ActivationPlan final : public LayerPlan {
  private:
   PlanContext ctx_;
   ActivationOps ops_;
-  memory dst_;
+  memory src_, dst_;
   Op pass_through_;
 };
 

@@ -38,7 +38,7 @@ class WeightedPlan : public LayerPlan {
   // params: the layer's [kernel, bias?]; *_md: their Keras layouts.
   WeightedPlan(const PlanContext& ctx, ActivationFn act, std::vector<Param*> params, const memory::desc& kernel_md,
                const memory::desc& bias_md, bool adopt_kernel_layout = false)
-      : ctx_(ctx), stage_(ctx.engine), act_(act), has_bias_(params.size() > 1), b_md_(bias_md) {
+      : ctx_(ctx), stage_(ctx.engine), act_(act, ctx.backward), has_bias_(params.size() > 1), b_md_(bias_md) {
     kernel_ = ParamView(*params[0], kernel_md, ctx.engine, adopt_kernel_layout);
     if (has_bias_) bias_ = ParamView(*params[1], bias_md, ctx.engine);
   }

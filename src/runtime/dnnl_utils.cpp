@@ -17,13 +17,15 @@ dnnl::engine cpu_engine() {
 
 Dims dnnl_dims(const Shape& s) {
   if (s.size() == 2) return {s[0], s[1]};
+  if (s.size() == 3) return {s[0], s[2], s[1]};
   if (s.size() == 4) return {s[0], s[3], s[1], s[2]};
-  throw ShapeError("petal supports 2-D [N, F] and 4-D [N, H, W, C] activations; received " +
+  throw ShapeError("petal supports 2-D [N, F], 3-D [N, T, C] and 4-D [N, H, W, C] activations; received " +
                    to_string(s) + ".");
 }
 
 memory::desc plain_md(const Shape& s) {
-  return memory::desc(dnnl_dims(s), memory::data_type::f32, s.size() == 2 ? Tag::nc : Tag::nhwc);
+  const Tag tag = s.size() == 2 ? Tag::nc : s.size() == 3 ? Tag::nwc : Tag::nhwc;
+  return memory::desc(dnnl_dims(s), memory::data_type::f32, tag);
 }
 
 memory::desc any_md(const Shape& s) {

@@ -23,7 +23,7 @@ using Dims = dnnl::memory::dims;
 dnnl::engine cpu_engine();
 
 // Plain row-major descriptor of a Keras-ordered shape with batch: [N, F] -> nc,
-// [N, H, W, C] -> nhwc (oneDNN dims are N, C, H, W).
+// [N, T, C] -> nwc, [N, H, W, C] -> nhwc (oneDNN dims are N, C, [H,] W).
 memory::desc plain_md(const Shape& keras_shape_with_batch);
 // The same logical tensor with format `any`, letting a primitive pick the layout.
 memory::desc any_md(const Shape& keras_shape_with_batch);

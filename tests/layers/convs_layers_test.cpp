@@ -211,7 +211,7 @@ TEST(ConvsLayers, ModelFileRoundTripKeepsConfigsAndKerasWeightNames) {
   Sequential m = every_layer_model(4);
   m.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0});
   m.save(dir.path() / "m.petal");
-  Sequential r = load_model(dir.path() / "m.petal");
+  Model r = load_model(dir.path() / "m.petal");
   EXPECT_EQ(r.summary(), m.summary());
   for (size_t i = 0; i < m.layers().size(); ++i) EXPECT_EQ(r.layers()[i]->config_json(), m.layers()[i]->config_json());
   const auto wa = m.get_weights(), wb = r.get_weights();

@@ -83,10 +83,10 @@ TEST(Sequential, ShapeErrorsNameTheLayerExpectedAndReceived) {
 
 TEST(Sequential, BadConfigurationsAndUsageThrowClearErrors) {
   EXPECT_THROW(Conv2D({.filters = 0}), ConfigError);
-  EXPECT_THROW(Conv2D({.filters = 1, .activation = "swish"}), ConfigError);
+  EXPECT_THROW(Conv2D({.filters = 1, .activation = "swishy"}), ConfigError);
   EXPECT_THROW(Dense({.units = 3, .kernel_initializer = "orthogonal"}), ConfigError);
   EXPECT_THROW(Dropout(1.0f), ConfigError);
-  EXPECT_THROW(BatchNormalization({.axis = 1}), ConfigError);
+  EXPECT_THROW(BatchNormalization({.axis = 0}), ConfigError);
   Sequential m = small_cnn(1);
   Tensor x({2, 8, 8, 3}), y({2, 3});
   try {

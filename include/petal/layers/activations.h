@@ -6,9 +6,12 @@
 
 namespace petal {
 
-enum class ActivationFn { Linear, Relu, Softmax, Sigmoid, Tanh, Elu, LeakyRelu };
+enum class ActivationFn { Linear, Relu, Softmax, Sigmoid, Tanh, Elu, LeakyRelu, Relu6, Swish, HardSigmoid, Gelu };
 
 // "relu" -> ActivationFn::Relu; throws ConfigError listing the known names.
+// "silu" is a synonym of "swish" (x * sigmoid(x)); "hard_sigmoid" is Keras 2's
+// clip(0.2 x + 0.5, 0, 1) (Keras 3, hence tf.keras from TF 2.16, changed it to
+// relu6(x + 3) / 6); "gelu" is the exact erf form (tf.keras's approximate=False).
 ActivationFn activation_from_string(std::string_view name);
 std::string to_string(ActivationFn a);
 

@@ -1,5 +1,5 @@
-// BatchNormalization over the channel (last) axis, Keras arguments and defaults:
-// batch statistics while training, moving statistics at inference.
+// BatchNormalization over one axis (the channels by default), Keras arguments and
+// defaults: batch statistics while training, moving statistics at inference.
 #pragma once
 
 #include <string>
@@ -9,7 +9,10 @@
 namespace petal {
 
 struct BatchNormalizationOptions {
-  int axis = -1;  // only the channel axis (-1) is supported, as in channels_last Keras models
+  // Keras axis: the one kept (statistics per index of it), 1..rank or negative
+  // from the end; -1 is the channels of channels_last models. A list of axes,
+  // which Keras also accepts, is not supported.
+  int axis = -1;
   float momentum = 0.99f;
   float epsilon = 1e-3f;
   bool center = true;  // learn beta
@@ -30,12 +33,15 @@ class BatchNormalization : public Layer {
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   const BatchNormalizationOptions& options() const { return options_; }
+  // The normalised axis as an index of the shape with batch (after build).
+  int resolved_axis() const { return axis_; }
 
  protected:
   Shape do_build(const Shape& input_shape, Rng& rng) override;
 
  private:
   BatchNormalizationOptions options_;
+  int axis_ = 0;
 };
 
 }  // namespace petal

@@ -40,6 +40,7 @@ class Conv2DTranspose : public Layer {
   explicit Conv2DTranspose(Conv2DTransposeOptions options);
   std::string type() const override { return "Conv2DTranspose"; }
   std::string name_prefix() const override { return "conv2d_transpose"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Conv2DTranspose>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   bool accepts_fused_activation() const override { return options_.activation == "linear"; }

@@ -32,6 +32,7 @@ class DepthwiseConv2D : public Layer {
   explicit DepthwiseConv2D(DepthwiseConv2DOptions options);
   std::string type() const override { return "DepthwiseConv2D"; }
   std::string name_prefix() const override { return "depthwise_conv2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<DepthwiseConv2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   bool accepts_fused_activation() const override { return options_.activation == "linear"; }

@@ -34,6 +34,7 @@ class ZeroPadding2D : public Layer {
   explicit ZeroPadding2D(ZeroPadding2DOptions options = {});
   std::string type() const override { return "ZeroPadding2D"; }
   std::string name_prefix() const override { return "zero_padding2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<ZeroPadding2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   const ZeroPadding2DOptions& options() const { return options_; }
@@ -58,6 +59,7 @@ class Cropping2D : public Layer {
   explicit Cropping2D(Cropping2DOptions options = {});
   std::string type() const override { return "Cropping2D"; }
   std::string name_prefix() const override { return "cropping2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Cropping2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   const Cropping2DOptions& options() const { return options_; }

@@ -85,6 +85,7 @@ class GlobalMaxPooling2D : public Layer {
   explicit GlobalMaxPooling2D(GlobalMaxPooling2DOptions options = {});
   std::string type() const override { return "GlobalMaxPooling2D"; }
   std::string name_prefix() const override { return "global_max_pooling2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<GlobalMaxPooling2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
 

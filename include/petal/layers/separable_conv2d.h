@@ -34,6 +34,7 @@ class SeparableConv2D : public Layer {
   explicit SeparableConv2D(SeparableConv2DOptions options);
   std::string type() const override { return "SeparableConv2D"; }
   std::string name_prefix() const override { return "separable_conv2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<SeparableConv2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   bool accepts_fused_activation() const override { return options_.activation == "linear"; }

@@ -29,6 +29,7 @@ class UpSampling2D : public Layer {
   explicit UpSampling2D(UpSampling2DOptions options = {});
   std::string type() const override { return "UpSampling2D"; }
   std::string name_prefix() const override { return "up_sampling2d"; }
+  std::shared_ptr<Layer> into_shared() && override { return std::make_shared<UpSampling2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   const UpSampling2DOptions& options() const { return options_; }
