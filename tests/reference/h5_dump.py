@@ -4,8 +4,9 @@
 Uses h5py and numpy only (Debian's python3-h5py). Every mode prints JSON.
 
   h5_dump.py raw FILE               every group, attribute and dataset
-  h5_dump.py keras FILE             the Keras 2 weights view, read the way
+  h5_dump.py keras FILE...          the Keras 2 weights view, read the way
                                     keras/engine/saving.py (2.2.4) reads it
+                                    (a list when several files are given)
   h5_dump.py keras-attr FILE GROUP NAME
                                     a string list stored Keras-style (NAME or
                                     NAME0, NAME1, ...) and the chunk sizes
@@ -177,7 +178,8 @@ def main(argv):
     if mode == 'raw':
         print(json.dumps(raw(argv[2])))
     elif mode == 'keras':
-        print(json.dumps(keras(argv[2])))
+        views = [keras(path) for path in argv[2:]]
+        print(json.dumps(views[0] if len(views) == 1 else views))
     elif mode == 'keras-attr':
         print(json.dumps(keras_attr(argv[2], argv[3], argv[4])))
     elif mode == 'write':
