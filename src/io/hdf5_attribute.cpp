@@ -69,6 +69,11 @@ std::vector<std::string> Attribute::read_strings() const {
                   (cls != H5T_STRING ? class_name(cls) : "a " + std::to_string(rank) + "-D array") + ".");
   }
   if (n == 0) return {};
+  // A damaged header may claim any size: Keras's attributes stay far below 1 GiB.
+  if (static_cast<double>(n) * static_cast<double>(std::max<size_t>(H5Tget_size(type.get()), sizeof(char*))) > 1073741824.0) {
+    throw IoError("'" + where_.file + "': attribute '" + where_.path + "' claims " + std::to_string(n) +
+                  " strings, too many for a Keras attribute (damaged file?).");
+  }
   if (H5Tis_variable_str(type.get()) > 0) {
     return read_variable(attr, type.get(), space.get(), static_cast<size_t>(n), where_);
   }

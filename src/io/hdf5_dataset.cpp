@@ -21,6 +21,21 @@ void require_numeric(hid_t dataset, const Location& at) {
   }
 }
 
+// Element counts a damaged file may claim are checked before anything is
+// allocated: at most 2^32 (16 GiB of float32), and no overflow.
+int64_t checked_count(const Shape& shape, const Location& at) {
+  constexpr int64_t kMax = int64_t{1} << 32;
+  int64_t n = 1;
+  for (const int64_t d : shape) {
+    if (d < 0 || (d > 0 && n > kMax / d)) {
+      throw IoError("'" + at.file + "': dataset '" + at.path + "' claims shape " + to_string(shape) +
+                    ", too large to be a weight (damaged file?).");
+    }
+    n *= d;
+  }
+  return n;
+}
+
 }  // namespace
 
 Shape Dataset::shape() const {
@@ -40,7 +55,9 @@ bool Dataset::is_integer() const {
 
 Tensor Dataset::read_float() const {
   require_numeric(handle_.get(), where_);
-  Tensor out(shape());
+  const Shape s = shape();
+  checked_count(s, where_);
+  Tensor out(s);
   if (out.size() > 0) {
     check_status(H5Dread(handle_.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), where_,
                  "read dataset");
@@ -50,7 +67,7 @@ Tensor Dataset::read_float() const {
 
 std::vector<int64_t> Dataset::read_int64() const {
   require_numeric(handle_.get(), where_);
-  std::vector<int64_t> out(static_cast<size_t>(num_elements(shape())));
+  std::vector<int64_t> out(static_cast<size_t>(checked_count(shape(), where_)));
   if (!out.empty()) {
     check_status(H5Dread(handle_.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), where_,
                  "read dataset");

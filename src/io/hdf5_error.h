@@ -15,6 +15,8 @@ static_assert(sizeof(hid_t) == sizeof(Id), "h5::Id must hold an hid_t");
 // Stops HDF5 printing its error stack on this thread (H5Eset_auto; the Debian
 // build is thread-safe, so the setting is per thread).
 void silence_errors();
+// HDF5's innermost message on this thread's error stack (then cleared).
+std::string take_error_detail();
 // Throws IoError: "'<file>': cannot <action> '<path>': <HDF5's innermost message>."
 [[noreturn]] void fail(const Location& where, const std::string& action);
 // `id` when it is valid; fail(where, action) otherwise.

@@ -49,11 +49,15 @@ herr_t innermost(unsigned n, const H5E_error2_t* e, void* out) {
 
 }  // namespace
 
-void fail(const Location& where, const std::string& action) {
+std::string take_error_detail() {
   std::string detail;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &detail);
   H5Eclear2(H5E_DEFAULT);
-  if (detail.empty()) detail = "HDF5 reported no reason";
+  return detail.empty() ? "HDF5 reported no reason" : detail;
+}
+
+void fail(const Location& where, const std::string& action) {
+  const std::string detail = take_error_detail();
   throw IoError("'" + where.file + "': cannot " + action + " '" + where.path + "': " + detail + ".");
 }
 
@@ -154,11 +158,12 @@ File File::open_read(const fs::path& path) {
   check_status(H5Pset_file_locking(fapl.get(), 0, 1), at, "open file");
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
   if (file < 0) {
+    const std::string detail = take_error_detail();
     if (H5Fis_hdf5(path.c_str()) <= 0) {
       H5Eclear2(H5E_DEFAULT);
       throw IoError("'" + path.string() + "': not an HDF5 file (no HDF5 signature found).");
     }
-    fail(at, "open file");
+    throw IoError("'" + path.string() + "': cannot open as HDF5 (damaged or truncated?): " + detail + ".");
   }
   return File(Handle(file), path, false);
 }
