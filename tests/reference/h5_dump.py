@@ -26,8 +26,11 @@ def text(v):
     return v.decode('utf8') if isinstance(v, (bytes, np.bytes_)) else str(v)
 
 
-def digest(arr):
-    a = np.asarray(arr, dtype=np.float64)
+def digest(arr, as_float32=False):
+    """float64 sum, min, max; with as_float32, of the values as a float32 reader
+    (Keras's variables, petal) holds them."""
+    a = np.asarray(arr)
+    a = (a.astype(np.float32) if as_float32 else a).astype(np.float64)
     if a.size == 0:
         return {'sum': 0.0, 'min': None, 'max': None}
     return {'sum': float(a.sum()), 'min': float(a.min()), 'max': float(a.max())}
@@ -91,7 +94,7 @@ def weights_view(group):
         for wname in load_attributes(g, 'weight_names'):
             ds = g[wname]
             w = {'name': wname, 'shape': list(ds.shape), 'dtype': str(ds.dtype)}
-            w.update(digest(ds[()]))
+            w.update(digest(ds[()], as_float32=True))
             weights.append(w)
         layers.append({'name': name, 'weights': weights})
     return layers
@@ -118,7 +121,7 @@ def keras(path):
             og = f['optimizer_weights']
             for n in load_attributes(og, 'weight_names'):
                 w = {'name': n, 'shape': list(og[n].shape), 'dtype': str(og[n].dtype)}
-                w.update(digest(og[n][()]))
+                w.update(digest(og[n][()], as_float32=not np.issubdtype(og[n].dtype, np.integer)))
                 out['optimizer_weights'].append(w)
     return out
 
@@ -173,6 +176,24 @@ def write_fixtures(directory):
         aid.write(np.array([b'ab  ', b'cde '], dtype='S4'), mtype=tid)
 
 
+def write_nested(directory):
+    """A weights file whose layer is a nested model: weight names are deeper paths."""
+    with h5py.File(directory + '/nested.h5', 'w') as f:
+        f.attrs['layer_names'] = np.array([b'input_1', b'model_1', b'dense_2'])
+        f.attrs['backend'] = b'tensorflow'
+        f.attrs['keras_version'] = b'2.2.4-tf'
+        f.create_group('input_1').attrs['weight_names'] = []
+        g = f.create_group('model_1')
+        names = [b'dense_1/kernel:0', b'dense_1/bias:0', b'model_1/block/conv/kernel:0']
+        g.attrs['weight_names'] = np.array(names)
+        g['dense_1/kernel:0'] = np.arange(6, dtype=np.float32).reshape(2, 3)
+        g['dense_1/bias:0'] = np.array([0.5, -0.5, 1.5], dtype=np.float32)
+        g['model_1/block/conv/kernel:0'] = np.ones((1, 1, 3, 2), dtype=np.float64) / 3
+        d = f.create_group('dense_2')
+        d.attrs['weight_names'] = np.array([b'dense_2/kernel:0'])
+        d['dense_2/kernel:0'] = np.array([[1.0], [2.0]], dtype=np.float16)
+
+
 def main(argv):
     mode = argv[1]
     if mode == 'raw':
@@ -184,6 +205,7 @@ def main(argv):
         print(json.dumps(keras_attr(argv[2], argv[3], argv[4])))
     elif mode == 'write':
         write_fixtures(argv[2])
+        write_nested(argv[2])
         print(json.dumps({'written': True}))
     else:
         raise SystemExit('unknown mode ' + mode)
