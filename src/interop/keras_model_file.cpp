@@ -9,7 +9,7 @@
 #include "interop/keras_sequential.h"
 #include "interop/keras_training.h"
 #include "petal/core/error.h"
-#include "petal/interop/keras_h5.h"
+#include "petal/interop/keras.h"
 
 namespace petal {
 

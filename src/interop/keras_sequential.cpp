@@ -6,7 +6,7 @@
 #include "interop/keras_h5.h"
 #include "interop/keras_sequential.h"
 #include "petal/core/error.h"
-#include "petal/interop/keras_h5.h"
+#include "petal/interop/keras.h"
 
 namespace petal {
 
@@ -75,7 +75,9 @@ void assign_keras_weights(Sequential& model, const KerasWeights& weights, bool b
     std::vector<const KerasLayerWeights*> file_layers;
     std::vector<std::string> file_names, model_names;
     for (const auto& l : weights.layers) {
-      if (!l.weights.empty()) file_layers.push_back(&l), file_names.push_back(l.layer);
+      if (l.weights.empty()) continue;
+      file_layers.push_back(&l);
+      file_names.push_back(l.layer);
     }
     for (const Layer* l : model_layers) model_names.push_back(l->name());
     if (file_layers.size() != model_layers.size()) {
@@ -109,7 +111,7 @@ Sequential sequential_from_keras(const json& model_config, uint64_t seed) {
   if (!listed && config.value("name", json()).is_string()) name = config["name"].get<std::string>();
   Shape input_shape;
   size_t first = 0;
-  if (!entries.empty() && entries[0].value("class_name", "") == "InputLayer") {
+  if (!entries.empty() && entries[0].is_object() && entries[0].value("class_name", "") == "InputLayer") {
     input_shape = input_layer_from_keras(entries[0].value("config", json::object())).shape;
     first = 1;
   } else if (!listed && config.contains("build_input_shape") && config["build_input_shape"].is_array()) {
@@ -151,10 +153,15 @@ Sequential sequential_from_keras_json(const std::string& model_json, uint64_t se
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("Keras model JSON: not valid JSON (") + e.what() + ").");
   }
-  if (j.value("class_name", "") != "Sequential") {
-    throw ConfigError("Keras model JSON: expected class_name 'Sequential'; received " + j.value("class_name", nlohmann::json()).dump() + ".");
+  const nlohmann::json cls = j.is_object() ? j.value("class_name", nlohmann::json()) : nlohmann::json();
+  if (cls != "Sequential") {
+    throw ConfigError("Keras model JSON: expected class_name 'Sequential'; received " + cls.dump() + ".");
   }
-  return detail::sequential_from_keras(j, seed);
+  try {
+    return detail::sequential_from_keras(j, seed);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(std::string("Keras model JSON: malformed config (") + e.what() + ").");
+  }
 }
 
 }  // namespace petal

@@ -6,7 +6,7 @@
 
 #include "interop/keras_fixtures.h"
 #include "interop/keras_h5.h"
-#include "petal/interop/keras_h5.h"
+#include "petal/interop/keras.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/adam.h"
 #include "petal/optimizers/sgd.h"

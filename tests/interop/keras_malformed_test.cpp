@@ -10,7 +10,7 @@
 #include "interop/keras_h5.h"
 #include "io/hdf5_file.h"
 #include "petal/core/error.h"
-#include "petal/interop/keras_h5.h"
+#include "petal/interop/keras.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"
 #include "petal/layers/dense.h"
@@ -195,6 +195,25 @@ TEST(KerasMalformed, OptionsPetalLacksNameLayerAndField) {
   EXPECT_EQ(error_of([&] { load_keras_model(mixed); }),
             "'" + mixed.string() + "': Conv2D(name='conv2d_1'): Keras field 'data_format': expected \"channels_last\"; "
             "received \"channels_first\".");
+}
+
+TEST(KerasMalformed, ArchitectureJsonErrors) {
+  EXPECT_THAT(error_of([] { sequential_from_keras_json("{\"class_name\": "); }),
+              StartsWith("Keras model JSON: not valid JSON ("));
+  EXPECT_EQ(error_of([] { sequential_from_keras_json("[1, 2]"); }),
+            "Keras model JSON: expected class_name 'Sequential'; received null.");
+  EXPECT_EQ(error_of([] { sequential_from_keras_json(R"({"class_name": "Sequential", "config": [3]})"); }),
+            "Keras Sequential config: layer #0 has no class_name.");
+  EXPECT_EQ(error_of([] {
+              sequential_from_keras_json(R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense",
+                  "config": {"name": "d", "units": "many", "batch_input_shape": [null, 3]}}]}})");
+            }),
+            "Dense(name='d'): Keras field 'units': expected an integer; received \"many\".");
+  EXPECT_EQ(error_of([] {
+              sequential_from_keras_json(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+                  {"class_name": "Dense", "config": {"name": "d", "units": 2}}]}})");
+            }),
+            "Keras Sequential config 's': no input shape (batch_input_shape of the first layer).");
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include "interop/keras_fixtures.h"
 #include "interop/keras_h5.h"
 #include "interop/keras_sequential.h"
-#include "petal/interop/keras_h5.h"
+#include "petal/interop/keras.h"
 #include "petal/io/npy.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"

@@ -9,7 +9,7 @@
 #include "interop/keras_fixtures.h"
 #include "interop/keras_h5.h"
 #include "petal/core/error.h"
-#include "petal/interop/keras_h5.h"
+#include "petal/interop/keras.h"
 #include "petal/layers/batch_normalization.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"
