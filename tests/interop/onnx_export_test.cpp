@@ -199,6 +199,16 @@ TEST(OnnxExport, RefusesAnUnbuiltModelAndUnsupportedOpsets) {
   EXPECT_EQ(onnx_layout_from_string("nchw"), OnnxLayout::Nchw);
 }
 
+// Only in a petal built without libonnx-dev/libprotobuf-dev (PETAL_WITH_ONNX=OFF).
+TEST(OnnxExport, WithoutOnnxSupportSaveOnnxSaysHowToGetIt) {
+  if (onnx_export_available()) GTEST_SKIP() << "this petal has ONNX export; the test is for builds without it";
+  testing::TempDir dir;
+  Sequential model({.input_shape = {4}});
+  model.add(Dense({.units = 3}));
+  expect_error<ConfigError>([&] { save_onnx(model, dir / "m.onnx"); }, "built without ONNX export");
+  EXPECT_TRUE(dir.entries().empty());
+}
+
 TEST(OnnxExport, AnUnwritableDestinationIsAnIoError) {
   if (!onnx_export_available()) GTEST_SKIP() << "petal was built without ONNX export";
   testing::TempDir dir;
