@@ -5,13 +5,14 @@
 #include <opencv2/imgcodecs.hpp>
 
 int main(int argc, char** argv) try {
-  if (argc != 4) throw std::invalid_argument("usage: example_onnx_opencv MODEL.onnx IMAGE SIZE");
+  if (argc != 4 && argc != 5) throw std::invalid_argument("usage: example_onnx_opencv MODEL.onnx IMAGE SIZE [SCALE]");
   cv::dnn::Net net = cv::dnn::readNetFromONNX(argv[1]);
   const cv::Mat image = cv::imread(argv[2]);  // BGR
   if (image.empty()) throw std::invalid_argument(std::string("cannot read the image ") + argv[2]);
-  // As petal trains by default: RGB, resized to SIZE x SIZE, pixels * 1/255 (--rescale).
+  // As petal trained it: RGB, SIZE x SIZE, pixels * SCALE (--rescale: 1/255, or 1 for the tutorial's raw pixels).
   const int size = std::stoi(argv[3]);
-  net.setInput(cv::dnn::blobFromImage(image, 1.0 / 255, cv::Size(size, size), cv::Scalar(), /*swapRB=*/true));
+  const double scale = argc == 5 ? std::stod(argv[4]) : 1.0 / 255;
+  net.setInput(cv::dnn::blobFromImage(image, scale, cv::Size(size, size), cv::Scalar(), /*swapRB=*/true));
   const cv::Mat probabilities = net.forward().reshape(1, 1);
   double p = 0;
   cv::Point best;

@@ -26,7 +26,8 @@ using testing::OnnxCase;
 // 0 before, 1 after), BN folds into the bias-free conv and the last-but-one Dense.
 Sequential coverage_model() {
   Sequential m({.seed = 3, .input_shape = {15, 13, 3}});
-  m.add(Conv2D({.filters = 8, .kernel_size = {4, 3}, .strides = {2, 2}, .padding = Padding::Same, .activation = "elu"}));
+  m.add(Conv2D(
+      {.filters = 8, .kernel_size = {4, 3}, .strides = {2, 2}, .padding = Padding::Same, .activation = "elu"}));
   m.add(BatchNormalization({.momentum = 0.5f, .center = false}));
   m.add(Activation("leaky_relu"));
   m.add(Conv2D({.filters = 6, .kernel_size = {3, 3}, .padding = Padding::Same, .use_bias = false}));

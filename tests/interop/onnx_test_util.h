@@ -140,7 +140,9 @@ inline std::string python_check(const Sequential& model, const Tensor& x, const 
   save_npy(dir / "x.npy", NpyArray::from_tensor(x));
   save_npy(dir / "expected.npy", NpyArray::from_tensor(expected));
   nlohmann::json layers = nlohmann::json::array();
-  for (const Layer* l : model.layers()) layers.push_back({{"name", l->name()}, {"type", l->type()}, {"shape", l->output_shape()}});
+  for (const Layer* l : model.layers()) {
+    layers.push_back({{"name", l->name()}, {"type", l->type()}, {"shape", l->output_shape()}});
+  }
   nlohmann::json spec{{"tolerance", tolerance}, {"cases", nlohmann::json::array()}};
   for (const auto& c : cases) {
     nlohmann::json j{{"onnx", c.onnx.string()},

@@ -96,7 +96,9 @@ void export_conv2d(OnnxGraphBuilder& g, const ExportNode& node) {
   for (int64_t y = 0; y < kh; ++y)
     for (int64_t x = 0; x < kw; ++x)
       for (int64_t i = 0; i < ci; ++i)
-        for (int64_t c = 0; c < co; ++c) w.kernel[((c * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + c];
+        for (int64_t c = 0; c < co; ++c) {
+          w.kernel[((c * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + c];
+        }
   const Tensor b = keras_weight(layer, "bias");
   w.bias.assign(b.values().begin(), b.values().end());
   if (const BatchNormalization* bn = foldable_batch_norm(g, node, fn)) {
