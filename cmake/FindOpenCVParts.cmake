@@ -12,3 +12,13 @@ if(NOT TARGET petal_opencv)
     ${OPENCV_PARTS_imgcodecs_LIBRARY} ${OPENCV_PARTS_imgproc_LIBRARY} ${OPENCV_PARTS_core_LIBRARY})
 endif()
 message(STATUS "OpenCV parts: ${OPENCV_PARTS_INCLUDE_DIR}")
+
+# OpenCV's dnn module (libopencv-dnn-dev), optional: the tests and the
+# onnx_opencv example load petal's ONNX files with it, as an independent runtime.
+# The petal library never links it.
+find_library(OPENCV_PARTS_dnn_LIBRARY NAMES opencv_dnn)
+if(OPENCV_PARTS_dnn_LIBRARY AND EXISTS ${OPENCV_PARTS_INCLUDE_DIR}/opencv2/dnn.hpp AND NOT TARGET petal_opencv_dnn)
+  add_library(petal_opencv_dnn INTERFACE)
+  target_link_libraries(petal_opencv_dnn INTERFACE ${OPENCV_PARTS_dnn_LIBRARY} petal_opencv)
+endif()
+message(STATUS "OpenCV dnn: ${OPENCV_PARTS_dnn_LIBRARY}")

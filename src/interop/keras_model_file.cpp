@@ -17,7 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<Param*> trainable_params(Sequential& model) {
+std::vector<Param*> trainable_params(Model& model) {
   std::vector<Param*> out;
   for (Layer* l : model.layers()) {
     for (Param* p : l->params()) {
@@ -44,7 +44,7 @@ std::vector<Param*> trainable_params(Sequential& model) {
                     (missing.empty() ? "" : "; layers petal cannot convert yet: " + missing) + ".");
 }
 
-void compile_from_keras(Sequential& model, const detail::KerasFile& file, const std::string& what) {
+void compile_from_keras(Model& model, const detail::KerasFile& file, const std::string& what) {
   const json training = json::parse(file.training_config);
   auto settings = detail::compile_settings_from_keras(training);
   model.compile(*settings.optimizer, settings.loss, settings.metrics);
@@ -59,9 +59,9 @@ void compile_from_keras(Sequential& model, const detail::KerasFile& file, const 
 
 }  // namespace
 
-void save_keras_model(const Sequential& model, const std::filesystem::path& path) {
+void save_keras_model(const Model& model, const std::filesystem::path& path) {
   if (!model.built()) throw StateError(model.name() + ".save_keras_model: the model is not built yet.\nHint: give an input shape first.");
-  auto& self = const_cast<Sequential&>(model);
+  auto& self = const_cast<Model&>(model);
   detail::KerasFile file;
   file.keras_version = detail::kKerasVersion;
   file.backend = detail::kKerasBackend;

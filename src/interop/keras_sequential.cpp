@@ -16,7 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<const Layer*> layers_with_weights(const Sequential& model) {
+std::vector<const Layer*> layers_with_weights(const Model& model) {
   std::vector<const Layer*> out;
   for (const Layer* l : model.layers()) {
     if (!l->params().empty()) out.push_back(l);
@@ -52,7 +52,7 @@ void match_layer(const Layer& layer, const KerasLayerWeights& file, const std::s
 
 }  // namespace
 
-KerasWeights keras_weights_of(const Sequential& model) {
+KerasWeights keras_weights_of(const Model& model) {
   KerasWeights w{kKerasVersion, kKerasBackend, {}};
   for (const Layer* l : model.layers()) {
     KerasLayerWeights layer{l->name(), {}};
@@ -62,7 +62,7 @@ KerasWeights keras_weights_of(const Sequential& model) {
   return w;
 }
 
-void assign_keras_weights(Sequential& model, const KerasWeights& weights, bool by_name, const std::string& what) {
+void assign_keras_weights(Model& model, const KerasWeights& weights, bool by_name, const std::string& what) {
   std::vector<std::pair<Param*, const Tensor*>> assignments;
   if (by_name) {
     for (const auto& file_layer : weights.layers) {
@@ -90,7 +90,7 @@ void assign_keras_weights(Sequential& model, const KerasWeights& weights, bool b
   for (const auto& [param, value] : assignments) assign_keras_value(*param, *value);
 }
 
-json keras_sequential_config(const Sequential& model) {
+json keras_sequential_config(const Model& model) {
   json layers = json::array();
   const auto all = model.layers();
   for (size_t i = 0; i < all.size(); ++i) {
@@ -135,12 +135,12 @@ Sequential sequential_from_keras(const json& model_config, uint64_t seed) {
 
 }  // namespace detail
 
-void save_keras_weights(const Sequential& model, const std::filesystem::path& path) {
+void save_keras_weights(const Model& model, const std::filesystem::path& path) {
   if (!model.built()) throw StateError(model.name() + ".save_keras_weights: the model is not built yet.\nHint: give an input shape first.");
   detail::write_keras_weights_file(path, detail::keras_weights_of(model));
 }
 
-void load_keras_weights(Sequential& model, const std::filesystem::path& path, bool by_name) {
+void load_keras_weights(Model& model, const std::filesystem::path& path, bool by_name) {
   if (!model.built()) throw StateError(model.name() + ".load_keras_weights: the model is not built yet.\nHint: give an input shape first.");
   const auto file = detail::read_keras_file(path);
   detail::assign_keras_weights(model, file.weights, by_name, "load_keras_weights('" + path.string() + "')");

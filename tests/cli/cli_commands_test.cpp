@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_fixtures.h"
+#include "interop/onnx_test_util.h"
+#include "petal/models/zoo.h"
 #include "petal/data/image_io.h"
 #include "petal/io/npy.h"
 #include "petal/io/npz.h"
@@ -126,6 +128,53 @@ TEST_F(CliCommands, ExportWritesKerasNamedWeights) {
   EXPECT_EQ(arrays[3].first, "dense_1/bias:0");
   const auto weights = load_model(model()).get_weights();
   EXPECT_EQ(max_abs_diff(arrays[0].second.to_tensor(), weights[0]), 0.0f);
+}
+
+// The run's model file as ONNX, run by OpenCV's dnn: the same probabilities as petal.
+TEST_F(CliCommands, ExportWritesOnnxThatOpenCvRunsLikePetal) {
+  if (const std::string why = testing::onnx_tests_unavailable(); !why.empty()) GTEST_SKIP() << why;
+#ifdef PETAL_TEST_OPENCV_DNN
+  const fs::path onnx = tmp_->path() / "model.onnx";
+  const auto r = run_petal({"export", "--model", model().string(), "--onnx", onnx.string()});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("input 'conv2d_1_input' [N, H, W, C], output 'activation_2'"));
+  const Tensor x = testing::flower_images(4, 16, 16).x;
+  EXPECT_LE(max_abs_diff(testing::opencv_predict(onnx, x, OnnxLayout::Nhwc), load_model(model()).predict(x)), 1e-4);
+#endif
+}
+
+// A built-in model, NCHW and folded: the options reach the file.
+TEST(CliExportOnnx, LayoutAndFoldingOptionsReachTheFile) {
+  if (const std::string why = testing::onnx_tests_unavailable(); !why.empty()) GTEST_SKIP() << why;
+#ifdef PETAL_TEST_OPENCV_DNN
+  testing::TempDir tmp;
+  const fs::path onnx = tmp / "vgg.onnx";
+  const auto r = run_petal({"export", "--model", "vgg_bn", "--input-shape", "32,32,3", "--classes", "5", "--seed",
+                            "4", "--onnx", onnx.string(), "--onnx-layout", "nchw", "--fold-bn"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[N, C, H, W]"));
+  Model model = build_model("vgg_bn", {.height = 32, .width = 32, .depth = 3, .classes = 5, .seed = 4});
+  const Tensor x = testing::flower_images(3, 32, 32).x;
+  const Tensor expected = model.predict(x);
+  EXPECT_LE(max_abs_diff(testing::opencv_predict(onnx, x, OnnxLayout::Nchw), expected), 1e-4);
+  testing::python_check(model, x, expected, {{onnx, {.layout = OnnxLayout::Nchw, .fold_batch_norm = true}, 0}},
+                        tmp.path());
+#endif
+}
+
+TEST(CliExportOnnx, UsageMistakesExitWithTwo) {
+  testing::TempDir tmp;
+  const std::string onnx = (tmp / "m.onnx").string();
+  auto r = run_petal({"export", "--model", "lenet"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("expected --weights W.npz, --onnx M.onnx or both"));
+  r = run_petal({"export", "--model", "lenet", "--onnx", onnx, "--onnx-layout", "nwhc"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("--onnx-layout: expected nhwc or nchw; received 'nwhc'"));
+  r = run_petal({"export", "--model", "lenet", "--weights", (tmp / "w.npz").string(), "--fold-bn"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("--fold-bn: applies to an ONNX export"));
+  EXPECT_TRUE(tmp.entries().empty());
 }
 
 TEST(CliHelp, EveryCommandHasHelp) {

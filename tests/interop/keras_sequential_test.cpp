@@ -60,7 +60,7 @@ Tensor one_hot(int64_t n, int64_t k) {
   return y;
 }
 
-void expect_same_weights(const Sequential& a, const Sequential& b) {
+void expect_same_weights(const Model& a, const Model& b) {
   const auto wa = a.get_weights(), wb = b.get_weights();
   ASSERT_EQ(wa.size(), wb.size());
   for (size_t i = 0; i < wa.size(); ++i) EXPECT_EQ(max_abs_diff(wa[i], wb[i]), 0.0f) << a.weight_names()[i];

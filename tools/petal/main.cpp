@@ -22,7 +22,7 @@ constexpr const char* kUsage =
     "  evaluate   classification report of a trained model on a dataset\n"
     "  predict    class probabilities for images or an .npy array\n"
     "  summary    print a model's Keras-style summary\n"
-    "  export     write a model's weights as .npz with Keras names\n"
+    "  export     write a model's weights as .npz with Keras names, or as ONNX\n"
     "  augment    write augmented samples of images, to see the augmentation\n"
     "\n"
     "Run 'petal <command> --help' for a command's options.\n";

@@ -1,11 +1,12 @@
 // petal summary and petal export: a built-in model or a saved model file, shown
-// as Keras's summary or written as a Keras-named weight archive.
+// as Keras's summary, or written as a Keras-named weight archive and/or ONNX.
 #include <filesystem>
 #include <iostream>
 
 #include "args.h"
 #include "commands.h"
 #include "petal/core/error.h"
+#include "petal/interop/onnx.h"
 #include "petal/models/zoo.h"
 
 namespace petal::cli {
@@ -87,18 +88,48 @@ int summary_command(const std::vector<std::string>& argv) {
 }
 
 int export_command(const std::vector<std::string>& argv) {
-  ArgParser p("export", "petal export --model NAME|RUN_DIR/model.petal --weights W.npz",
+  ArgParser p("export",
+              "petal export --model NAME|RUN_DIR/model.petal [--weights W.npz] [--onnx M.onnx "
+              "[--onnx-layout nhwc|nchw] [--fold-bn]]",
               "Write the model's weights as a NumPy .npz archive under Keras's variable names and shapes\n"
-              "(conv2d_1/kernel:0 [3, 3, 3, 32], ...), in layer order, for loading into Keras.");
+              "(conv2d_1/kernel:0 [3, 3, 3, 32], ...), in layer order, for loading into Keras; and/or the\n"
+              "model as an ONNX inference graph (opset 17, dynamic batch, Dropout removed) for OpenCV's dnn\n"
+              "module and ONNX runtimes.");
   add_model_options(p);
-  p.option("weights", "the .npz archive to write", "", "W.npz");
+  p.option("weights", "the .npz archive to write", "", "W.npz")
+      .option("onnx", "the ONNX file to write", "", "M.onnx")
+      .option("onnx-layout", "input layout of the ONNX graph: nhwc (petal's) or nchw (cv::dnn::blobFromImage's)",
+              "nhwc", "nhwc|nchw")
+      .flag("fold-bn", "fold each BatchNormalization into the Conv2D or Dense right before it, where exact");
   auto args = p.parse(argv);
   if (!args) return 0;
-  const std::string out = args->str("weights");
+  if (!args->has("weights") && !args->has("onnx")) {
+    throw UsageError("petal export: expected --weights W.npz, --onnx M.onnx or both");
+  }
+  for (const auto& given : args->given()) {
+    if ((given.first == "onnx-layout" || given.first == "fold-bn") && !args->has("onnx")) {
+      throw UsageError("--" + given.first + ": applies to an ONNX export; expected --onnx M.onnx with it");
+    }
+  }
+  const std::string layout = args->str("onnx-layout");
+  if (layout != "nhwc" && layout != "nchw") {
+    throw UsageError("--onnx-layout: expected nhwc or nchw; received '" + layout + "'");
+  }
   Model model = model_from_args(*args);
-  model.save_weights(out);
-  std::cout << "wrote " << out << ": " << model.weight_names().size() << " arrays, " << model.count_params()
-            << " parameters\n";
+  if (args->has("weights")) {
+    const std::string out = args->str("weights");
+    model.save_weights(out);
+    std::cout << "wrote " << out << ": " << model.weight_names().size() << " arrays, " << model.count_params()
+              << " parameters\n";
+  }
+  if (args->has("onnx")) {
+    const std::string out = args->str("onnx");
+    const OnnxOptions options{.layout = onnx_layout_from_string(layout), .fold_batch_norm = args->flag("fold-bn")};
+    save_onnx(model, out, options);
+    std::cout << "wrote " << out << ": ONNX opset " << options.opset << ", input '" << model.layers().front()->name()
+              << "_input' " << (layout == "nhwc" ? "[N, H, W, C]" : "[N, C, H, W]") << ", output '"
+              << model.layers().back()->name() << "'\n";
+  }
   return 0;
 }
 

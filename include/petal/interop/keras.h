@@ -14,7 +14,7 @@ namespace petal {
 // backend 'tensorflow' and keras_version '2.2.4'; one group per layer with
 // weight_names and one dataset per weight (/conv2d_1/conv2d_1/kernel:0) in
 // Keras's shapes. Written atomically. StateError if the model is not built.
-void save_keras_weights(const Sequential& model, const std::filesystem::path& path);
+void save_keras_weights(const Model& model, const std::filesystem::path& path);
 
 // Keras's load_weights from a save_weights or model.save file. By order (the
 // default): the file's layers with weights map one to one onto the model's
@@ -22,14 +22,14 @@ void save_keras_weights(const Sequential& model, const std::filesystem::path& pa
 // same name; others are skipped. Nothing is changed unless every weight fits:
 // ConfigError when layers or weight counts do not match, ShapeError naming the
 // layer and weight when a shape differs, IoError for an unreadable file.
-void load_keras_weights(Sequential& model, const std::filesystem::path& path, bool by_name = false);
+void load_keras_weights(Model& model, const std::filesystem::path& path, bool by_name = false);
 
 // Keras 2.2.4's model.save file: root keras_version, backend, model_config
 // ({"class_name": "Sequential", "config": [...]}, Keras's keys for every
 // layer), training_config (optimizer, loss, metrics) when compiled, group
 // model_weights, and group optimizer_weights once the optimizer has state.
 // ConfigError for layers or options Keras 2.2.4 cannot express.
-void save_keras_model(const Sequential& model, const std::filesystem::path& path);
+void save_keras_model(const Model& model, const std::filesystem::path& path);
 
 struct KerasLoadOptions {
   bool compile = true;  // compile with the file's training_config (and optimizer state), as Keras
