@@ -151,7 +151,7 @@ Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& 
   const auto t_loss = Clock::now();
   const GradWrt wrt = fused_wrt(plan, m.loss);
   const std::span<float> grad(plan.output_grad(), static_cast<size_t>(num_elements(out_shape)));
-  double loss = weighted_loss(m.loss, y, out, out_shape, w, grad, wrt);
+  double loss = weighted_loss(m.loss, y, out, out_shape, w, grad, wrt, m.label_smoothing);
   Logs logs = make_logs(m, 0.0, y, out, out_shape);
   const double loss_ms = ms_since(t_loss);
   step.pre_activation_grad = wrt != GradWrt::Output;
@@ -180,7 +180,8 @@ Logs Sequential::test_on_batch(const Tensor& x, const Tensor& y, const Tensor& s
   detail::NetPlan& plan = m.plan(n, detail::Phase::Infer);
   detail::StepContext step = step_context(m);
   const float* out = plan.forward(x, step);
-  const double loss = weighted_loss(m.loss, y, out, out_shape, w, {}, GradWrt::Output) + m.regularization(false);
+  const double loss =
+      weighted_loss(m.loss, y, out, out_shape, w, {}, GradWrt::Output, m.label_smoothing) + m.regularization(false);
   return make_logs(m, loss, y, out, out_shape);
 }
 

@@ -31,6 +31,7 @@ nlohmann::json model_config(const Sequential& m) {
   if (m.compiled()) {
     j["optimizer"] = {{"name", m.optimizer().name()}, {"config", nlohmann::json::parse(m.optimizer().config_json())}};
     j["loss"] = to_string(m.loss());
+    if (m.loss_spec().label_smoothing != 0) j["label_smoothing"] = m.loss_spec().label_smoothing;
     for (const auto& mt : m.metrics()) j["metrics"].push_back(mt.name);
     j["iterations"] = m.optimizer().iterations();
   }
@@ -127,8 +128,10 @@ Sequential load_model(const std::filesystem::path& path) {
   restore_weights(m, arrays, what);
   if (get<bool>(j, "compiled", what)) {
     const auto& opt = j.at("optimizer");
-    m.compile(*optimizer_from_config(get<std::string>(opt, "name", what), opt.at("config").dump()),
-              get<std::string>(j, "loss", what), j.value("metrics", std::vector<std::string>{}));
+    const LossSpec loss{get<std::string>(j, "loss", what),
+                        j.contains("label_smoothing") ? get<double>(j, "label_smoothing", what) : 0.0};
+    m.compile(*optimizer_from_config(get<std::string>(opt, "name", what), opt.at("config").dump()), loss,
+              j.value("metrics", std::vector<std::string>{}));
     Optimizer& o = m.optimizer();
     o.set_iterations(find_array(arrays, "optimizer/iterations", what).to_int64().at(0));
     const auto names = m.weight_names();

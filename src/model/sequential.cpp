@@ -68,8 +68,13 @@ void Sequential::build(const Shape& input_shape) {
 }
 
 void Sequential::compile(const Optimizer& optimizer, const std::string& loss, const std::vector<std::string>& metrics) {
+  compile(optimizer, LossSpec{.name = loss}, metrics);
+}
+
+void Sequential::compile(const Optimizer& optimizer, const LossSpec& loss, const std::vector<std::string>& metrics) {
   Impl& m = *impl_;
-  m.loss = loss_from_string(loss);
+  m.loss = resolve_loss(loss);
+  m.label_smoothing = loss.label_smoothing;
   m.optimizer = optimizer.clone();
   m.metrics.clear();
   for (const auto& name : metrics) {
@@ -168,6 +173,7 @@ const Optimizer& Sequential::optimizer() const {
   return *impl_->optimizer;
 }
 Loss Sequential::loss() const { return impl_->loss; }
+LossSpec Sequential::loss_spec() const { return {to_string(impl_->loss), impl_->label_smoothing}; }
 const std::vector<Metric>& Sequential::metrics() const { return impl_->metrics; }
 void Sequential::set_conv_algorithm(ConvAlgorithm algorithm) {
   impl_->options.conv_algorithm = algorithm;

@@ -22,6 +22,7 @@ struct Sequential::Impl {
 
   std::unique_ptr<Optimizer> optimizer;
   Loss loss = Loss::CategoricalCrossentropy;
+  double label_smoothing = 0.0;  // LossSpec::label_smoothing
   std::vector<Metric> metrics;
   bool compiled = false;
   int64_t epochs_completed = 0;

@@ -54,6 +54,8 @@ class Sequential {
 
   // Loss by Keras name (categorical_crossentropy, ...); metrics by Keras name.
   void compile(const Optimizer& optimizer, const std::string& loss, const std::vector<std::string>& metrics = {});
+  // Loss with its options (label_smoothing), as Keras's loss objects.
+  void compile(const Optimizer& optimizer, const LossSpec& loss, const std::vector<std::string>& metrics = {});
   bool compiled() const;
 
   // Keras's summary() table (line length 65) ending with the parameter totals.
@@ -93,6 +95,7 @@ class Sequential {
   }
   // Outputs for every input row, in inference mode; the last batch may be partial.
   Tensor predict(const Tensor& x, int64_t batch_size = 32, int verbose = 0);
+  Tensor predict(const Tensor& x, const PredictOptions& options);  // with tta (test_time_augmentation.cpp)
   Tensor predict_generator(Generator& generator, const GeneratorRunOptions& options);
   Tensor predict_generator(Sequence& sequence, const GeneratorRunOptions& options = {});
   template <typename S>
@@ -133,6 +136,7 @@ class Sequential {
   Optimizer& optimizer();
   const Optimizer& optimizer() const;
   Loss loss() const;
+  LossSpec loss_spec() const;  // the compiled loss's name and options
   const std::vector<Metric>& metrics() const;
   uint64_t seed() const;
 
