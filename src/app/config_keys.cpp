@@ -192,7 +192,8 @@ std::vector<KeyEntry> training_keys() {
                  &TrainConfig::lr_schedule, {"none", "cosine", "onecycle"}),
       choice_key("lr_schedule_unit", "epoch (rate set at each epoch's start) or step (before every batch)",
                  &TrainConfig::lr_schedule_unit, {"epoch", "step"}),
-      int_key("warmup_epochs", "cosine: rise linearly to lr over N epochs first; onecycle: its rising phase (0: 30%, as PyTorch)",
+      int_key("warmup_epochs",
+              "cosine: rise linearly to lr over N epochs first; onecycle: its rising phase (0: 30%, as PyTorch)",
               &TrainConfig::warmup_epochs, 0),
       num_key("lr_floor", "cosine: final rate as a fraction of lr (Keras's alpha)", &TrainConfig::lr_floor, 0.0, 1.0),
   };

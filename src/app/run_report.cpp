@@ -23,7 +23,8 @@ ClassificationReport write_run_report(Sequential& model, const Dataset& d, const
   const auto n = static_cast<int64_t>(truth.size());
   const Interval ci = wilson_interval(correct, n);
   char line[160];
-  std::snprintf(line, sizeof line, "\ntest accuracy %.4f (%lld of %lld), 95%% confidence interval %.4f to %.4f (Wilson)\n",
+  std::snprintf(line, sizeof line,
+                "\ntest accuracy %.4f (%lld of %lld), 95%% confidence interval %.4f to %.4f (Wilson)\n",
                 report.accuracy, static_cast<long long>(correct), static_cast<long long>(n), ci.low, ci.high);
   write_file_atomically(p.report(), format_classification_report(report) + line);
   auto json = nlohmann::ordered_json::parse(classification_report_json(report));

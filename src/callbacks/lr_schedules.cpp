@@ -69,7 +69,8 @@ double CosineDecay::operator()(int64_t step) const {
 }
 
 void CosineDecay::on_epoch_begin(int64_t epoch, Logs&) {
-  if (options_.unit == ScheduleUnit::Epoch) set_rate(model_, "CosineDecay", (*this)(epoch), epoch, options_.verbose > 0);
+  if (options_.unit != ScheduleUnit::Epoch) return;
+  set_rate(model_, "CosineDecay", (*this)(epoch), epoch, options_.verbose > 0);
 }
 
 void CosineDecay::on_train_batch_begin(int64_t, Logs&) {
@@ -112,7 +113,8 @@ double OneCycle::operator()(int64_t step) const {
 }
 
 void OneCycle::on_epoch_begin(int64_t epoch, Logs&) {
-  if (options_.unit == ScheduleUnit::Epoch) set_rate(model_, "OneCycle", (*this)(epoch), epoch, options_.verbose > 0);
+  if (options_.unit != ScheduleUnit::Epoch) return;
+  set_rate(model_, "OneCycle", (*this)(epoch), epoch, options_.verbose > 0);
 }
 
 void OneCycle::on_train_batch_begin(int64_t, Logs&) {

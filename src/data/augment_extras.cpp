@@ -30,7 +30,9 @@ void check_pair(const char* name, std::span<const double> v, double lo_min, doub
 }
 
 void check_jitter(const char* name, double v) {
-  if (!std::isfinite(v) || v < 0) bad(std::string(name) + " must be a finite value >= 0; received " + std::to_string(v) + ".");
+  if (!std::isfinite(v) || v < 0) {
+    bad(std::string(name) + " must be a finite value >= 0; received " + std::to_string(v) + ".");
+  }
 }
 
 int64_t round_int(double v) { return static_cast<int64_t>(std::nearbyint(v)); }  // Python's round (half to even)
@@ -48,7 +50,9 @@ void validate_extra_options(const ImageDataGeneratorOptions& o) {
   check_jitter("brightness_jitter", o.brightness_jitter);
   check_jitter("contrast_jitter", o.contrast_jitter);
   check_jitter("saturation_jitter", o.saturation_jitter);
-  if (!std::isfinite(o.pixel_max) || o.pixel_max <= 0) bad("pixel_max must be > 0; received " + std::to_string(o.pixel_max) + ".");
+  if (!std::isfinite(o.pixel_max) || o.pixel_max <= 0) {
+    bad("pixel_max must be > 0; received " + std::to_string(o.pixel_max) + ".");
+  }
   if (!(o.random_erasing >= 0.0 && o.random_erasing <= 1.0)) {
     bad("random_erasing (a probability) must be in [0, 1]; received " + std::to_string(o.random_erasing) + ".");
   }

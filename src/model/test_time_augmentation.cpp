@@ -44,7 +44,9 @@ Tensor flip_left_right(const Tensor& x) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* src = x.data() + r * w * c;
     float* dst = out.data() + r * w * c;
-    for (int64_t j = 0; j < w; ++j) std::memcpy(dst + (w - 1 - j) * c, src + j * c, static_cast<size_t>(c) * sizeof(float));
+    for (int64_t j = 0; j < w; ++j) {
+      std::memcpy(dst + (w - 1 - j) * c, src + j * c, static_cast<size_t>(c) * sizeof(float));
+    }
   }
   return out;
 }

@@ -191,5 +191,17 @@ TEST_F(CliRecipe, EvaluateAndPredictTakeTta) {
   EXPECT_TRUE(nlohmann::json::parse(e.out).contains("accuracy"));
 }
 
+TEST_F(CliRecipe, AugmentPreviewTakesTheNewAugmentations) {
+  const fs::path image = data() / "red" / "img_10.png", plain = tmp.path() / "plain", extra = tmp.path() / "extra";
+  ASSERT_EQ(run_petal({"augment", image.string(), "--out", plain.string(), "--count", "2", "--augment", "none"}).rc, 0);
+  const auto r = run_petal({"augment", image.string(), "--out", extra.string(), "--count", "2", "--augment", "none",
+                            "--random-resized-crop", "0.2,0.5", "--random-erasing", "1"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(read_text(plain / "image_0.png"), read_text(extra / "image_0.png"));
+  const auto bad = run_petal({"augment", image.string(), "--out", extra.string(), "--random-erasing", "2"});
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--random-erasing: expected a number in [0, 1]"));
+}
+
 }  // namespace
 }  // namespace petal
