@@ -71,6 +71,17 @@ TEST(LabelSmoothing, BinaryMovesTargetsByHalf) {
   EXPECT_NEAR(per_sample_loss(Loss::BinaryCrossentropy, y, p, ls)[0], want, 1e-6);
 }
 
+TEST(LabelSmoothing, BinaryGradientsUseTheSmoothedTargets) {
+  const Tensor y({1, 2}, {1, 0}), p({1, 2}, {0.8f, 0.4f});
+  std::vector<float> fused(2), plain(2);
+  weighted_loss(Loss::BinaryCrossentropy, y, p.data(), p.shape(), {}, fused, GradWrt::SigmoidLogits, 0.2);
+  EXPECT_NEAR(fused[0], (0.8 - 0.9) / 2, 1e-7);  // (p - t) / K with t = 0.9, 0.1
+  EXPECT_NEAR(fused[1], (0.4 - 0.1) / 2, 1e-7);
+  weighted_loss(Loss::BinaryCrossentropy, y, p.data(), p.shape(), {}, plain, GradWrt::Output, 0.2);
+  EXPECT_NEAR(plain[0], (-0.9 / 0.8 + 0.1 / 0.2) / 2, 1e-6);  // d/dp of -(t log p + (1 - t) log(1 - p)) / K
+  EXPECT_NEAR(plain[1], (-0.1 / 0.4 + 0.9 / 0.6) / 2, 1e-6);
+}
+
 TEST(LabelSmoothing, ZeroGivesTheUnsmoothedBits) {
   const Case c = make_case(5, 6, 2);
   std::vector<float> g0(30), g1(30);

@@ -33,7 +33,8 @@ int evaluate_command(const std::vector<std::string>& argv) {
     std::cout << classification_report_json(ev.report) << "\n";
   } else {
     std::cout << "petal evaluate: " << ev.subset << " subset of " << args->str("data") << ", loss "
-              << ev.loss << "\n\n"
+              << ev.loss << (args->flag("tta") ? " (test-time augmentation: mean over each image and its mirror)" : "")
+              << "\n\n"
               << format_classification_report(ev.report);
     for (const auto& w : ev.report.warnings) std::cerr << "petal evaluate: warning: " << w << "\n";
   }
