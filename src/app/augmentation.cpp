@@ -23,6 +23,12 @@ ImageDataGeneratorOptions augmentation_options(const TrainConfig& c) {
   o.cval = c.cval;
   o.brightness_range = c.brightness_range;
   o.channel_shift_range = c.channel_shift_range;
+  o.random_resized_crop_scale = c.random_resized_crop;
+  o.random_resized_crop_ratio = c.random_resized_crop_ratio;
+  o.brightness_jitter = c.brightness_jitter;
+  o.contrast_jitter = c.contrast_jitter;
+  o.saturation_jitter = c.saturation_jitter;
+  o.random_erasing = c.random_erasing;
   o.rescale = c.rescale;
   return o;
 }

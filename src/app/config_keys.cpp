@@ -128,6 +128,33 @@ std::vector<KeyEntry> augment_keys() {
        [](TrainConfig& c, const std::string& l, const std::string& v) { c.brightness_range = parse_range(l, v, true); },
        [](const TrainConfig& c) { return json(c.brightness_range); }},
       num_key("channel_shift_range", "random channel shift in pixel units", &TrainConfig::channel_shift_range, 0.0),
+      {{"random_resized_crop", "LO,HI|none",
+        "random resized crop: a crop of area fraction in [LO, HI] (e.g. 0.08,1) resized back to the image size"},
+       [](TrainConfig& c, const std::string& l, const std::string& v) {
+         const auto r = parse_range(l, v, true);
+         if (!r.empty() && !(r[0] > 0 && r[1] <= 1)) bad_value(l, "area fractions LO,HI with 0 < LO <= HI <= 1", v);
+         c.random_resized_crop = r;
+       },
+       [](const TrainConfig& c) { return json(c.random_resized_crop); }},
+      {{"random_resized_crop_ratio", "LO,HI", "aspect ratio range (width / height) of random resized crops"},
+       [](TrainConfig& c, const std::string& l, const std::string& v) {
+         const auto r = parse_range(l, v, false);
+         if (!(r[0] > 0)) bad_value(l, "ratios LO,HI with 0 < LO <= HI", v);
+         c.random_resized_crop_ratio = r;
+       },
+       [](const TrainConfig& c) { return json(c.random_resized_crop_ratio); }},
+      num_key("brightness_jitter", "colour jitter: pixels times a factor in [1-X, 1+X] (0: off)",
+              &TrainConfig::brightness_jitter, 0.0),
+      num_key("contrast_jitter", "colour jitter: contrast factor in [1-X, 1+X] (0: off)", &TrainConfig::contrast_jitter,
+              0.0),
+      num_key("saturation_jitter", "colour jitter: saturation factor in [1-X, 1+X] (0: off)",
+              &TrainConfig::saturation_jitter, 0.0),
+      num_key("random_erasing", "probability of erasing a random box of each image with noise (0: off)",
+              &TrainConfig::random_erasing, 0.0, 1.0),
+      num_key("mixup", "mixup: blend each training batch with itself shuffled, lambda ~ Beta(X, X) (0: off)",
+              &TrainConfig::mixup, 0.0),
+      num_key("cutmix", "CutMix: paste a box from each batch shuffled, lambda ~ Beta(X, X) (0: off)",
+              &TrainConfig::cutmix, 0.0),
   };
 }
 
@@ -140,6 +167,8 @@ std::vector<KeyEntry> training_keys() {
       num_key("bn_momentum",
               "BatchNormalization momentum: moving = m * moving + (1 - m) * batch (Keras 0.99; PyTorch's 0.1 is 0.9)",
               &TrainConfig::bn_momentum, 0.0, 1.0, true),
+      num_key("label_smoothing", "loss label smoothing: targets y * (1 - X) + X / classes (Keras's)",
+              &TrainConfig::label_smoothing, 0.0, 1.0, true),
       choice_key("mode", "fit (arrays) | generator (fit_generator) | batch (train_on_batch loop)", &TrainConfig::mode,
                  {"fit", "generator", "batch"}),
       int_key("epochs", "epochs to train (with --resume: the final epoch count)", &TrainConfig::epochs, 1, 100000),
@@ -149,13 +178,24 @@ std::vector<KeyEntry> training_keys() {
       small_int_key("workers", "threads preparing batches (generator and batch modes; 0: on the training thread)",
                     &TrainConfig::workers, 0, 256),
       int_key("max_queue_size", "batches prepared ahead", &TrainConfig::max_queue_size, 1, 1024),
-      choice_key("optimizer", "sgd | adam | rmsprop", &TrainConfig::optimizer, {"sgd", "adam", "rmsprop"}),
+      choice_key("optimizer", "sgd | adam | rmsprop | adamw | sgdw (the last two with --weight-decay)",
+                 &TrainConfig::optimizer, {"sgd", "adam", "rmsprop", "adamw", "sgdw"}),
       num_key("lr", "learning rate", &TrainConfig::lr, 0.0),
       num_key("momentum", "SGD momentum", &TrainConfig::momentum, 0.0, 1.0, true),
       bool_key("nesterov", "SGD with Nesterov momentum", &TrainConfig::nesterov),
       num_key("decay", "Keras learning-rate decay per batch: lr / (1 + decay * iterations)", &TrainConfig::decay, 0.0),
-      choice_key("lr_schedule", "none, or cosine (per epoch from lr down to 0)", &TrainConfig::lr_schedule,
-                 {"none", "cosine"}),
+      num_key("weight_decay", "decoupled weight decay of adamw and sgdw: w -= lr * X * w each step (kernels only)",
+              &TrainConfig::weight_decay, 0.0),
+      bool_key("weight_decay_all", "let --weight-decay also shrink biases and BatchNormalization gamma/beta",
+               &TrainConfig::weight_decay_all),
+      choice_key("lr_schedule", "none, cosine (from lr down to --lr-floor * lr) or onecycle (PyTorch's OneCycleLR)",
+                 &TrainConfig::lr_schedule, {"none", "cosine", "onecycle"}),
+      choice_key("lr_schedule_unit", "epoch (rate set at each epoch's start) or step (before every batch)",
+                 &TrainConfig::lr_schedule_unit, {"epoch", "step"}),
+      int_key("warmup_epochs",
+              "cosine: rise linearly to lr over N epochs first; onecycle: its rising phase (0: 30%, as PyTorch)",
+              &TrainConfig::warmup_epochs, 0),
+      num_key("lr_floor", "cosine: final rate as a fraction of lr (Keras's alpha)", &TrainConfig::lr_floor, 0.0, 1.0),
   };
 }
 
@@ -171,6 +211,12 @@ std::vector<KeyEntry> callback_keys() {
                  {"val_loss", "val_accuracy", "loss", "accuracy"}),
       int_key("checkpoint_every", "also keep checkpoints/epoch_NNN.petal every N epochs (0: off)",
               &TrainConfig::checkpoint_every, 0),
+      num_key("ema", "exponential moving average of the weights with this decay, e.g. 0.999; validation, saved "
+              "models and the report use the averages (0: off)", &TrainConfig::ema, 0.0, 1.0, true),
+      bool_key("ema_num_updates", "EMA decay min(ema, (1 + step) / (10 + step)) (TF's num_updates)",
+               &TrainConfig::ema_num_updates),
+      bool_key("tta", "test report on the mean of each image's and its mirror image's predictions",
+               &TrainConfig::tta),
       path_key("out", "run directory for the model, history, plots, report and logs", &TrainConfig::out),
       small_int_key("threads", "compute threads (0: all cores)", &TrainConfig::threads, 0, 1024),
       small_int_key("verbose", "0 silent, 1 progress bar, 2 one line per epoch", &TrainConfig::verbose, 0, 2),

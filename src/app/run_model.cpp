@@ -143,9 +143,9 @@ RunEvaluation evaluate_run_model(RunModel& r, const std::string& data, const Run
   }
   if (!r.config) r.class_names = ds.class_names;
   apply_rescale(x, r.rescale);
-  const Tensor p = r.model.predict(x, o.batch_size);
+  const Tensor p = r.model.predict(x, {.batch_size = o.batch_size, .tta = o.tta});
   out.report = classification_report(argmax_rows(y), argmax_rows(p), r.class_names);
-  if (r.model.compiled()) out.loss = r.model.evaluate(x, y, {.batch_size = o.batch_size}).at("loss");
+  if (r.model.compiled()) out.loss = r.model.evaluate(x, y, {.batch_size = o.batch_size, .tta = o.tta}).at("loss");
   return out;
 }
 

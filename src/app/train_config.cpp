@@ -12,6 +12,7 @@
 
 #include "app/config_keys.h"
 #include "app/config_parse.h"
+#include "app/recipe_options.h"
 #include "petal/core/error.h"
 
 namespace petal {
@@ -65,6 +66,9 @@ void apply_augment_preset(TrainConfig& c, const std::string& name) {
   c.cval = 0;
   c.brightness_range.clear();
   c.channel_shift_range = 0;
+  c.random_resized_crop.clear();
+  c.brightness_jitter = c.contrast_jitter = c.saturation_jitter = 0;
+  c.random_erasing = 0;
   if (name == "tutorial") {
     // ImageDataGenerator(rotation_range=20, zoom_range=0.15, width_shift_range=0.2,
     //   height_shift_range=0.2, shear_range=0.15, horizontal_flip=True, fill_mode="nearest")
@@ -127,7 +131,8 @@ void set_options(TrainConfig& config, std::vector<std::pair<std::string, std::st
 bool augmentation_active(const TrainConfig& c) {
   return c.rotation_range != 0 || c.width_shift_range != 0 || c.height_shift_range != 0 || c.shear_range != 0 ||
          c.zoom_lower != 1.0 || c.zoom_upper != 1.0 || c.horizontal_flip || c.vertical_flip ||
-         !c.brightness_range.empty() || c.channel_shift_range != 0;
+         !c.brightness_range.empty() || c.channel_shift_range != 0 || !c.random_resized_crop.empty() ||
+         c.brightness_jitter != 0 || c.contrast_jitter != 0 || c.saturation_jitter != 0 || c.random_erasing != 0;
 }
 
 void validate(const TrainConfig& c) {
@@ -146,6 +151,7 @@ void validate(const TrainConfig& c) {
     throw ConfigError("--test-split: expected a fraction in (0, 1) (the test split gets the classification report); "
                       "received " + detail::format_number(c.test_split) + ".");
   }
+  detail::validate_recipe_options(c);
 }
 
 std::string train_config_to_json(const TrainConfig& c, const std::string& run_json) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "app/recipe_options.h"
 #include "petal/app/train_sources.h"
 #include "petal/callbacks/progbar_logger.h"
 #include "petal/distributed/context.h"
@@ -25,20 +26,29 @@ uint64_t flow_seed(uint64_t seed) { return hash64(seed, 1); }
 
 // Training batches for the generator and batch modes: a flow over the arrays,
 // or the CSV reader when the rows are streamed.
+// With --mixup/--cutmix, `mixed_flow` or `mixed_csv` wraps the source and is
+// what training reads.
 struct TrainSource {
   std::unique_ptr<NumpyArrayIterator> flow;
   std::unique_ptr<Generator> csv;
+  std::unique_ptr<Sequence> mixed_flow;
+  std::unique_ptr<Generator> mixed_csv;
   int64_t samples = 0;
+  Sequence* sequence() { return mixed_flow ? mixed_flow.get() : static_cast<Sequence*>(flow.get()); }
+  Generator* generator() { return mixed_csv ? mixed_csv.get() : csv.get(); }
 };
 
 TrainSource make_source(ModeInputs& in) {
   TrainSource s;
+  const auto mix = batch_mix_options(*in.config, hash64(in.seed, 3));
   if (!in.data->train_csv.empty()) {
     s.csv = make_csv_train_generator(*in.config, in.data->train_csv, in.data->class_names, flow_seed(in.seed));
     s.samples = in.data->train_csv_rows;
+    if (mix) s.mixed_csv = std::make_unique<MixGenerator>(*s.csv, *mix);
   } else {
     s.samples = in.train_x.dim(0);
     s.flow = make_train_flow(*in.config, std::move(in.train_x), std::move(in.train_y), flow_seed(in.seed));
+    if (mix) s.mixed_flow = std::make_unique<MixSequence>(*s.flow, *mix);
   }
   return s;
 }
@@ -73,8 +83,8 @@ History run_generator(Model& model, ModeInputs& in) {
                         .callbacks = in.callbacks, .validation_data = in.validation,
                         .max_queue_size = c.max_queue_size, .workers = c.workers, .shuffle = false,
                         .initial_epoch = in.initial_epoch, .seed = flow_seed(in.seed), .distributed = true};
-  if (s.csv) return model.fit_generator(*s.csv, o);
-  return model.fit_generator(static_cast<Sequence&>(*s.flow), o);
+  if (s.csv) return model.fit_generator(*s.generator(), o);
+  return model.fit_generator(*s.sequence(), o);
 }
 
 // Keras's BaseLogger: epoch values are batch values averaged with batch-size weights.
@@ -104,7 +114,7 @@ History run_batch_loop(Model& model, ModeInputs& in) {
   const int64_t steps = steps_per_epoch(c, s.samples);
   const PrefetchOptions po = prefetch_options(c, s, steps, in.initial_epoch, flow_seed(in.seed));
   std::unique_ptr<Prefetcher> prefetcher =
-      s.csv ? std::make_unique<Prefetcher>(*s.csv, po) : std::make_unique<Prefetcher>(static_cast<Sequence&>(*s.flow), po);
+      s.csv ? std::make_unique<Prefetcher>(*s.generator(), po) : std::make_unique<Prefetcher>(*s.sequence(), po);
 
   auto history = std::make_shared<History>();
   CallbackList callbacks;
@@ -139,7 +149,12 @@ History run_batch_loop(Model& model, ModeInputs& in) {
       if (model.stop_training) break;
     }
     for (const auto& [k, v] : sums) epoch_logs.set(k, v / static_cast<double>(std::max<int64_t>(seen, 1)));
-    if (step == steps) validate_batches(model, val, std::max<int64_t>(last, 1), epoch_logs);
+    if (step == steps) {
+      Logs test_logs;
+      callbacks.on_test_begin(test_logs);
+      validate_batches(model, val, std::max<int64_t>(last, 1), epoch_logs);
+      callbacks.on_test_end(test_logs);
+    }
     model.set_epochs_completed(epoch + 1);
     callbacks.on_epoch_end(epoch, epoch_logs);
     if (model.stop_training) break;

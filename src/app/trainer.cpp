@@ -3,12 +3,12 @@
 
 #include <chrono>
 #include <cmath>
-#include <numbers>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "app/config_parse.h"
+#include "app/recipe_options.h"
 #include "app/run_report.h"
 #include "app/train_modes.h"
 #include "petal/app/dataset.h"
@@ -16,7 +16,6 @@
 #include "petal/app/train_sources.h"
 #include "petal/callbacks/early_stopping.h"
 #include "petal/callbacks/lambda_callback.h"
-#include "petal/callbacks/learning_rate_scheduler.h"
 #include "petal/callbacks/reduce_lr_on_plateau.h"
 #include "petal/distributed/context.h"
 #include "petal/distributed/root_only.h"
@@ -24,8 +23,10 @@
 #include "petal/io/atomic_file.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/adam.h"
+#include "petal/optimizers/adamw.h"
 #include "petal/optimizers/rmsprop.h"
 #include "petal/optimizers/sgd.h"
+#include "petal/optimizers/sgdw.h"
 #include "petal/report/history_csv.h"
 
 namespace petal {
@@ -51,6 +52,15 @@ namespace {
 
 std::unique_ptr<Optimizer> make_optimizer(const TrainConfig& c) {
   if (c.optimizer == "adam") return std::make_unique<Adam>(AdamOptions{.learning_rate = c.lr, .decay = c.decay});
+  if (c.optimizer == "adamw") {
+    return std::make_unique<AdamW>(AdamWOptions{.learning_rate = c.lr, .weight_decay = c.weight_decay,
+                                                .decay = c.decay, .decay_all_weights = c.weight_decay_all});
+  }
+  if (c.optimizer == "sgdw") {
+    return std::make_unique<SGDW>(SGDWOptions{.learning_rate = c.lr, .weight_decay = c.weight_decay,
+                                              .momentum = c.momentum, .nesterov = c.nesterov, .decay = c.decay,
+                                              .decay_all_weights = c.weight_decay_all});
+  }
   if (c.optimizer == "rmsprop") {
     return std::make_unique<RMSprop>(RMSpropOptions{.learning_rate = c.lr, .decay = c.decay});
   }
@@ -70,16 +80,12 @@ void prepare_run_dir(const RunPaths& p, const TrainRunOptions& o) {
   }
 }
 
-std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, CallbackPtr recorder) {
+// ema: the moving average (null when off), before the recorder so that it saves the averages.
+std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, CallbackPtr recorder, int64_t steps_per_epoch,
+                                        CallbackPtr ema) {
   std::vector<CallbackPtr> cbs;
   cbs.push_back(std::make_shared<TerminateOnNaN>());
-  if (c.lr_schedule == "cosine") {
-    const double base = c.lr;
-    const int64_t epochs = c.epochs;
-    cbs.push_back(std::make_shared<LearningRateScheduler>([base, epochs](int64_t epoch, double) {
-      return 0.5 * base * (1.0 + std::cos(std::numbers::pi * static_cast<double>(epoch) / static_cast<double>(epochs)));
-    }));
-  }
+  if (CallbackPtr schedule = detail::make_lr_schedule(c, steps_per_epoch)) cbs.push_back(std::move(schedule));
   if (c.reduce_lr_on_plateau) {
     cbs.push_back(std::make_shared<ReduceLROnPlateau>(ReduceLROnPlateauOptions{
         .monitor = c.monitor, .factor = c.plateau_factor, .patience = c.plateau_patience, .verbose = c.verbose > 0}));
@@ -88,8 +94,16 @@ std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, CallbackPtr record
     cbs.push_back(std::make_shared<EarlyStopping>(
         EarlyStoppingOptions{.monitor = c.monitor, .patience = c.early_stopping, .verbose = c.verbose > 0}));
   }
+  if (ema) cbs.push_back(std::move(ema));
   cbs.push_back(std::move(recorder));
   return cbs;
+}
+
+// Optimizer updates per epoch (what a per-step schedule counts).
+int64_t optimizer_steps_per_epoch(const TrainConfig& c, int64_t train_samples, int ranks) {
+  if (c.mode != "fit") return detail::steps_per_epoch(c, train_samples);
+  const int64_t global = c.batch_size * ranks;  // fit's batches: one pass over the arrays
+  return train_samples / global + (train_samples % global >= ranks ? 1 : 0);
 }
 
 // The model to train: a fresh built-in one, or model_last.petal of a resumed run.
@@ -99,10 +113,15 @@ Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool
     Model m = build_model(c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = k,
                                          .seed = *c.seed, .l2 = static_cast<float>(c.l2),
                                          .bn_momentum = static_cast<float>(c.bn_momentum)});
-    m.compile(*make_optimizer(c), "categorical_crossentropy", {"accuracy"});
+    m.compile(*make_optimizer(c), detail::loss_spec(c), {"accuracy"});
     return m;
   }
   Model m = load_model(p.model_last());
+  if (m.loss_spec().label_smoothing != c.label_smoothing) {
+    throw ConfigError("--resume: model_last.petal was compiled with label_smoothing " +
+                      detail::format_number(m.loss_spec().label_smoothing) + "; received --label-smoothing " +
+                      detail::format_number(c.label_smoothing) + ".\nHint: resume with the run's own value.");
+  }
   const Shape want_in = {c.image_height, c.image_width, 3};
   if (m.input_shape() != want_in || m.output_shape() != Shape{k}) {
     throw DataError("--resume: model_last.petal takes " + to_string(m.input_shape()) + " and gives " +
@@ -129,6 +148,7 @@ std::string run_info_json(const TrainConfig& c, const Dataset& d, int64_t train_
   j["test_samples"] = d.num_test();
   if (c.mode != "fit") j["steps_per_epoch"] = detail::steps_per_epoch(c, train_samples);
   if (!o.command_line.empty()) j["command"] = o.command_line;
+  if (!o.seeds.empty()) j["seeds"] = o.seeds;
   return j.dump();
 }
 
@@ -215,7 +235,10 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
            " parameters)");
 
   detail::ModeInputs in{.config = &c, .data = &d, .train_x = std::move(train_x), .train_y = std::move(train_y),
-                        .validation = std::move(val), .callbacks = make_callbacks(c, root_only(recorder)),
+                        .validation = std::move(val),
+                        .callbacks = make_callbacks(c, root_only(recorder),
+                                                    optimizer_steps_per_epoch(c, train_samples, ranks.size()),
+                                                    detail::make_ema(c, paths.ema_state(), root)),
                         .initial_epoch = initial_epoch, .seed = *c.seed};
   const auto start = std::chrono::steady_clock::now();
   detail::run_mode(model, in);

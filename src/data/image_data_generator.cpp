@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "data/augment_extras.h"
 #include "data/augment_ops.h"
 #include "petal/core/error.h"
 
@@ -73,6 +74,7 @@ void validate(const ImageDataGeneratorOptions& o) {
     default:
       bad_option("fill_mode is not a FillMode value.");
   }
+  detail::validate_extra_options(o);
 }
 
 // np.mean / np.std over a span, in double.
@@ -150,6 +152,7 @@ TransformParams ImageDataGenerator::get_random_transform(const Shape& hwc, Rng& 
     p.channel_shift_intensity = rng.uniform(-o.channel_shift_range, o.channel_shift_range);
   if (!o.brightness_range.empty())
     p.brightness = rng.uniform(o.brightness_range[0], o.brightness_range[1]);
+  detail::draw_extra_transform(o, hwc[0], hwc[1], rng, p);
   return p;
 }
 
@@ -162,8 +165,9 @@ void ImageDataGenerator::apply_transform(std::span<const float> image, const Sha
     throw ShapeError("ImageDataGenerator.apply_transform: expected " + std::to_string(n) +
                      " floats for image and output " + to_string(hwc) + "; received " +
                      std::to_string(image.size()) + " and " + std::to_string(out.size()) + ".");
-  const auto map = keras_affine_map(p.theta, p.tx, p.ty, p.shear, p.zx, p.zy, h, w,
-                                    options_.affine_center);
+  auto map = keras_affine_map(p.theta, p.tx, p.ty, p.shear, p.zx, p.zy, h, w,
+                              options_.affine_center);
+  if (p.crop) map = detail::crop_map(*p.crop, h, w, map);
   if (map) {
     const bool overlap = image.data() < out.data() + n && out.data() < image.data() + n;
     const WarpOptions warp{options_.fill_mode, static_cast<float>(options_.cval),
@@ -181,6 +185,8 @@ void ImageDataGenerator::apply_transform(std::span<const float> image, const Sha
   if (p.flip_horizontal) detail::flip_columns(out, h, w, c);
   if (p.flip_vertical) detail::flip_rows(out, h, w, c);
   if (p.brightness) detail::brightness_shift(out, c, *p.brightness);
+  detail::color_jitter(out, c, p, options_.pixel_max);
+  detail::erase_box(out, w, c, p, options_.random_erasing_value, options_.pixel_max);
 }
 
 Tensor ImageDataGenerator::apply_transform(const Tensor& image, const TransformParams& p) const {

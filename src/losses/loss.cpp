@@ -32,15 +32,20 @@ int64_t sparse_label(float v, int64_t k) {
 }
 
 // Returns the loss; writes d loss / d (p or logits) scaled by `scale` into g.
-double sample_loss(Loss loss, const SampleView& s, float* g, double scale, GradWrt wrt) {
+// ls: label smoothing (Keras: y * (1 - ls) + ls / K, binary ls / 2).
+double sample_loss(Loss loss, const SampleView& s, float* g, double scale, GradWrt wrt, double ls) {
   const int64_t k = s.k;
+  const double keep = 1.0 - ls, spread = loss == Loss::BinaryCrossentropy ? 0.5 * ls : ls / static_cast<double>(k);
   double total = 0;
   for (int64_t r = 0; r < s.positions; ++r) {
     const float* p = s.p + r * k;
     const float* y = s.y ? s.y + r * k : nullptr;
     float* gr = g ? g + r * k : nullptr;
     const int64_t label = s.label ? sparse_label(s.label[r], k) : -1;
-    auto target = [&](int64_t j) { return y ? static_cast<double>(y[j]) : (j == label ? 1.0 : 0.0); };
+    auto target = [&](int64_t j) {
+      const double t = y ? static_cast<double>(y[j]) : (j == label ? 1.0 : 0.0);
+      return ls == 0 ? t : t * keep + spread;
+    };
     if (loss == Loss::MeanSquaredError) {
       for (int64_t j = 0; j < k; ++j) {
         const double d = p[j] - target(j);
@@ -114,6 +119,20 @@ Loss loss_from_string(std::string_view name) {
                     "binary_crossentropy, mean_squared_error.");
 }
 
+Loss resolve_loss(const LossSpec& spec) {
+  const Loss loss = loss_from_string(spec.name);
+  const double ls = spec.label_smoothing;
+  if (!(ls >= 0.0 && ls <= 1.0)) {
+    throw ConfigError(spec.name + ": expected label_smoothing in [0, 1]; received " + std::to_string(ls) + ".");
+  }
+  if (ls != 0.0 && loss == Loss::MeanSquaredError) {
+    throw ConfigError(spec.name + ": label_smoothing applies to the cross-entropy losses; received label_smoothing=" +
+                      std::to_string(ls) + " for mean_squared_error.\nHint: smooth the targets yourself, or use "
+                      "label_smoothing=0.");
+  }
+  return loss;
+}
+
 std::string to_string(Loss loss) {
   switch (loss) {
     case Loss::CategoricalCrossentropy: return "categorical_crossentropy";
@@ -155,18 +174,18 @@ bool supports(Loss loss, GradWrt wrt) {
   return false;
 }
 
-Tensor per_sample_loss(Loss loss, const Tensor& y_true, const Tensor& y_pred) {
+Tensor per_sample_loss(Loss loss, const Tensor& y_true, const Tensor& y_pred, double label_smoothing) {
   check_targets(loss, y_true, y_pred.shape());
   Tensor out({y_pred.dim(0)});
   for (int64_t i = 0; i < y_pred.dim(0); ++i) {
-    out[i] = static_cast<float>(
-        sample_loss(loss, view(loss, y_true, y_pred.data(), y_pred.shape(), i), nullptr, 0, GradWrt::Output));
+    out[i] = static_cast<float>(sample_loss(loss, view(loss, y_true, y_pred.data(), y_pred.shape(), i), nullptr, 0,
+                                            GradWrt::Output, label_smoothing));
   }
   return out;
 }
 
 double weighted_loss(Loss loss, const Tensor& y_true, const float* y_pred, const Shape& shape,
-                     std::span<const float> weights, std::span<float> grad, GradWrt wrt) {
+                     std::span<const float> weights, std::span<float> grad, GradWrt wrt, double label_smoothing) {
   check_targets(loss, y_true, shape);
   const int64_t n = shape[0];
   const int64_t per_sample = num_elements(shape) / n;
@@ -179,7 +198,7 @@ double weighted_loss(Loss loss, const Tensor& y_true, const float* y_pred, const
     const double w = weights.empty() ? 1.0 : weights[i];
     float* g = grad.empty() ? nullptr : grad.data() + i * per_sample;
     const double scale = nonzero > 0 ? w / nonzero : 0.0;
-    const double l = sample_loss(loss, view(loss, y_true, y_pred, shape, i), g, scale, wrt);
+    const double l = sample_loss(loss, view(loss, y_true, y_pred, shape, i), g, scale, wrt, label_smoothing);
     total += l * w;
   }
   return nonzero > 0 ? total / nonzero : 0.0;

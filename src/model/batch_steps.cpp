@@ -155,7 +155,7 @@ Logs output_losses(Model& model, detail::GraphPlan& plan, const TensorRefs& y, i
     m.pre_activation[o] = wrt != GradWrt::Output;
     const std::span<float> grad =
         train ? std::span<float>(plan.output_grad(o), static_cast<size_t>(num_elements(shape))) : std::span<float>();
-    const double value = weighted_loss(m.losses[o], y[o], plan.output(o), shape, w, grad, wrt);
+    const double value = weighted_loss(m.losses[o], y[o], plan.output(o), shape, w, grad, wrt, m.label_smoothing[o]);
     const auto scale = static_cast<float>(m.loss_weights[o]);
     if (scale != 1.0f) {
       for (float& g : grad) g *= scale;

@@ -45,8 +45,13 @@ void Model::compile(const Optimizer& optimizer, const std::vector<LossSpec>& los
                       "); received " + std::to_string(weights.size()) + ".");
   }
   std::vector<Loss> resolved;
-  for (const LossSpec& l : losses) resolved.push_back(loss_from_string(l.name()));
+  std::vector<double> smoothing;
+  for (const LossSpec& l : losses) {
+    resolved.push_back(resolve_loss(l));
+    smoothing.push_back(l.label_smoothing);
+  }
   m.losses = std::move(resolved);
+  m.label_smoothing = std::move(smoothing);
   m.loss_weights = std::move(weights);
   m.optimizer = optimizer.clone();
   m.metric_names = metrics;
@@ -194,6 +199,7 @@ const Optimizer& Model::optimizer() const {
   return *impl_->optimizer;
 }
 Loss Model::loss() const { return impl_->losses.at(0); }
+LossSpec Model::loss_spec() const { return LossSpec(to_string(impl_->losses.at(0)), impl_->label_smoothing.at(0)); }
 std::vector<Loss> Model::losses() const { return impl_->losses; }
 std::vector<double> Model::loss_weights() const { return impl_->loss_weights; }
 const std::vector<Metric>& Model::metrics() const { return impl_->metrics.at(0); }

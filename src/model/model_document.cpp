@@ -131,6 +131,7 @@ json model_document(const Model& model) {
     j["optimizer"] = {{"name", model.optimizer().name()}, {"config", json::parse(model.optimizer().config_json())}};
     j["loss"] = to_string(model.loss());
     for (Loss l : model.losses()) j["losses"].push_back(to_string(l));
+    if (m.label_smoothing.at(0) != 0) j["label_smoothing"] = m.label_smoothing.at(0);
     j["loss_weights"] = model.loss_weights();
     j["metrics"] = m.metric_names;
     j["iterations"] = model.optimizer().iterations();
@@ -154,10 +155,11 @@ Model model_from_document(const json& j, const std::string& what) {
   if (get<bool>(j, "compiled", what)) {
     const json& opt = get<json>(j, "optimizer", what);
     std::vector<LossSpec> losses;
+    const double smoothing = j.contains("label_smoothing") ? get<double>(j, "label_smoothing", what) : 0.0;
     if (j.contains("losses")) {
-      for (const auto& l : get<std::vector<std::string>>(j, "losses", what)) losses.emplace_back(l);
+      for (const auto& l : get<std::vector<std::string>>(j, "losses", what)) losses.emplace_back(l, smoothing);
     } else {
-      losses.assign(m.output_shapes().size(), LossSpec(get<std::string>(j, "loss", what)));
+      losses.assign(m.output_shapes().size(), LossSpec(get<std::string>(j, "loss", what), smoothing));
     }
     m.compile(*optimizer_from_config(get<std::string>(opt, "name", what), get<json>(opt, "config", what).dump()), losses,
               j.value("metrics", std::vector<std::string>{}),

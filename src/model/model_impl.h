@@ -35,6 +35,7 @@ struct Model::Impl {
   std::unique_ptr<Optimizer> optimizer;
   std::vector<Loss> losses{Loss::CategoricalCrossentropy};
   std::vector<double> loss_weights{1.0};
+  std::vector<double> label_smoothing{0.0};  // per output (LossSpec::label_smoothing)
   std::vector<std::string> metric_names;  // as compile() received them
   std::vector<std::vector<Metric>> metrics{{}};  // resolved per output
   bool compiled = false;

@@ -5,8 +5,10 @@
 
 #include "petal/core/error.h"
 #include "petal/optimizers/adam.h"
+#include "petal/optimizers/adamw.h"
 #include "petal/optimizers/rmsprop.h"
 #include "petal/optimizers/sgd.h"
+#include "petal/optimizers/sgdw.h"
 
 namespace petal {
 
@@ -39,6 +41,13 @@ void Optimizer::apply(std::span<Param* const> params) {
   for (Param* p : params) {
     if (!p->trainable) continue;
     auto& s = slots(*p);
+    if (const double wd = decoupled_weight_decay(*p); wd != 0.0) {
+      const auto shrink = static_cast<float>(lr_t * wd);
+      float* w = p->value.data();
+      const int64_t n = p->value.size();
+#pragma omp parallel for simd schedule(static)
+      for (int64_t i = 0; i < n; ++i) w[i] -= shrink * w[i];
+    }
     update(p->value.data(), p->grad.data(), s, p->value.size(), lr_t, iterations_ + 1);
   }
   ++iterations_;
@@ -73,7 +82,16 @@ std::unique_ptr<Optimizer> optimizer_from_config(const std::string& name, const 
     return std::make_unique<RMSprop>(RMSpropOptions{lr, j.value("rho", 0.9), j.value("epsilon", 1e-7), decay});
   }
   if (name == "Adagrad") return std::make_unique<Adagrad>(AdagradOptions{lr, j.value("epsilon", 1e-7), decay});
-  throw ConfigError("unknown optimizer '" + name + "'; expected one of SGD, Adam, RMSprop, Adagrad.");
+  if (name == "AdamW") {
+    return std::make_unique<AdamW>(AdamWOptions{lr, j.value("weight_decay", 0.004), j.value("beta_1", 0.9),
+                                                j.value("beta_2", 0.999), j.value("epsilon", 1e-7), decay,
+                                                j.value("amsgrad", false), j.value("decay_all_weights", false)});
+  }
+  if (name == "SGDW") {
+    return std::make_unique<SGDW>(SGDWOptions{lr, j.value("weight_decay", 1e-4), j.value("momentum", 0.0),
+                                              j.value("nesterov", false), decay, j.value("decay_all_weights", false)});
+  }
+  throw ConfigError("unknown optimizer '" + name + "'; expected one of SGD, Adam, RMSprop, Adagrad, AdamW, SGDW.");
 }
 
 }  // namespace petal

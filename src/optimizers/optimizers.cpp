@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "optimizers/update_rules.h"
 #include "petal/core/error.h"
 #include "petal/optimizers/adam.h"
 #include "petal/optimizers/rmsprop.h"
@@ -27,27 +28,7 @@ std::string SGD::config_json() const {
 }
 
 void SGD::update(float* p, const float* g, std::span<Tensor> slots, int64_t n, double lr_t, int64_t) {
-  const auto lr = static_cast<float>(lr_t);
-  const auto m = static_cast<float>(options_.momentum);
-  if (slots.empty()) {
-#pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) p[i] -= lr * g[i];
-    return;
-  }
-  float* v = slots[0].data();
-  if (options_.nesterov) {
-#pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-      v[i] = m * v[i] - lr * g[i];
-      p[i] += m * v[i] - lr * g[i];
-    }
-  } else {
-#pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-      v[i] = m * v[i] - lr * g[i];
-      p[i] += v[i];
-    }
-  }
+  detail::sgd_update(p, g, slots, n, lr_t, options_.momentum, options_.nesterov);
 }
 
 Adam::Adam(AdamOptions o) : Optimizer(o.learning_rate, o.decay), options_(o) {
@@ -71,22 +52,7 @@ std::string Adam::config_json() const {
 }
 
 void Adam::update(float* p, const float* g, std::span<Tensor> slots, int64_t n, double lr, int64_t t) {
-  const double td = static_cast<double>(t);
-  const auto lr_t = static_cast<float>(lr * std::sqrt(1 - std::pow(options_.beta_2, td)) /
-                                       (1 - std::pow(options_.beta_1, td)));
-  const auto b1 = static_cast<float>(options_.beta_1), b2 = static_cast<float>(options_.beta_2);
-  const auto eps = static_cast<float>(options_.epsilon);
-  float* m = slots[0].data();
-  float* v = slots[1].data();
-  float* vhat = options_.amsgrad ? slots[2].data() : nullptr;
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    m[i] = b1 * m[i] + (1 - b1) * g[i];
-    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-    float denom = v[i];
-    if (vhat) denom = vhat[i] = std::max(vhat[i], v[i]);
-    p[i] -= lr_t * m[i] / (std::sqrt(denom) + eps);
-  }
+  detail::adam_update(p, g, slots, n, lr, t, options_);
 }
 
 RMSprop::RMSprop(RMSpropOptions o) : Optimizer(o.learning_rate, o.decay), options_(o) {

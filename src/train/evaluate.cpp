@@ -8,6 +8,7 @@
 #include "petal/callbacks/progbar_logger.h"
 #include "petal/core/error.h"
 #include "petal/data/prefetcher.h"
+#include "petal/model/test_time_augmentation.h"
 
 namespace petal {
 
@@ -47,7 +48,9 @@ Logs evaluate_source(Model& model, Source& src, const GeneratorRunOptions& o, co
   for_each_batch(src, o, steps, [&](const Batch& b, int64_t i) {
     Logs bl{{"batch", static_cast<double>(i)}, {"size", static_cast<double>(b.x.rows())}};
     cbs.on_test_batch_begin(i, bl);
-    const Logs out = model.test_on_batch(b.x, b.y, b.sample_weight);
+    const Logs out = o.tta ? test_on_batch_tta(model, b.x.only("one input with tta"), b.y.only("one output with tta"),
+                                               b.sample_weight)
+                           : model.test_on_batch(b.x, b.y, b.sample_weight);
     means.add(out, b.x.rows());
     for (const auto& [k, v] : out) bl.set(k, v);
     cbs.on_test_batch_end(i, bl);
@@ -72,7 +75,10 @@ template <typename Source>
 TensorList predict_source(Model& model, Source& src, const GeneratorRunOptions& o, const char* what) {
   const int64_t steps = generator_steps(what, &src, o.steps);
   std::vector<TensorList> parts;
-  for_each_batch(src, o, steps, [&](const Batch& b, int64_t) { parts.push_back(model.predict_on_batch(b.x)); });
+  for_each_batch(src, o, steps, [&](const Batch& b, int64_t) {
+    parts.push_back(o.tta ? TensorList(predict_on_batch_tta(model, b.x.only("one input with tta")))
+                          : model.predict_on_batch(b.x));
+  });
   return stack_outputs(parts);
 }
 
@@ -98,8 +104,10 @@ Logs Model::evaluate(const TensorRefs& x, const TensorRefs& y, const EvaluateOpt
     const int64_t end = std::min(n, start + o.batch_size);
     Logs bl{{"batch", static_cast<double>(i)}, {"size", static_cast<double>(end - start)}};
     cbs.on_test_batch_begin(i, bl);
-    const Logs out = test_on_batch(x.slice(start, end), y.slice(start, end),
-                                   o.sample_weight.empty() ? Tensor() : o.sample_weight.slice(start, end));
+    const TensorList xb = x.slice(start, end), yb = y.slice(start, end);
+    const Tensor wb = o.sample_weight.empty() ? Tensor() : o.sample_weight.slice(start, end);
+    const Logs out = o.tta ? test_on_batch_tta(*this, xb.only("one input with tta"), yb.only("one output with tta"), wb)
+                           : test_on_batch(xb, yb, wb);
     means.add(out, end - start);
     for (const auto& [k, v] : out) bl.set(k, v);
     cbs.on_test_batch_end(i, bl);

@@ -100,7 +100,11 @@ History run_loop(Model& model, EpochSource& source, const LoopSettings& s, Train
     const int64_t steps = run_epoch(model, source, s, callbacks, strategy, epoch_logs, last_size);
     strategy.end_epoch(model);
     if (s.validate && steps == s.steps_per_epoch) {
-      for (const auto& [k, v] : s.validate(last_size)) epoch_logs.set("val_" + k, v);
+      Logs test_logs;  // Keras >= 2.3: validation runs between on_test_begin and on_test_end
+      callbacks.on_test_begin(test_logs);
+      test_logs = s.validate(last_size);
+      callbacks.on_test_end(test_logs);
+      for (const auto& [k, v] : test_logs) epoch_logs.set("val_" + k, v);
     }
     model.set_epochs_completed(epoch + 1);
     callbacks.on_epoch_end(epoch, epoch_logs);

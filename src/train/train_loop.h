@@ -1,6 +1,7 @@
 // The epoch/batch loop shared by fit and fit_generator: callbacks in Keras's
 // order (ProgbarLogger, user callbacks, History), Keras's BaseLogger epoch
-// means (sample-weighted), validation after each completed epoch.
+// means (sample-weighted), validation after each completed epoch between the
+// callbacks' on_test_begin and on_test_end (as Keras 2.3+ and tf.keras).
 #pragma once
 
 #include <functional>

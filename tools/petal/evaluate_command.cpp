@@ -17,7 +17,8 @@ int evaluate_command(const std::vector<std::string>& argv) {
                         "test split, else all images", "auto", "NAME")
       .option("batch-size", "images per prediction batch", "32", "N")
       .option("threads", "compute and decoding threads (0: all cores)", "0", "N")
-      .flag("json", "print one JSON object: accuracy, per_class, macro_avg, weighted_avg, confusion_matrix");
+      .flag("json", "print one JSON object: accuracy, per_class, macro_avg, weighted_avg, confusion_matrix")
+      .flag("tta", "test-time augmentation: average each image's and its mirror image's predictions");
   auto args = p.parse(argv);
   if (!args) return 0;
   const long long threads = args->integer("threads"), batch = args->integer("batch-size");
@@ -26,12 +27,14 @@ int evaluate_command(const std::vector<std::string>& argv) {
   set_num_threads(static_cast<int>(threads));
   RunModel run = load_run_model(args->str("model"));
   const RunEvaluation ev = evaluate_run_model(
-      run, args->str("data"), {.subset = args->str("subset"), .batch_size = batch, .threads = num_threads()});
+      run, args->str("data"),
+      {.subset = args->str("subset"), .batch_size = batch, .threads = num_threads(), .tta = args->flag("tta")});
   if (args->flag("json")) {
     std::cout << classification_report_json(ev.report) << "\n";
   } else {
     std::cout << "petal evaluate: " << ev.subset << " subset of " << args->str("data") << ", loss "
-              << ev.loss << "\n\n"
+              << ev.loss << (args->flag("tta") ? " (test-time augmentation: mean over each image and its mirror)" : "")
+              << "\n\n"
               << format_classification_report(ev.report);
     for (const auto& w : ev.report.warnings) std::cerr << "petal evaluate: warning: " << w << "\n";
   }

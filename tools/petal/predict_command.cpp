@@ -18,7 +18,7 @@ int predict_arrays(RunModel& run, const Args& args) {
   const std::string in = args.str("npy");
   Tensor x = load_npy(in).to_tensor();
   prepare_arrays(run, x, !args.flag("raw"), "--npy '" + in + "'");
-  const Tensor p = run.model.predict(x, args.integer("batch-size"));
+  const Tensor p = run.model.predict(x, {.batch_size = args.integer("batch-size"), .tta = args.flag("tta")});
   save_npy(*out, NpyArray::from_tensor(p));
   std::cout << "wrote " << *out << ": probabilities " << to_string(p.shape()) << "\n";
   return 0;
@@ -39,7 +39,8 @@ int predict_command(const std::vector<std::string>& argv) {
       .option("out", "where --npy writes the probabilities [N, classes] (float32)", "", "P.npy")
       .option("batch-size", "images per prediction batch", "32", "N")
       .option("threads", "compute and decoding threads (0: all cores)", "0", "N")
-      .flag("raw", "with --npy: feed the array as it is (skip the run's rescale)");
+      .flag("raw", "with --npy: feed the array as it is (skip the run's rescale)")
+      .flag("tta", "test-time augmentation: average each image's and its mirror image's predictions");
   auto args = p.parse(argv);
   if (!args) return 0;
   const long long top = args->integer("top"), threads = args->integer("threads"), batch = args->integer("batch-size");
@@ -55,7 +56,7 @@ int predict_command(const std::vector<std::string>& argv) {
   if (args->has("out")) throw UsageError("petal predict: --out goes with --npy; image predictions are printed");
   const std::vector<std::string>& files = args->positional();
   const Tensor x = load_images_for(run, files, num_threads());
-  const auto best = top_k(run.model.predict(x, batch), static_cast<int>(top));
+  const auto best = top_k(run.model.predict(x, {.batch_size = batch, .tta = args->flag("tta")}), static_cast<int>(top));
   for (size_t i = 0; i < files.size(); ++i) {
     std::cout << files[i] << ":";
     for (size_t j = 0; j < best[i].size(); ++j) {

@@ -7,8 +7,10 @@
 #include "args.h"
 #include "commands.h"
 #include "petal/app/train_config.h"
+#include "petal/app/multi_seed.h"
 #include "petal/app/trainer.h"
 #include "petal/core/error.h"
+#include "petal/distributed/context.h"
 
 namespace petal::cli {
 
@@ -43,6 +45,8 @@ ArgParser train_parser() {
   p.option("config", "JSON file with these options (snake_case keys); flags override it", "", "FILE")
       .option("preset", "auto | recipe | tutorial: where unset options come from (default auto)", "", "NAME")
       .option("resume", "continue RUN_DIR from model_last.petal (its config.json; flags override)", "", "RUN_DIR")
+      .option("seeds", "train once per seed into RUN_DIR/seed_S and summarise the test accuracies in "
+                       "RUN_DIR/seeds.txt and seeds.json (instead of --seed)", "", "S1,S2,...")
       .flag("overwrite", "write into an --out that already holds a run");
   return p;
 }
@@ -61,7 +65,7 @@ int train_command(const std::vector<std::string>& argv) {
   for (const auto& [name, value] : args->given()) {
     if (name == "config") sources.config_file = value;
     else if (name == "preset") sources.preset = value;
-    else if (name == "resume" || name == "overwrite") continue;
+    else if (name == "resume" || name == "overwrite" || name == "seeds") continue;
     else sources.options.emplace_back(name, value);
   }
   if (const auto resume = args->opt("resume")) {
@@ -75,14 +79,26 @@ int train_command(const std::vector<std::string>& argv) {
     run.resume = true;
   }
   run.overwrite = args->flag("overwrite");
+  std::vector<uint64_t> seeds;
   TrainConfig config;
   try {
+    if (const auto list = args->opt("seeds")) {
+      if (args->has("seed")) throw ConfigError("--seeds runs one training per seed; drop --seed.");
+      if (run.resume) throw ConfigError("--seeds cannot resume a group of runs; resume each RUN_DIR/seed_S.");
+      seeds = parse_seeds(*list);
+    }
     config = resolve_train_config(sources);
     validate(config);
   } catch (const ConfigError& e) {
     throw UsageError("petal train: " + std::string(e.what()));  // a bad option value: a usage mistake
   }
-  train(std::move(config), run);
+  if (seeds.empty()) {
+    train(std::move(config), run);
+    return 0;
+  }
+  const bool show = config.verbose > 0 && DistributedContext::init().is_root();
+  const SeedsResult r = train_seeds(std::move(config), seeds, run);
+  if (show) std::cout << "\n" << seeds_summary_text(r);
   return 0;
 }
 

@@ -28,6 +28,7 @@ struct RunPaths {
   std::filesystem::path confusion() const { return dir / "confusion.png"; }
   std::filesystem::path config() const { return dir / "config.json"; }
   std::filesystem::path log() const { return dir / "train.log"; }
+  std::filesystem::path ema_state() const { return dir / "ema_state.npz"; }  // --ema: training weights for --resume
   std::filesystem::path checkpoint(int64_t epoch) const;  // checkpoints/epoch_NNN.petal (1-based)
 };
 

@@ -52,6 +52,7 @@ struct RunEvaluateOptions {
   std::string subset = "auto";
   int64_t batch_size = 32;
   int threads = 1;
+  bool tta = false;  // average each image's and its mirror image's predictions
 };
 
 struct RunEvaluation {

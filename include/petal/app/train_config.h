@@ -5,11 +5,16 @@
 // Which option belongs to which stage of the pipeline:
 //   dataset       data, image_size, fast_decode, csv_channels, test_split, split, seed
 //   preprocessing rescale (after augmentation, as ImageDataGenerator's rescale)
-//   augmentation  augment (a preset), then the Keras ImageDataGenerator names
-//   model         model, l2, bn_momentum
+//   augmentation  augment (a preset), then the Keras ImageDataGenerator names, then
+//                 random_resized_crop*, *_jitter, random_erasing (per image)
+//   batch mixing  mixup, cutmix (per batch, after augmentation)
+//   model         model, l2, bn_momentum, label_smoothing (the loss)
 //   fit loop      mode, epochs, batch_size, validation_split, workers, max_queue_size
-//   optimizer     optimizer, lr, momentum, nesterov, decay, lr_schedule
-//   callbacks     early_stopping, reduce_lr_on_plateau, plateau_*, monitor, checkpoint_every
+//   optimizer     optimizer, lr, momentum, nesterov, decay, weight_decay*, lr_schedule*,
+//                 warmup_epochs, lr_floor
+//   callbacks     early_stopping, reduce_lr_on_plateau, plateau_*, monitor, checkpoint_every,
+//                 ema, ema_num_updates
+//   evaluation    tta (the final test report)
 //   runtime       out, threads, verbose
 #pragma once
 
@@ -49,10 +54,19 @@ struct TrainConfig {
   double cval = 0.0;
   std::vector<double> brightness_range = {};  // {} or {low, high}
   double channel_shift_range = 0.0;
+  // augmentation beyond Keras (off by default; ImageDataGeneratorOptions' names)
+  std::vector<double> random_resized_crop = {};  // {} or the area fraction {low, high}
+  std::vector<double> random_resized_crop_ratio = {3.0 / 4.0, 4.0 / 3.0};
+  double brightness_jitter = 0.0, contrast_jitter = 0.0, saturation_jitter = 0.0;
+  double random_erasing = 0.0;  // probability per image
+  // batch mixing (0 = off): Beta(alpha, alpha); both on: half the batches each
+  double mixup = 0.0;
+  double cutmix = 0.0;
   // model
   std::string model = "vgg_bn";
   double l2 = 2.5e-4;  // kernel L2 penalty, for models that take one (vgg_bn)
   double bn_momentum = 0.99;  // BatchNormalization moving-statistics momentum (Keras's default)
+  double label_smoothing = 0.0;  // categorical cross-entropy's (Keras)
   // fit loop
   std::string mode = "generator";  // fit | generator | batch
   int64_t epochs = 100;
@@ -61,12 +75,17 @@ struct TrainConfig {
   int workers = 1;
   int64_t max_queue_size = 10;
   // optimizer
-  std::string optimizer = "sgd";  // sgd | adam | rmsprop
+  std::string optimizer = "sgd";  // sgd | adam | rmsprop | adamw | sgdw
   double lr = 0.05;
   double momentum = 0.9;
   bool nesterov = true;
   double decay = 0.0;
-  std::string lr_schedule = "cosine";  // none | cosine (per epoch, from lr down to 0)
+  double weight_decay = 0.0;       // decoupled (adamw, sgdw): w -= lr * weight_decay * w
+  bool weight_decay_all = false;   // also biases and BatchNormalization gamma/beta
+  std::string lr_schedule = "cosine";  // none | cosine (from lr down to lr_floor * lr) | onecycle
+  std::string lr_schedule_unit = "epoch";  // epoch | step: when the schedule sets the rate
+  int64_t warmup_epochs = 0;  // cosine: linear rise to lr first; onecycle: its rising phase (default 30%)
+  double lr_floor = 0.0;      // cosine's final rate as a fraction of lr (Keras's alpha)
   // callbacks
   int64_t early_stopping = 0;  // patience in epochs; 0 = off
   bool reduce_lr_on_plateau = false;
@@ -74,6 +93,10 @@ struct TrainConfig {
   double plateau_factor = 0.1;
   std::string monitor = "val_loss";  // picks model.petal; early stopping and plateau watch it
   int64_t checkpoint_every = 0;      // also keep checkpoints/epoch_NNN.petal every N epochs; 0 = off
+  double ema = 0.0;  // decay of an exponential moving average of the weights; 0 = off
+  bool ema_num_updates = false;  // TF's num_updates warm-up of the EMA decay
+  // evaluation
+  bool tta = false;  // the test report averages each image's and its mirror image's outputs
   // runtime
   std::string out = {};
   int threads = 0;  // 0 = all cores

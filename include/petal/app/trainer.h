@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "petal/app/dataset.h"
 #include "petal/app/train_config.h"
@@ -23,6 +24,7 @@ struct TrainRunOptions {
   bool overwrite = false;
   std::ostream* console = nullptr;  // one-line messages; default std::cout
   std::string command_line = {};    // recorded in config.json and train.log
+  std::vector<uint64_t> seeds = {};  // the --seeds group this run belongs to (recorded)
 };
 
 struct TrainResult {

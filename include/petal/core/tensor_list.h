@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <utility>
 #include <vector>
 
 #include "petal/core/tensor.h"
@@ -36,6 +37,7 @@ class TensorList {
   operator Tensor() const&;  // NOLINT
   operator Tensor() &&;      // NOLINT
   const Tensor& only(const char* what = "a single tensor") const;
+  Tensor& only(const char* what = "a single tensor") { return const_cast<Tensor&>(std::as_const(*this).only(what)); }
 
   // Rows [begin, end) of every tensor.
   TensorList slice(int64_t begin, int64_t end) const;

@@ -81,6 +81,36 @@ struct ImageDataGeneratorOptions {
   // Not a Keras argument: where rotation/shear/zoom are centred. The default is
   // what released Keras does (see AffineCenter).
   AffineCenter affine_center = AffineCenter::KerasReleased;
+
+  // Not Keras arguments: the augmentations of modern recipes, off by default,
+  // drawn after every Keras draw (so they leave Keras's stream untouched).
+  // torchvision's RandomResizedCrop: {} = off, else {lo, hi}, the fraction of the
+  // image's area to crop; the crop (aspect w/h log-uniform in the ratio range)
+  // is resized back to the image's size, before the Keras affine warp.
+  std::vector<double> random_resized_crop_scale{};
+  std::vector<double> random_resized_crop_ratio{3.0 / 4.0, 4.0 / 3.0};
+  // torchvision's ColorJitter (without hue), applied in this order after
+  // Keras's brightness: factors ~ U(max(0, 1 - j), 1 + j); brightness scales the
+  // pixels, contrast blends them with the mean grey level, saturation with each
+  // pixel's grey (0.299 R + 0.587 G + 0.114 B); results clipped to [0, pixel_max].
+  double brightness_jitter = 0.0;
+  double contrast_jitter = 0.0;
+  double saturation_jitter = 0.0;
+  // The pixel range at augmentation time (before rescale): 255 for decoded images.
+  double pixel_max = 255.0;
+  // torchvision's RandomErasing (Zhong et al.), last: with this probability a
+  // box of area fraction in random_erasing_scale and aspect h/w in
+  // random_erasing_ratio (log-uniform) is filled with random_erasing_value, or
+  // when unset with per-pixel uniform noise in [0, pixel_max] (the paper's RE-R).
+  double random_erasing = 0.0;
+  std::vector<double> random_erasing_scale{0.02, 0.33};
+  std::vector<double> random_erasing_ratio{0.3, 3.3};
+  std::optional<double> random_erasing_value{};
+};
+
+// A box of whole pixels: rows [top, top + height), columns [left, left + width).
+struct PixelBox {
+  int64_t top = 0, left = 0, height = 0, width = 0;
 };
 
 // One random draw (Keras's transform_parameters dict). Pixel shifts are
@@ -96,6 +126,11 @@ struct TransformParams {
   bool flip_vertical = false;    // reverse rows
   std::optional<double> channel_shift_intensity{};
   std::optional<double> brightness{};
+  // The draws of the non-Keras options (unset when off).
+  std::optional<PixelBox> crop{};  // random resized crop
+  std::optional<double> brightness_factor{}, contrast_factor{}, saturation_factor{};
+  std::optional<PixelBox> erase{};
+  uint64_t erase_seed = 0;  // the stream of the erased box's noise
 };
 
 // fit(x, augment, rounds, seed) as in Keras. (Not named FitOptions: that is
@@ -129,11 +164,14 @@ class ImageDataGenerator {
   //   zx, zy ~ U(lower, upper) independently, unless the range is [1, 1]
   //   flip_horizontal = horizontal_flip && U(0,1) < 0.5, flip_vertical likewise
   //   channel_shift_intensity ~ U(-c, c) when c != 0; brightness ~ U(b0, b1)
+  //   then the non-Keras options that are on: crop box, jitter factors, erasing
   // The draws come from `rng` in that order (not numpy's stream).
   TransformParams get_random_transform(const Shape& img_shape_hwc, Rng& rng) const;
 
   // Keras apply_transform: affine warp -> channel shift -> horizontal flip ->
-  // vertical flip -> brightness. `image_hwc` is [H, W, C].
+  // vertical flip -> brightness; then colour jitter and random erasing. A random
+  // resized crop is part of the warp (crop, then the Keras transform).
+  // `image_hwc` is [H, W, C].
   Tensor apply_transform(const Tensor& image_hwc, const TransformParams& params) const;
   // The same into `out` (H*W*C floats, not overlapping `image`); allocates nothing.
   void apply_transform(std::span<const float> image, const Shape& hwc,

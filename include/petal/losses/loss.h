@@ -15,19 +15,29 @@ enum class Loss { CategoricalCrossentropy, SparseCategoricalCrossentropy, Binary
 
 Loss loss_from_string(std::string_view name);
 
-// A loss as compile() takes it: a Keras name ("categorical_crossentropy", ...).
-// A class rather than a string so that compile(optimizer, {"mse", "mse"})
-// reads as one loss per output.
+std::string to_string(Loss loss);
+
+// A loss by Keras name with its options, as Keras's loss objects take them
+// (CategoricalCrossentropy(label_smoothing=0.1)). label_smoothing replaces the
+// targets y by y * (1 - ls) + ls / K for the categorical losses (K classes; sparse
+// targets are one-hot first) and by y * (1 - ls) + ls / 2 for binary
+// cross-entropy, in training and evaluation alike; mean squared error takes none.
+//   compile(opt, "categorical_crossentropy")                        a name
+//   compile(opt, LossSpec("categorical_crossentropy", 0.1))          with options
+//   compile(opt, {"mse", "binary_crossentropy"})                     one per output
+// (A class with constructors rather than a plain string or aggregate, so that a
+// braced list of names always means one loss per output.)
 class LossSpec {
  public:
-  LossSpec(const char* name) : name_(name) {}          // NOLINT: implicit, as Keras's strings
-  LossSpec(std::string name) : name_(std::move(name)) {}  // NOLINT
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
+  LossSpec(const char* loss_name) : name(loss_name) {}          // NOLINT: implicit, as Keras's strings
+  LossSpec(std::string loss_name) : name(std::move(loss_name)) {}  // NOLINT
+  LossSpec(std::string loss_name, double smoothing) : name(std::move(loss_name)), label_smoothing(smoothing) {}
+  std::string name;
+  double label_smoothing = 0.0;
 };
-std::string to_string(Loss loss);
+// The loss of `spec`; ConfigError for an unknown name, label_smoothing outside
+// [0, 1], or label smoothing on a loss without targets to smooth.
+Loss resolve_loss(const LossSpec& spec);
 
 // Keras's clipping epsilon for cross-entropies (K.epsilon()).
 inline constexpr double kLossEpsilon = 1e-7;
@@ -36,7 +46,8 @@ inline constexpr double kLossEpsilon = 1e-7;
 // or class indices [N] / [N, 1] for the sparse loss). Cross-entropies clip
 // probabilities to [1e-7, 1 - 1e-7]; categorical cross-entropy first divides each
 // row by its sum, as Keras does. Losses over several positions average them.
-Tensor per_sample_loss(Loss loss, const Tensor& y_true, const Tensor& y_pred);
+// label_smoothing as LossSpec says (0: the targets as given).
+Tensor per_sample_loss(Loss loss, const Tensor& y_true, const Tensor& y_pred, double label_smoothing = 0.0);
 
 // Throws ShapeError when y_true cannot be a target for predictions of y_pred_shape.
 void check_targets(Loss loss, const Tensor& y_true, const Shape& y_pred_shape);
@@ -55,8 +66,10 @@ bool supports(Loss loss, GradWrt wrt);
 // w = 1 when `weights` is empty. When `grad` is non-empty it receives the
 // gradient (same element count as y_pred) with respect to `wrt`. The fused
 // logit gradients are exact (p - y) without Keras's clipping, which is what
-// keeps training stable when a probability underflows.
+// keeps training stable when a probability underflows. With label_smoothing the
+// loss and gradients are those of the smoothed targets (p - y_smoothed fused).
 double weighted_loss(Loss loss, const Tensor& y_true, const float* y_pred, const Shape& y_pred_shape,
-                     std::span<const float> weights, std::span<float> grad, GradWrt wrt);
+                     std::span<const float> weights, std::span<float> grad, GradWrt wrt,
+                     double label_smoothing = 0.0);
 
 }  // namespace petal

@@ -77,6 +77,10 @@ struct EvaluateOptions {
   int verbose = 0;
   Tensor sample_weight = {};
   std::vector<CallbackPtr> callbacks = {};
+  // Test-time augmentation: outputs are the mean of the outputs for the images
+  // and for their mirror images (left-right), NHWC inputs only
+  // (petal/model/test_time_augmentation.h).
+  bool tta = false;
 };
 
 struct GeneratorRunOptions {
@@ -85,6 +89,13 @@ struct GeneratorRunOptions {
   int workers = 1;
   int verbose = 0;
   std::vector<CallbackPtr> callbacks = {};
+  bool tta = false;  // as EvaluateOptions::tta (evaluate_generator, predict_generator)
+};
+
+struct PredictOptions {
+  int64_t batch_size = 32;
+  int verbose = 0;
+  bool tta = false;  // as EvaluateOptions::tta
 };
 
 }  // namespace petal

@@ -112,6 +112,8 @@ class Model {
   }
   // Outputs for every input row, in inference mode; the last batch may be partial.
   TensorList predict(const TensorRefs& x, int64_t batch_size = 32, int verbose = 0);
+  // With options (tta: horizontal-flip averaging, src/model/test_time_augmentation.cpp).
+  TensorList predict(const TensorRefs& x, const PredictOptions& options);
   TensorList predict_generator(Generator& generator, const GeneratorRunOptions& options);
   TensorList predict_generator(Sequence& sequence, const GeneratorRunOptions& options = {});
   template <typename S>
@@ -162,6 +164,8 @@ class Model {
   const Optimizer& optimizer() const;
   // The first output's loss; losses() has one per output.
   Loss loss() const;
+  // The first output's loss with its options (label smoothing).
+  LossSpec loss_spec() const;
   std::vector<Loss> losses() const;
   std::vector<double> loss_weights() const;
   // The first output's metrics.

@@ -24,6 +24,8 @@ class Optimizer {
   virtual std::vector<std::string> slot_names() const = 0;
 
   // One update of every trainable parameter from its gradient; then iterations += 1.
+  // An optimizer with decoupled weight decay (AdamW, SGDW) first shrinks each
+  // parameter it decays: w -= lr_t * weight_decay * w.
   void apply(std::span<Param* const> params);
 
   double learning_rate() const { return learning_rate_; }
@@ -44,6 +46,8 @@ class Optimizer {
   Optimizer(double learning_rate, double decay);
   // p, g and every slot hold n floats; t = iterations + 1 (Adam's step count).
   virtual void update(float* p, const float* g, std::span<Tensor> slots, int64_t n, double lr_t, int64_t t) = 0;
+  // The decoupled weight decay factor for `param` (0: none, the default).
+  virtual double decoupled_weight_decay(const Param& /*param*/) const { return 0.0; }
   std::string base_config_json() const;
 
  private:
