@@ -5,23 +5,28 @@
 #include <cmath>
 #include <sstream>
 
-#include "model/net_plan.h"
+#include "model/graph_plan.h"
+#include "model/model_impl.h"
 #include "petal/core/rng.h"
 
 namespace petal::testing {
 
 namespace {
 
+// L = sum over outputs of sum(y * R) through a graph plan.
 struct Harness {
-  std::unique_ptr<detail::NetPlan> plan;
+  std::unique_ptr<detail::GraphPlan> plan;
   detail::StepContext step;
-  Tensor x, r;  // input and the fixed random projection R of the output
-  int64_t out_size = 0;
+  std::vector<Tensor> xs, rs;  // inputs and the fixed random projections R of the outputs
 
   double loss() {
-    const float* y = plan->forward(x, step);
+    std::vector<Tensor>& in = xs;
+    plan->forward(TensorRefs(in), step);
     double l = 0;
-    for (int64_t i = 0; i < out_size; ++i) l += static_cast<double>(y[i]) * r[i];
+    for (size_t o = 0; o < rs.size(); ++o) {
+      const float* y = plan->output(o);
+      for (int64_t i = 0; i < rs[o].size(); ++i) l += static_cast<double>(y[i]) * rs[o][i];
+    }
     return l;
   }
 };
@@ -66,55 +71,60 @@ void check_tensor(Harness& h, float* values, const float* analytic, int64_t n, c
   }
 }
 
-}  // namespace
 
-GradcheckResult gradcheck(Layer& layer, const Shape& input_shape, const GradcheckOptions& o) {
+// Checks every input and trainable parameter of the graph `nodes` (model inputs
+// are the nodes without a layer) against central differences, after the add-into rule.
+GradcheckResult gradcheck_nodes(const std::vector<detail::PlanNode>& nodes, const std::vector<int>& outputs,
+                                const std::vector<Param*>& params, const GradcheckOptions& o, Rng& rng) {
   GradcheckResult res;
-  Rng rng(o.seed);
-  layer.build(input_shape, rng);
   // Non-trained state (batch-norm moving statistics) away from its 0/1 defaults.
-  for (Param* p : layer.params()) {
+  for (Param* p : params) {
     if (!p->trainable) {
       for (float& v : p->value.values()) v = static_cast<float>(rng.uniform(0.5, 1.5));
     }
   }
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   Harness h;
-  h.plan = std::make_unique<detail::NetPlan>(std::vector<Layer*>{&layer}, input_shape, o.batch, o.phase, engine,
-                                             /*input_grad=*/true);
+  h.plan = std::make_unique<detail::GraphPlan>(nodes, outputs, o.batch, o.phase, engine, /*input_grad=*/true);
   h.step.stream = dnnl::stream(engine);
   h.step.step = 7;
-  h.x = Tensor(with_batch(o.batch, input_shape));
-  if (o.distinct_inputs) {
-    auto perm = rng.permutation(h.x.size());
-    for (int64_t i = 0; i < h.x.size(); ++i) h.x[i] = o.input_scale * (static_cast<float>(perm[i]) / h.x.size() - 0.5f);
-  } else {
-    for (float& v : h.x.values()) v = o.input_scale * static_cast<float>(rng.uniform(-1, 1));
+  for (const auto& n : nodes) {
+    if (n.layer) continue;
+    Tensor x(with_batch(o.batch, n.shape));
+    if (o.distinct_inputs) {
+      auto perm = rng.permutation(x.size());
+      for (int64_t i = 0; i < x.size(); ++i) x[i] = o.input_scale * (static_cast<float>(perm[i]) / x.size() - 0.5f);
+    } else {
+      for (float& v : x.values()) v = o.input_scale * static_cast<float>(rng.uniform(-1, 1));
+    }
+    h.xs.push_back(std::move(x));
   }
-  h.out_size = o.batch * num_elements(layer.output_shape());
-  h.r = Tensor({h.out_size});
-  for (float& v : h.r.values()) v = static_cast<float>(rng.uniform(-1, 1));
-
-  // Analytic gradients, overwrite mode.
+  for (int out : outputs) {
+    const Shape s = nodes[out].layer ? nodes[out].layer->output_shape() : nodes[out].shape;
+    Tensor r({o.batch * num_elements(s)});
+    for (float& v : r.values()) v = static_cast<float>(rng.uniform(-1, 1));
+    h.rs.push_back(std::move(r));
+  }
+  const std::vector<char> pre(outputs.size(), 0);
   auto backward = [&](bool accumulate) {
     h.loss();
-    std::copy(h.r.data(), h.r.data() + h.out_size, h.plan->output_grad());
+    for (size_t k = 0; k < h.rs.size(); ++k) std::copy(h.rs[k].data(), h.rs[k].data() + h.rs[k].size(), h.plan->output_grad(k));
     h.step.accumulate_grads = accumulate;
-    h.plan->backward(h.step);
+    h.plan->backward(h.step, pre);
   };
   backward(false);
-  const Tensor dx(h.x.shape(), std::span<const float>(h.plan->input_grad(), static_cast<size_t>(h.x.size())));
+  std::vector<Tensor> dxs;
+  for (size_t i = 0; i < h.xs.size(); ++i) {
+    dxs.emplace_back(h.xs[i].shape(), std::span<const float>(h.plan->input_grad(i), static_cast<size_t>(h.xs[i].size())));
+  }
   std::vector<Tensor> grads;
-  for (Param* p : layer.params()) grads.push_back(p->trainable ? p->grad : Tensor());
+  for (Param* p : params) grads.push_back(p->trainable ? p->grad : Tensor());
 
   // Add-into rule: grads pre-filled with G0 end as G0 + analytic.
-  std::vector<Tensor> g0;
-  for (Param* p : layer.params()) {
-    g0.push_back(p->trainable ? Tensor(p->grad.shape(), 0.25f) : Tensor());
-    if (p->trainable) p->grad = g0.back();
+  for (Param* p : params) {
+    if (p->trainable) p->grad = Tensor(p->grad.shape(), 0.25f);
   }
   backward(true);
-  auto params = layer.params();
   for (size_t k = 0; k < params.size(); ++k) {
     if (!params[k]->trainable) continue;
     for (int64_t i = 0; i < params[k]->grad.size(); ++i) {
@@ -124,8 +134,9 @@ GradcheckResult gradcheck(Layer& layer, const Shape& input_shape, const Gradchec
       }
     }
   }
-
-  check_tensor(h, h.x.data(), dx.data(), h.x.size(), "input", o, rng, res);
+  for (size_t i = 0; i < h.xs.size(); ++i) {
+    check_tensor(h, h.xs[i].data(), dxs[i].data(), h.xs[i].size(), "input " + std::to_string(i), o, rng, res);
+  }
   for (size_t k = 0; k < params.size(); ++k) {
     if (params[k]->trainable) {
       check_tensor(h, params[k]->value.data(), grads[k].data(), params[k]->value.size(), params[k]->name, o, rng, res);
@@ -135,6 +146,22 @@ GradcheckResult gradcheck(Layer& layer, const Shape& input_shape, const Gradchec
   if (res.checked == 0) res.failure = "no coordinate could be checked";
   if (res.skipped_kinks > res.checked) res.failure = "too many kinks skipped (" + std::to_string(res.skipped_kinks) + ")";
   return res;
+}
+
+}  // namespace
+
+GradcheckResult gradcheck(Layer& layer, const Shape& input_shape, const GradcheckOptions& o) {
+  Rng rng(o.seed);
+  layer.build(input_shape, rng);
+  const std::vector<detail::PlanNode> nodes{{.layer = nullptr, .inputs = {}, .shape = input_shape, .layer_id = -1},
+                                            {.layer = &layer, .inputs = {0}, .shape = {}, .layer_id = 0}};
+  return gradcheck_nodes(nodes, {1}, layer.params(), o, rng);
+}
+
+GradcheckResult gradcheck_model(Model& model, const GradcheckOptions& o) {
+  Rng rng(o.seed);
+  const Model::Impl& m = model.impl();
+  return gradcheck_nodes(m.nodes, m.output_nodes, model.params(), o, rng);
 }
 
 }  // namespace petal::testing

@@ -7,6 +7,7 @@
 
 #include "nn/layer_plan.h"
 #include "petal/layers/layer.h"
+#include "petal/model/model.h"
 
 namespace petal::testing {
 
@@ -32,5 +33,8 @@ struct GradcheckResult {
 
 // `layer` must be unbuilt; it is built for per-sample `input_shape`.
 GradcheckResult gradcheck(Layer& layer, const Shape& input_shape, const GradcheckOptions& options = {});
+// Every input and parameter of a built model's graph (merges, fan-out, shared
+// layers, nested models): L = sum over outputs of sum(y * R).
+GradcheckResult gradcheck_model(Model& model, const GradcheckOptions& options = {});
 
 }  // namespace petal::testing
