@@ -21,6 +21,8 @@
 #include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"
 #include "petal/layers/dense.h"
+#include "petal/layers/merge.h"
+#include "petal/layers/pooling.h"
 #include "petal/optimizers/sgd.h"
 
 namespace {
@@ -51,7 +53,7 @@ Tensor one_hot_labels(int64_t n, int64_t classes, uint64_t seed) {
   return y;
 }
 
-Sequential dense_model(uint64_t seed) {
+Model dense_model(uint64_t seed) {
   Sequential m({.seed = seed, .input_shape = {6}});
   m.add(Dense({.units = 16, .activation = "relu"}));
   m.add(Dense({.units = 3, .activation = "softmax"}));
@@ -59,11 +61,23 @@ Sequential dense_model(uint64_t seed) {
   return m;
 }
 
-Sequential conv_model(uint64_t seed) {
+Model conv_model(uint64_t seed) {
   Sequential m({.seed = seed, .input_shape = {8, 8, 2}});
   m.add(Conv2D({.filters = 4, .kernel_size = {3, 3}, .padding = Padding::Same, .activation = "relu"}));
   m.add(Flatten());
   m.add(Dense({.units = 3, .activation = "softmax"}));
+  m.compile(SGD({.learning_rate = 0.05, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
+  return m;
+}
+
+// A residual graph: conv, ReLU, conv, identity shortcut (fan-out and Add),
+// global average pooling, softmax (no BN: its batch statistics are per rank).
+Model residual_model(uint64_t seed) {
+  auto in = Input({8, 8, 2});
+  auto x = Conv2D({.filters = 4, .kernel_size = {3, 3}, .padding = Padding::Same})(in);
+  auto y = Conv2D({.filters = 4, .kernel_size = {3, 3}, .padding = Padding::Same})(Activation("relu")(x));
+  auto out = Dense({.units = 3, .activation = "softmax"})(GlobalAveragePooling2D()(Add()({x, y})));
+  Model m(in, out, {.seed = seed, .name = "residual"});
   m.compile(SGD({.learning_rate = 0.05, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
   return m;
 }
@@ -96,14 +110,27 @@ void expect_identical_across_ranks(Model& m, const std::string& what) {
   }
 }
 
+// fit of a residual graph with batch norm: every rank ends with identical weights.
+void residual_fit_keeps_ranks_identical() {
+  auto in = Input({8, 8, 2});
+  auto x = Conv2D({.filters = 4, .kernel_size = {3, 3}, .padding = Padding::Same})(in);
+  auto y = Activation("relu")(BatchNormalization()(Conv2D({.filters = 4, .kernel_size = {3, 3}, .padding = Padding::Same})(x)));
+  auto out = Dense({.units = 3, .activation = "softmax"})(GlobalAveragePooling2D()(Add()({x, y})));
+  Model m(in, out, {.seed = 5 + static_cast<uint64_t>(DistributedContext::init().rank())});
+  m.compile(SGD({.learning_rate = 0.05, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
+  m.fit(random_tensor({40, 8, 8, 2}, 21), one_hot_labels(40, 3, 22), {.batch_size = 4, .epochs = 2, .verbose = 0,
+                                                                      .distributed = true});
+  expect_identical_across_ranks(m, "residual fit");
+}
+
 // K train_on_batch steps: rank r trains on its part of each R*B batch.
-void custom_loop_matches_single_process(Sequential (*make)(uint64_t), const Tensor& x, const Tensor& y,
+void custom_loop_matches_single_process(Model (*make)(uint64_t), const Tensor& x, const Tensor& y,
                                         const std::string& name, const DistributedOptions& options = {},
                                         int64_t buckets = 1) {
   const DistributedContext& ctx = DistributedContext::init();
   const int64_t b = 5, steps = 6, n = x.dim(0), global = b * ctx.size();
-  Sequential single = make(7);
-  Sequential dist = make(7 + static_cast<uint64_t>(ctx.rank()));  // other ranks start elsewhere: broadcast fixes it
+  Model single = make(7);
+  Model dist = make(7 + static_cast<uint64_t>(ctx.rank()));  // other ranks start elsewhere: broadcast fixes it
   distribute(dist, options);
   for (int64_t k = 0; k < steps; ++k) {
     const int64_t begin = (k * global) % (n - global);
@@ -129,7 +156,7 @@ void custom_loop_matches_single_process(Sequential (*make)(uint64_t), const Tens
 // (the model's by default) must both come from rank 0.
 void fit_matches_single_process() {
   const Tensor x = random_tensor({69, 6}, 11), y = one_hot_labels(69, 3, 12);
-  Sequential single = dense_model(7), dist = dense_model(7 + static_cast<uint64_t>(DistributedContext::init().rank()));
+  Model single = dense_model(7), dist = dense_model(7 + static_cast<uint64_t>(DistributedContext::init().rank()));
   const FitOptions common{.batch_size = 8, .epochs = 3, .verbose = 0, .validation_split = 0.2};
   FitOptions one = common, many = common;
   one.batch_size = 8 * DistributedContext::init().size();
@@ -157,7 +184,7 @@ void fit_matches_single_process() {
 void uneven_first_batches() {
   const DistributedContext& ctx = DistributedContext::init();
   const Tensor x = random_tensor({80, 6}, 31), y = one_hot_labels(80, 3, 32);
-  Sequential single = dense_model(7), dist = dense_model(7);
+  Model single = dense_model(7), dist = dense_model(7);
   distribute(dist);
   int64_t begin = 0;
   for (int64_t step = 0; step < 4; ++step) {
@@ -191,7 +218,7 @@ class FixedBatches final : public Sequence {
 void fit_generator_shards_a_sequence() {
   const Tensor x = random_tensor({48, 6}, 21), y = one_hot_labels(48, 3, 22);
   FixedBatches seq(x, y);
-  Sequential single = dense_model(7), dist = dense_model(7);
+  Model single = dense_model(7), dist = dense_model(7);
   const int64_t ranks = DistributedContext::init().size(), rows = 6 * ranks;
   for (int64_t s = 0; s < 8 / ranks; ++s) {
     single.train_on_batch(x.slice(s * rows, (s + 1) * rows), y.slice(s * rows, (s + 1) * rows));
@@ -214,7 +241,7 @@ void writers_on_rank_zero(const std::string& dir) {
     last_loss = l.at("loss");
   }});
   const Tensor x = random_tensor({40, 6}, 31), y = one_hot_labels(40, 3, 32);
-  Sequential m = dense_model(3);
+  Model m = dense_model(3);
   const std::vector<CallbackPtr> callbacks{std::make_shared<CSVLogger>(csv), root_only(count_wrapped), count_all};
   m.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = callbacks, .distributed = true});
   ctx.barrier();
@@ -233,7 +260,7 @@ void resume_from_rank_zero_checkpoint(const std::string& dir) {
   const DistributedContext& ctx = DistributedContext::init();
   const Tensor x = random_tensor({40, 6}, 51), y = one_hot_labels(40, 3, 52);
   const std::string path = dir + "/checkpoint.petal";
-  Sequential full = dense_model(3), first = dense_model(3);
+  Model full = dense_model(3), first = dense_model(3);
   full.fit(x, y, {.batch_size = 4, .epochs = 3, .verbose = 0, .seed = 5, .distributed = true});
   auto checkpoint = std::make_shared<ModelCheckpoint>(ModelCheckpointOptions{.filepath = path});
   first.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = {checkpoint}, .seed = 5,
@@ -266,7 +293,7 @@ void mismatched_models_are_reported() {
 // check_same_weights passes on synchronised ranks and reports one that drifted.
 void drifted_weights_are_reported() {
   const DistributedContext& ctx = DistributedContext::init();
-  Sequential m = dense_model(7);
+  Model m = dense_model(7);
   distribute(m);
   m.train_on_batch(random_tensor({4, 6}, 71), one_hot_labels(4, 3, 72));
   std::string message = "none";
@@ -317,6 +344,9 @@ int main() {
   custom_loop_matches_single_process(dense_model, x, y, "dense small buckets non-blocking",
                                      {.reduce_thread = false, .bucket_bytes = 64}, 2);
   custom_loop_matches_single_process(conv_model, random_tensor({60, 8, 8, 2}, 3), one_hot_labels(60, 3, 4), "conv");
+  custom_loop_matches_single_process(residual_model, random_tensor({60, 8, 8, 2}, 5), one_hot_labels(60, 3, 6),
+                                     "residual");
+  residual_fit_keeps_ranks_identical();
   uneven_first_batches();
   fit_matches_single_process();
   fit_generator_shards_a_sequence();
