@@ -38,7 +38,7 @@ if(rc)
   message(FATAL_ERROR "pkg-config petal failed")
 endif()
 separate_arguments(flags UNIX_COMMAND "${flags}")
-execute_process(COMMAND c++ ${SOURCE_DIR}/tests/install/consumer/main.cpp ${flags}
+execute_process(COMMAND c++ -std=c++20 -I${SOURCE_DIR}/tests/layers ${SOURCE_DIR}/tests/install/consumer/main.cpp ${flags}
                         -Wl,-rpath,${WORK_DIR}/prefix/lib -o ${WORK_DIR}/pkgconfig_consumer RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "building with pkg-config flags failed")

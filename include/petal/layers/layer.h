@@ -15,6 +15,7 @@
 namespace petal {
 
 class KerasTensor;
+class PlainPlan;
 
 namespace detail {
 class LayerPlan;
@@ -104,8 +105,13 @@ class Layer {
   // primitive (Conv2D and Dense without an activation of their own).
   virtual bool accepts_fused_activation() const { return false; }
 
-  // Internal: the oneDNN execution plan for one batch size and phase.
-  virtual std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) = 0;
+  // The oneDNN execution plan for one batch size and phase (the library's own
+  // layers). By default, the layer's make_plain_plan() run on plain buffers.
+  virtual std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx);
+  // Layers written outside the library implement this instead of make_plan:
+  // their computation on plain buffers (petal/layers/plain_plan.h), for batches
+  // of `batch` in the training or inference phase.
+  virtual std::unique_ptr<PlainPlan> make_plain_plan(int64_t batch, bool training);
 
   // "Conv2D(name='conv2d_1')", the prefix of every error message about this layer.
   std::string where() const;
