@@ -9,9 +9,14 @@
 #include <random>
 
 #include "app/config_parse.h"
+#include "app/interrupt.h"
+#include "app/run_lock.h"
+#include "app/run_messages.h"
+#include "app/run_resume.h"
 #include "app/run_report.h"
 #include "app/train_modes.h"
 #include "petal/app/dataset.h"
+#include "petal/app/memory_estimate.h"
 #include "petal/app/run_dir.h"
 #include "petal/app/train_sources.h"
 #include "petal/callbacks/early_stopping.h"
@@ -21,6 +26,7 @@
 #include "petal/distributed/context.h"
 #include "petal/distributed/root_only.h"
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 #include "petal/io/atomic_file.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/adam.h"
@@ -40,8 +46,12 @@ std::string resume_config_path(const fs::path& run_dir) {
   }
   for (const auto& f : {p.config(), p.model_last()}) {
     if (!fs::is_regular_file(f, ec)) {
+      const bool never_saved = f == p.model_last() && fs::exists(p.config(), ec);
       throw IoError("--resume '" + run_dir.string() + "': expected a run directory holding config.json and "
-                    "model_last.petal; " + f.filename().string() + " is missing.");
+                    "model_last.petal; " + f.filename().string() + " is missing" +
+                    (never_saved ? " (the run stopped before its first epoch ended).\nHint: start it again with "
+                                   "--overwrite, e.g. petal train --config " + p.config().string() + " --overwrite."
+                                 : "."));
     }
   }
   return p.config().string();
@@ -58,16 +68,33 @@ std::unique_ptr<Optimizer> make_optimizer(const TrainConfig& c) {
       SGDOptions{.learning_rate = c.lr, .momentum = c.momentum, .nesterov = c.nesterov, .decay = c.decay});
 }
 
-void prepare_run_dir(const RunPaths& p, const TrainRunOptions& o) {
+// Creates the folder and locks it (one run per folder) before looking at what it holds.
+std::unique_ptr<detail::RunLock> prepare_run_dir(const RunPaths& p, const TrainRunOptions& o) {
   std::error_code ec;
-  if (!o.resume && !o.overwrite && (fs::exists(p.config(), ec) || fs::exists(p.model_last(), ec))) {
-    throw ConfigError("--out '" + p.dir.string() + "': the folder already holds a run (config.json).\nHint: --resume " +
-                      p.dir.string() + " continues it, --overwrite replaces it, or choose another --out.");
-  }
   fs::create_directories(p.dir, ec);
   if (ec || !fs::is_directory(p.dir)) {
     throw IoError("--out '" + p.dir.string() + "': cannot create the run directory (" + ec.message() + ").");
   }
+  auto lock = std::make_unique<detail::RunLock>(p.dir);
+  if (!o.resume && !o.overwrite && fs::exists(p.model_last(), ec)) {
+    throw ConfigError("--out '" + p.dir.string() + "': the folder already holds a run (config.json).\nHint: --resume " +
+                      p.dir.string() + " continues it, --overwrite replaces it, or choose another --out.");
+  }
+  if (!o.resume && !o.overwrite && fs::exists(p.config(), ec)) {
+    throw ConfigError("--out '" + p.dir.string() + "': the folder holds a run that stopped before its first epoch "
+                      "ended (config.json, no model_last.petal).\nHint: --overwrite starts it again, or choose "
+                      "another --out.");
+  }
+  return lock;
+}
+
+// The model and a batch must fit before anything is decoded or built.
+void check_training_memory(const TrainConfig& c) {
+  const MemoryEstimate e = estimate_memory(zoo_layer_specs(c.model, 3, 2), {c.image_height, c.image_width, 3},
+                                           c.batch_size, true);
+  check_memory(e.bytes, "training " + c.model + " on " + std::to_string(c.image_height) + "x" +
+                            std::to_string(c.image_width) + " images in batches of " + std::to_string(c.batch_size),
+               describe(e), "lower --image-size or --batch-size.");
 }
 
 std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, CallbackPtr recorder) {
@@ -102,6 +129,8 @@ Sequential make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p,
     m.compile(*make_optimizer(c), "categorical_crossentropy", {"accuracy"});
     return m;
   }
+  // config.json as recorded, before this run rewrites it with the new flags.
+  detail::check_resume_options(c, resolve_train_config({.config_file = p.config().string()}));
   Sequential m = load_model(p.model_last());
   const Shape want_in = {c.image_height, c.image_width, 3};
   if (m.input_shape() != want_in || m.output_shape() != Shape{k}) {
@@ -109,7 +138,8 @@ Sequential make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p,
                     to_string(m.output_shape()) + "; the data gives " + to_string(want_in) + " images of " +
                     std::to_string(k) + " classes.");
   }
-  if (m.epochs_completed() >= c.epochs) {
+  detail::check_resumed_network(m, c, k);
+  if (m.epochs_completed() >= c.epochs && detail::run_reported(p)) {
     throw ConfigError("--resume: the run already completed " + std::to_string(m.epochs_completed()) +
                       " epochs (--epochs " + std::to_string(c.epochs) + ").\nHint: pass --epochs N with N > " +
                       std::to_string(m.epochs_completed()) + " to train further.");
@@ -120,15 +150,17 @@ Sequential make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p,
 std::string run_info_json(const TrainConfig& c, const Dataset& d, int64_t train_samples, int64_t val_samples,
                           const TrainRunOptions& o) {
   nlohmann::json j;
-  j["class_names"] = d.class_names;
+  // Names and paths escape_text'ed: valid UTF-8 whatever bytes they hold, and
+  // read back exactly (load_run_model unescapes the class names).
+  for (const auto& n : d.class_names) j["class_names"].push_back(escape_text(n));
   j["layout"] = to_string(d.layout);
-  j["data"] = d.description;
+  j["data"] = escape_text(d.description);
   j["train_samples"] = train_samples;
   j["validation_samples"] = val_samples;
   j["validation"] = c.validation_split > 0 ? "last fraction of the training split" : "test split";
   j["test_samples"] = d.num_test();
   if (c.mode != "fit") j["steps_per_epoch"] = detail::steps_per_epoch(c, train_samples);
-  if (!o.command_line.empty()) j["command"] = o.command_line;
+  if (!o.command_line.empty()) j["command"] = escape_text(o.command_line);
   return j.dump();
 }
 
@@ -164,7 +196,8 @@ DatasetOptions dataset_options(const TrainConfig& c) {
           .csv_order = c.csv_channels == "bgr" ? ChannelOrder::Bgr : ChannelOrder::Rgb,
           .test_split = c.test_split, .stratified = c.split == "stratified", .seed = *c.seed,
           .threads = std::max(1, num_threads()),
-          .stream_train_csv = c.mode != "fit" && c.validation_split == 0.0};
+          .stream_train_csv = c.mode != "fit" && c.validation_split == 0.0,
+          .max_image_pixels = c.max_image_pixels, .on_bad_image = c.on_bad_image};
 }
 
 TrainResult train(TrainConfig c, const TrainRunOptions& o) {
@@ -185,12 +218,18 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
     c.seed = std::stoull(seed);
   }
   const RunPaths paths{c.out};
-  if (root) prepare_run_dir(paths, o);
+  const auto lock = root ? prepare_run_dir(paths, o) : nullptr;  // held until train() returns
+  const int64_t leftovers = root && (o.resume || o.overwrite) ? detail::remove_leftover_temp_files(paths) : 0;
   RunLog log(root ? paths.log() : std::filesystem::path(), root && c.verbose > 0 ? &console : nullptr, o.resume);
-  if (!o.command_line.empty()) log.file_line("command: " + o.command_line);
+  if (!o.command_line.empty()) log.file_line("command: " + escape_text(o.command_line));
+  if (leftovers > 0) {
+    log.line("[INFO] removed " + std::to_string(leftovers) + " temporary file(s) an interrupted write left behind");
+  }
+  check_training_memory(c);
   log.line("[INFO] loading " + c.data + " ...");
   Dataset d = load_dataset(dataset_options(c));
   log.line("[INFO] " + d.description);
+  detail::log_data_notes(log, d, c.on_bad_image);
   if (d.num_test() == 0) throw DataError("load_dataset('" + c.data + "'): the test split is empty.\nHint: raise --test-split.");
   Tensor train_x = std::move(d.train_x), train_y = std::move(d.train_y);
   ValidationData val = split_validation(c, d, train_x, train_y);
@@ -209,17 +248,36 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   auto recorder = std::make_shared<RunRecorder>(
       paths, RunRecorderOptions{.monitor = c.monitor, .checkpoint_every = c.checkpoint_every,
                                 .history = std::move(earlier), .log = &log});
+  if (o.resume) {
+    if (const auto note = detail::repair_best_model(paths, recorder->best_epoch(), initial_epoch); !note.empty()) {
+      log.line(note);
+    }
+  }
   log.line("[INFO] " + std::string(o.resume ? "resuming" : "training") + " " + c.model + " with --mode " + c.mode +
            (o.resume ? " from epoch " + std::to_string(initial_epoch + 1) : "") + " to epoch " +
            std::to_string(c.epochs) + " (seed " + std::to_string(*c.seed) + ", " + std::to_string(model.count_params()) +
            " parameters)");
 
+  auto interrupt = std::make_shared<detail::StopOnInterrupt>();
+  recorder->discard_epoch_if([interrupt] { return interrupt->epoch_cut(); });
+  auto callbacks = make_callbacks(c, root_only(recorder));
+  callbacks.insert(callbacks.begin(), interrupt);
   detail::ModeInputs in{.config = &c, .data = &d, .train_x = std::move(train_x), .train_y = std::move(train_y),
-                        .validation = std::move(val), .callbacks = make_callbacks(c, root_only(recorder)),
+                        .validation = std::move(val), .callbacks = std::move(callbacks),
                         .initial_epoch = initial_epoch, .seed = *c.seed};
   const auto start = std::chrono::steady_clock::now();
-  detail::run_mode(model, in);
+  int signal = 0;
+  if (initial_epoch < c.epochs) {
+    // Signals stop the run cleanly in one process; under mpirun, mpirun handles them.
+    const auto guard = ranks.size() == 1 ? std::make_unique<detail::InterruptGuard>() : nullptr;
+    detail::run_mode(model, in);
+    signal = detail::InterruptGuard::signal();
+  } else {
+    log.line("[INFO] the run completed its " + std::to_string(initial_epoch) + " epochs before it was stopped; "
+             "writing its report and plots");
+  }
   TrainResult r;
+  r.interrupted_by = ranks.size() == 1 ? signal : 0;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.run_dir = paths.dir;
   r.initial_epoch = initial_epoch;
@@ -231,6 +289,11 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
              " ranks hold identical weights (checked after every epoch)");
   }
   if (!root) return r;
+  if (r.interrupted_by != 0) {
+    r.epochs_completed = recorder->epochs_recorded();
+    detail::log_interrupted(log, paths, r.interrupted_by, r.epochs_completed);
+    return r;
+  }
   if (!fs::exists(paths.model())) model.save(paths.model());  // no epoch had a finite monitored value
   r.report = detail::write_run_report(model, d, c, recorder->history(), paths);
   log.file_line("test report (model_last.petal, " + std::to_string(d.num_test()) + " images):\n" +
@@ -239,6 +302,10 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
            detail::format_number(std::round(r.seconds * 10) / 10) + " s; test accuracy " +
            detail::format_number(std::round(r.report.accuracy * 1e4) / 1e4) + "; best " + c.monitor + " at epoch " +
            std::to_string(r.best_epoch + 1) + " (model.petal); wrote " + paths.dir.string());
+  if (!d.bad_images.empty()) {
+    log.line("[WARN] " + std::to_string(d.bad_images.size()) + " image file(s) were left out or kept truncated "
+             "(--on-bad-image " + c.on_bad_image + "):" + bad_image_lines(d.bad_images, 1000));
+  }
   return r;
 }
 

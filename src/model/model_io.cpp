@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "layers/layer_factory.h"
+#include "model/model_schema.h"
 #include "model/sequential_impl.h"
 #include "petal/core/error.h"
 #include "petal/io/npz.h"
@@ -113,6 +114,7 @@ Sequential load_model(const std::filesystem::path& path) {
   } catch (const nlohmann::json::exception& e) {
     throw IoError(what + ": the model description is not valid JSON (" + e.what() + ").");
   }
+  detail::validate_model_document(j, arrays, what);
   if (j.value("format", "") != kFormat) {
     throw IoError(what + ": expected a petal model file (format '" + std::string(kFormat) + "'); received format '" +
                   j.value("format", std::string("?")) + "'.");
