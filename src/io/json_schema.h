@@ -33,7 +33,7 @@ struct JsonRule {
   std::vector<std::string> one_of{};    // String: allowed values (empty: any)
   std::shared_ptr<const JsonRule> items{};  // Array: rule for each element
   size_t min_items = 0, max_items = std::numeric_limits<size_t>::max();
-  std::vector<JsonField> fields{};      // Object: known keys (others are allowed)
+  std::vector<JsonField> fields;        // Object: known keys (others are allowed)
   // Runs after the checks above pass: an empty expectation when the value is fine,
   // else what was expected. `path` is the value's own field path.
   std::function<std::optional<JsonViolation>(const nlohmann::json& value, const std::string& path)> custom{};

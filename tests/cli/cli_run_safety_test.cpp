@@ -164,5 +164,19 @@ TEST_F(CliRunSafety, ARunThatFailedBeforeItsFirstEpochOffersOverwrite) {
   EXPECT_EQ(run_petal(args({"--epochs", "1", "--overwrite"}, early)).rc, 0);
 }
 
+// Running as root, permissions cannot make a file unopenable; a folder where a
+// file should be gives the same path through open(2) and its strerror.
+TEST_F(CliRunSafety, AFileThatCannotBeOpenedSaysWhy) {
+  fs::create_directories(out() / ".petal.lock");
+  const auto lock = run_petal(args({"--epochs", "1"}));
+  EXPECT_EQ(lock.rc, 1);
+  EXPECT_THAT(lock.err, HasSubstr("cannot open the lock file '.petal.lock': Is a directory."));
+  fs::remove(out() / ".petal.lock");
+  fs::create_directories(out() / "train.log");
+  const auto log = run_petal(args({"--epochs", "1"}));
+  EXPECT_EQ(log.rc, 1);
+  EXPECT_THAT(log.err, HasSubstr("train.log': cannot open the file for writing: Is a directory."));
+}
+
 }  // namespace
 }  // namespace petal
