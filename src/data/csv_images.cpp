@@ -209,6 +209,14 @@ std::vector<std::string> csv_class_names(const std::string& path) {
     if (index < 0) return {names.begin(), names.end()};
     max_index = std::max(max_index, index);
   }
+  // Found by fuzz_csv: one row labelled 1505080 made 1.5 million classes (and
+  // 999999999999999999 would never end). Integer labels index classes densely.
+  if (max_index >= kMaxCsvClasses) {
+    throw DataError("csv_class_names('" + path + "'): integer labels are class indices 0..K-1; received label " +
+                    std::to_string(max_index) + ", which would make " + std::to_string(max_index + 1) +
+                    " classes (at most " + std::to_string(kMaxCsvClasses) + " from " + std::to_string(names.size()) +
+                    " distinct labels).\nHint: number the classes from 0, or label rows by name.");
+  }
   std::vector<std::string> numbered;
   for (int64_t i = 0; i <= max_index; ++i) numbered.push_back(std::to_string(i));
   return numbered;

@@ -10,6 +10,7 @@ namespace {
 
 uint32_t le16(std::span<const uint8_t> b, size_t at) { return uint32_t{b[at]} | (uint32_t{b[at + 1]} << 8); }
 uint32_t le32(std::span<const uint8_t> b, size_t at) { return le16(b, at) | (le16(b, at + 2) << 16); }
+uint32_t le24(std::span<const uint8_t> b, size_t at) { return le16(b, at) | (uint32_t{b[at + 2]} << 16); }
 uint32_t be16(std::span<const uint8_t> b, size_t at) { return (uint32_t{b[at]} << 8) | b[at + 1]; }
 uint32_t be32(std::span<const uint8_t> b, size_t at) { return (be16(b, at) << 16) | be16(b, at + 2); }
 
@@ -31,7 +32,9 @@ DeclaredSize bmp_size(std::span<const uint8_t> b) {
 DeclaredSize webp_size(std::span<const uint8_t> b) {
   if (b.size() < 30) return {};
   const auto chunk = [&](const char* id) { return b[12] == id[0] && b[13] == id[1] && b[14] == id[2] && b[15] == id[3]; };
-  if (chunk("VP8X")) return sized(int64_t{(le32(b, 27) & 0xFFFFFF)} + 1, int64_t{(le32(b, 24) & 0xFFFFFF)} + 1);
+  // VP8X: 24-bit canvas width - 1 and height - 1 at 24 and 27 (found by fuzz_image_header:
+  // reading them as 32-bit values overran a 30-byte file by one byte).
+  if (chunk("VP8X")) return sized(int64_t{le24(b, 27)} + 1, int64_t{le24(b, 24)} + 1);
   if (chunk("VP8L") && b[20] == 0x2F) {
     const uint32_t bits = le32(b, 21);
     return sized(int64_t{(bits >> 14) & 0x3FFF} + 1, int64_t{bits & 0x3FFF} + 1);

@@ -61,6 +61,19 @@ TEST(ImageLimits, DeclaredSizeOfEveryFormatIsTheDecodedSize) {
   }
 }
 
+// Found by fuzz_image_header: a 30-byte WebP whose VP8X header ends the file was
+// read one byte past its end (ASan in the sanitizer run; here, the sizes).
+TEST(ImageLimits, ShortestWebpExtendedHeaderIsReadWithinItsBytes) {
+  std::vector<uint8_t> webp = {'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X', 10, 0, 0, 0,
+                               0, 0, 0, 0, 0x0F, 0x27, 0, 0x1F, 0x4E, 0};  // 10000 x 20000
+  const detail::DeclaredSize d = detail::declared_size(webp, detail::ImageFormat::Webp);
+  EXPECT_TRUE(d.known);
+  EXPECT_EQ(d.width, 10000);
+  EXPECT_EQ(d.height, 20000);
+  EXPECT_THAT(error_of([&] { decode_image_bytes(webp, "canvas.webp"); }),
+              HasSubstr("WebP header declares 10000x20000 = 200000000 pixels"));
+}
+
 TEST(ImageLimits, PngDeclaring65535SquaredIsRefusedFromItsHeader) {
   const auto bomb = png_with(65535, 65535, 8, 2, image_testing::zlib_stored({}));
   const std::string e = error_of([&] { decode_image_bytes(bomb, "bomb.png"); });
