@@ -1,5 +1,6 @@
 // RunLock: flock(LOCK_EX | LOCK_NB); the kernel drops the lock when the process
-// ends however it ends, so a killed run never leaves a stale lock behind.
+// ends however it ends, so a killed run never leaves a stale lock behind. And
+// claim_run_dir, which takes it before looking at what the folder holds.
 #include "app/run_lock.h"
 
 #include <fcntl.h>
@@ -8,11 +9,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "petal/core/error.h"
 
 namespace petal::detail {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -56,6 +60,25 @@ RunLock::RunLock(const std::filesystem::path& run_dir) {
 
 RunLock::~RunLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays (removing it would race a new holder)
+}
+
+std::unique_ptr<RunLock> claim_run_dir(const RunPaths& p, bool resume, bool overwrite) {
+  std::error_code ec;
+  fs::create_directories(p.dir, ec);
+  if (ec || !fs::is_directory(p.dir)) {
+    throw IoError("--out '" + p.dir.string() + "': cannot create the run directory (" + ec.message() + ").");
+  }
+  auto lock = std::make_unique<RunLock>(p.dir);
+  if (!resume && !overwrite && fs::exists(p.model_last(), ec)) {
+    throw ConfigError("--out '" + p.dir.string() + "': the folder already holds a run (config.json).\nHint: --resume " +
+                      p.dir.string() + " continues it, --overwrite replaces it, or choose another --out.");
+  }
+  if (!resume && !overwrite && fs::exists(p.config(), ec)) {
+    throw ConfigError("--out '" + p.dir.string() + "': the folder holds a run that stopped before its first epoch "
+                      "ended (config.json, no model_last.petal).\nHint: --overwrite starts it again, or choose "
+                      "another --out.");
+  }
+  return lock;
 }
 
 }  // namespace petal::detail

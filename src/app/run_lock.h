@@ -3,6 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+
+#include "petal/app/run_dir.h"
 
 namespace petal::detail {
 
@@ -20,5 +23,11 @@ class RunLock {
  private:
   int fd_ = -1;
 };
+
+// Creates RUN_DIR and locks it, then refuses (ConfigError) a folder that holds a
+// run unless `resume` or `overwrite`: with model_last.petal, Hint --resume or
+// --overwrite; with config.json only (stopped before its first epoch ended), Hint
+// --overwrite. The lock comes first, so two runs cannot both pass the check.
+std::unique_ptr<RunLock> claim_run_dir(const RunPaths& paths, bool resume, bool overwrite);
 
 }  // namespace petal::detail

@@ -68,26 +68,6 @@ std::unique_ptr<Optimizer> make_optimizer(const TrainConfig& c) {
       SGDOptions{.learning_rate = c.lr, .momentum = c.momentum, .nesterov = c.nesterov, .decay = c.decay});
 }
 
-// Creates the folder and locks it (one run per folder) before looking at what it holds.
-std::unique_ptr<detail::RunLock> prepare_run_dir(const RunPaths& p, const TrainRunOptions& o) {
-  std::error_code ec;
-  fs::create_directories(p.dir, ec);
-  if (ec || !fs::is_directory(p.dir)) {
-    throw IoError("--out '" + p.dir.string() + "': cannot create the run directory (" + ec.message() + ").");
-  }
-  auto lock = std::make_unique<detail::RunLock>(p.dir);
-  if (!o.resume && !o.overwrite && fs::exists(p.model_last(), ec)) {
-    throw ConfigError("--out '" + p.dir.string() + "': the folder already holds a run (config.json).\nHint: --resume " +
-                      p.dir.string() + " continues it, --overwrite replaces it, or choose another --out.");
-  }
-  if (!o.resume && !o.overwrite && fs::exists(p.config(), ec)) {
-    throw ConfigError("--out '" + p.dir.string() + "': the folder holds a run that stopped before its first epoch "
-                      "ended (config.json, no model_last.petal).\nHint: --overwrite starts it again, or choose "
-                      "another --out.");
-  }
-  return lock;
-}
-
 // The model and a batch must fit before anything is decoded or built.
 void check_training_memory(const TrainConfig& c) {
   const MemoryEstimate e = estimate_memory(zoo_layer_specs(c.model, 3, 2), {c.image_height, c.image_width, 3},
@@ -218,7 +198,7 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
     c.seed = std::stoull(seed);
   }
   const RunPaths paths{c.out};
-  const auto lock = root ? prepare_run_dir(paths, o) : nullptr;  // held until train() returns
+  const auto lock = root ? detail::claim_run_dir(paths, o.resume, o.overwrite) : nullptr;  // held until train() returns
   const int64_t leftovers = root && (o.resume || o.overwrite) ? detail::remove_leftover_temp_files(paths) : 0;
   RunLog log(root ? paths.log() : std::filesystem::path(), root && c.verbose > 0 ? &console : nullptr, o.resume);
   if (!o.command_line.empty()) log.file_line("command: " + escape_text(o.command_line));
