@@ -26,6 +26,12 @@ void log_data_notes(RunLog& log, const Dataset& d, const std::string& on_bad_ima
   }
 }
 
+void log_bad_images_again(RunLog& log, const Dataset& d, const std::string& on_bad_image) {
+  if (d.bad_images.empty()) return;
+  log.line("[WARN] " + std::to_string(d.bad_images.size()) + " image file(s) were left out or kept truncated "
+           "(--on-bad-image " + on_bad_image + "):" + bad_image_lines(d.bad_images, 1000));
+}
+
 void log_interrupted(RunLog& log, const RunPaths& paths, int signal, int64_t epochs) {
   const std::string name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : std::to_string(signal);
   if (epochs == 0) {

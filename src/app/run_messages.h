@@ -14,6 +14,9 @@ namespace petal::detail {
 // image files left out or kept truncated under --on-bad-image.
 void log_data_notes(RunLog& log, const Dataset& data, const std::string& on_bad_image);
 
+// The files of log_data_notes' second warning again, at the end of the run.
+void log_bad_images_again(RunLog& log, const Dataset& data, const std::string& on_bad_image);
+
 // The signal, what the folder holds, and the command that resumes it.
 void log_interrupted(RunLog& log, const RunPaths& paths, int signal, int64_t epochs_completed);
 

@@ -127,6 +127,44 @@ Sequential make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p,
   return m;
 }
 
+// The run's RunRecorder, with the history of a resumed run (cut to the epochs
+// model_last.petal holds) and its best model checked against that history.
+std::shared_ptr<RunRecorder> make_recorder(const TrainConfig& c, const RunPaths& paths, bool resume,
+                                           int64_t initial_epoch, RunLog& log) {
+  std::map<std::string, std::vector<double>> earlier;
+  if (resume && fs::exists(paths.history())) {
+    earlier = read_history_csv(paths.history());
+    for (auto& [k, v] : earlier) v.resize(std::min<size_t>(v.size(), static_cast<size_t>(initial_epoch)), std::nan(""));
+  }
+  auto recorder = std::make_shared<RunRecorder>(
+      paths, RunRecorderOptions{.monitor = c.monitor, .checkpoint_every = c.checkpoint_every,
+                                .history = std::move(earlier), .log = &log});
+  if (resume) {
+    if (const auto note = detail::repair_best_model(paths, recorder->best_epoch(), initial_epoch); !note.empty()) {
+      log.line(note);
+    }
+  }
+  return recorder;
+}
+
+// Trains the remaining epochs; returns the signal (SIGINT, SIGTERM) that stopped
+// the run, or 0. Signals are handled in one process only (mpirun handles its
+// ranks'); the epoch a signal cuts short is not recorded.
+int run_interruptible(Sequential& model, detail::ModeInputs& in, RunRecorder& recorder, bool single_process,
+                      RunLog& log) {
+  if (in.initial_epoch >= in.config->epochs) {
+    log.line("[INFO] the run completed its " + std::to_string(in.initial_epoch) + " epochs before it was stopped; "
+             "writing its report and plots");
+    return 0;
+  }
+  auto interrupt = std::make_shared<detail::StopOnInterrupt>();
+  recorder.discard_epoch_if([interrupt] { return interrupt->epoch_cut(); });
+  in.callbacks.insert(in.callbacks.begin(), interrupt);
+  const auto guard = single_process ? std::make_unique<detail::InterruptGuard>() : nullptr;
+  detail::run_mode(model, in);
+  return single_process ? detail::InterruptGuard::signal() : 0;
+}
+
 std::string run_info_json(const TrainConfig& c, const Dataset& d, int64_t train_samples, int64_t val_samples,
                           const TrainRunOptions& o) {
   nlohmann::json j;
@@ -220,44 +258,18 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   if (root) {
     write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.dim(0), o)));
   }
-  std::map<std::string, std::vector<double>> earlier;
-  if (o.resume && fs::exists(paths.history())) {
-    earlier = read_history_csv(paths.history());
-    for (auto& [k, v] : earlier) v.resize(std::min<size_t>(v.size(), static_cast<size_t>(initial_epoch)), std::nan(""));
-  }
-  auto recorder = std::make_shared<RunRecorder>(
-      paths, RunRecorderOptions{.monitor = c.monitor, .checkpoint_every = c.checkpoint_every,
-                                .history = std::move(earlier), .log = &log});
-  if (o.resume) {
-    if (const auto note = detail::repair_best_model(paths, recorder->best_epoch(), initial_epoch); !note.empty()) {
-      log.line(note);
-    }
-  }
+  auto recorder = make_recorder(c, paths, o.resume, initial_epoch, log);
   log.line("[INFO] " + std::string(o.resume ? "resuming" : "training") + " " + c.model + " with --mode " + c.mode +
            (o.resume ? " from epoch " + std::to_string(initial_epoch + 1) : "") + " to epoch " +
            std::to_string(c.epochs) + " (seed " + std::to_string(*c.seed) + ", " + std::to_string(model.count_params()) +
            " parameters)");
 
-  auto interrupt = std::make_shared<detail::StopOnInterrupt>();
-  recorder->discard_epoch_if([interrupt] { return interrupt->epoch_cut(); });
-  auto callbacks = make_callbacks(c, root_only(recorder));
-  callbacks.insert(callbacks.begin(), interrupt);
   detail::ModeInputs in{.config = &c, .data = &d, .train_x = std::move(train_x), .train_y = std::move(train_y),
-                        .validation = std::move(val), .callbacks = std::move(callbacks),
+                        .validation = std::move(val), .callbacks = make_callbacks(c, root_only(recorder)),
                         .initial_epoch = initial_epoch, .seed = *c.seed};
   const auto start = std::chrono::steady_clock::now();
-  int signal = 0;
-  if (initial_epoch < c.epochs) {
-    // Signals stop the run cleanly in one process; under mpirun, mpirun handles them.
-    const auto guard = ranks.size() == 1 ? std::make_unique<detail::InterruptGuard>() : nullptr;
-    detail::run_mode(model, in);
-    signal = detail::InterruptGuard::signal();
-  } else {
-    log.line("[INFO] the run completed its " + std::to_string(initial_epoch) + " epochs before it was stopped; "
-             "writing its report and plots");
-  }
   TrainResult r;
-  r.interrupted_by = ranks.size() == 1 ? signal : 0;
+  r.interrupted_by = run_interruptible(model, in, *recorder, ranks.size() == 1, log);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.run_dir = paths.dir;
   r.initial_epoch = initial_epoch;
@@ -282,10 +294,7 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
            detail::format_number(std::round(r.seconds * 10) / 10) + " s; test accuracy " +
            detail::format_number(std::round(r.report.accuracy * 1e4) / 1e4) + "; best " + c.monitor + " at epoch " +
            std::to_string(r.best_epoch + 1) + " (model.petal); wrote " + paths.dir.string());
-  if (!d.bad_images.empty()) {
-    log.line("[WARN] " + std::to_string(d.bad_images.size()) + " image file(s) were left out or kept truncated "
-             "(--on-bad-image " + c.on_bad_image + "):" + bad_image_lines(d.bad_images, 1000));
-  }
+  detail::log_bad_images_again(log, d, c.on_bad_image);
   return r;
 }
 

@@ -78,7 +78,8 @@ std::string escape_text(std::string_view text, size_t limit, bool escape_backsla
     const auto c = static_cast<unsigned char>(text[i]);
     const size_t n = utf8_length(text, i);
     // C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8.
-    const bool control = c < 0x20 || c == 0x7F || (n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0);
+    const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    const bool control = c < 0x20 || c == 0x7F || c1;
     if (c == '\\' && escape_backslash) {
       out += "\\\\";
       ++i;

@@ -99,7 +99,8 @@ void CsvImageReader::parse_row(const std::string& line, int64_t line_no, float* 
   if (label < 0 || label >= static_cast<int64_t>(options_.class_names.size())) {
     throw DataError(where + ": expected a label among the " + std::to_string(options_.class_names.size()) +
                     " class names or an index 0.." + std::to_string(options_.class_names.size() - 1) +
-                    "; received '" + escape_text(name, 40) + "'. Hint: pass the training file's class_names to the test reader.");
+                    "; received '" + escape_text(name, 40) +
+                    "'. Hint: pass the training file's class_names to the test reader.");
   }
   int64_t count = 0;
   for (p = comma + 1;; ++p) {

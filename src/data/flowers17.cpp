@@ -35,7 +35,9 @@ std::string trim(const std::string& s) {
 std::vector<std::pair<int64_t, std::string>> read_files_txt(const fs::path& folder) {
   const fs::path list = folder / "files.txt";
   std::ifstream in(list);
-  if (!in) throw DataError("Flowers17('" + list.string() + "'): cannot open the file list: " + std::strerror(errno) + ".");
+  if (!in) {
+    throw DataError("Flowers17('" + list.string() + "'): cannot open the file list: " + std::strerror(errno) + ".");
+  }
   std::vector<std::pair<int64_t, std::string>> out;
   std::string line;
   for (int64_t line_no = 1; std::getline(in, line); ++line_no) {

@@ -122,7 +122,8 @@ ImageList list_image_folder(const std::string& directory, const ImageFolderOptio
   const fs::path dir(directory);
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
-    throw DataError("ImageFolder('" + directory + "'): expected a folder of class sub-folders; " + path_problem(dir) + ".");
+    throw DataError("ImageFolder('" + directory + "'): expected a folder of class sub-folders; " + path_problem(dir) +
+                    ".");
   }
   if (!fs::is_directory(dir, ec)) {
     throw DataError("ImageFolder('" + directory + "'): expected a folder of class sub-folders; received a file.");

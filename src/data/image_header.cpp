@@ -1,6 +1,7 @@
 // declared_size: width and height from each format's header, bounds-checked.
 #include "data/image_header.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -31,7 +32,7 @@ DeclaredSize bmp_size(std::span<const uint8_t> b) {
 
 DeclaredSize webp_size(std::span<const uint8_t> b) {
   if (b.size() < 30) return {};
-  const auto chunk = [&](const char* id) { return b[12] == id[0] && b[13] == id[1] && b[14] == id[2] && b[15] == id[3]; };
+  const auto chunk = [&](const char* id) { return std::equal(id, id + 4, b.begin() + 12); };
   // VP8X: 24-bit canvas width - 1 and height - 1 at 24 and 27 (found by fuzz_image_header:
   // reading them as 32-bit values overran a 30-byte file by one byte).
   if (chunk("VP8X")) return sized(int64_t{le24(b, 27)} + 1, int64_t{le24(b, 24)} + 1);

@@ -157,7 +157,9 @@ int check_and_plan(std::span<const uint8_t> bytes, ImageFormat format, const Dec
   }
   check_declared_size({true, header.height, header.width}, format, options, who);
   if (!header.complete) {
-    if (!options.load_truncated) truncated(who, "JPEG", "the end-of-image marker FF D9 after the scan data", bytes.size());
+    if (!options.load_truncated) {
+      truncated(who, "JPEG", "the end-of-image marker FF D9 after the scan data", bytes.size());
+    }
     is_truncated = true;
   }
   if (!options.target_size || !options.reduced_decode) return 1;

@@ -155,7 +155,9 @@ std::optional<JsonViolation> validate_json(const json& v, const JsonRule& r, con
     if (!v.is_object()) break;
     const auto it = v.find(f.key);
     if (it == v.end()) {
-      if (f.required) return JsonViolation{json_path(path, f.key), expected_text(f.rule), "nothing (the key is missing)"};
+      if (f.required) {
+        return JsonViolation{json_path(path, f.key), expected_text(f.rule), "nothing (the key is missing)"};
+      }
       continue;
     }
     if (auto bad = validate_json(*it, f.rule, json_path(path, f.key))) return bad;

@@ -163,7 +163,9 @@ JsonRule document_rule() {
   r.custom = [](const json& v, const std::string&) -> std::optional<JsonViolation> {
     if (!v.at("compiled").get<bool>()) return std::nullopt;
     for (const char* key : {"optimizer", "loss", "iterations"}) {
-      if (!v.contains(key)) return JsonViolation{key, "a value (the model is compiled)", "nothing (the key is missing)"};
+      if (!v.contains(key)) {
+        return JsonViolation{key, "a value (the model is compiled)", "nothing (the key is missing)"};
+      }
     }
     return std::nullopt;
   };
