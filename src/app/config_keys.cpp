@@ -7,6 +7,7 @@
 
 #include "app/config_parse.h"
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 #include "petal/models/zoo.h"
 
 namespace petal::detail {
@@ -59,7 +60,9 @@ KeyEntry path_key(const char* key, const char* help, std::string TrainConfig::*m
             if (v.empty()) bad_value(l, "a path", v);
             c.*m = v;
           },
-          [=](const TrainConfig& c) { return json(c.*m); }};
+          // Paths may be any bytes on Linux; JSON holds UTF-8: escape_text's
+          // reversible form (json_to_option_text undoes it).
+          [=](const TrainConfig& c) { return json(escape_text(c.*m)); }};
 }
 
 std::vector<KeyEntry> dataset_keys() {
@@ -87,6 +90,13 @@ std::vector<KeyEntry> dataset_keys() {
          c.seed = static_cast<uint64_t>(parse_int(l, v, 0, INT64_MAX));
        },
        [](const TrainConfig& c) { return c.seed ? json(*c.seed) : json(nullptr); }},
+      choice_key("on_bad_image",
+                 "an image file that is truncated, corrupt or too large: error (stop, listing every such file), "
+                 "skip (leave it out) or warn (skip, but keep truncated images as far as they decode)",
+                 &TrainConfig::on_bad_image, {"error", "skip", "warn"}),
+      int_key("max_image_pixels",
+              "refuse image files whose header declares more pixels (decompression bombs; Pillow's limit; 0: none)",
+              &TrainConfig::max_image_pixels, 0),
       {{"rescale", "X", "multiply pixels by X after augmentation, e.g. 1/255 (0 or none: raw 0..255 pixels)"},
        [](TrainConfig& c, const std::string& l, const std::string& v) { c.rescale = parse_rescale(l, v); },
        [](const TrainConfig& c) { return json(c.rescale); }},
@@ -247,7 +257,7 @@ const KeyEntry* find_key(const std::string& key) {
 
 std::string json_to_option_text(const json& value, const std::string& label) {
   if (value.is_null()) return "";
-  if (value.is_string()) return value.get<std::string>();
+  if (value.is_string()) return unescape_text(value.get<std::string>());
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
   if (value.is_number_integer() || value.is_number_unsigned()) return value.dump();
   if (value.is_number_float()) return format_number(value.get<double>());

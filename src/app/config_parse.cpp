@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 
 namespace petal::detail {
 
@@ -36,7 +37,7 @@ std::string option_label(const std::string& origin, const std::string& key) {
 }
 
 void bad_value(const std::string& label, const std::string& expected, const std::string& value) {
-  throw ConfigError(label + ": expected " + expected + "; received '" + value + "'.");
+  throw ConfigError(label + ": expected " + expected + "; received '" + escape_text(value, 80) + "'.");
 }
 
 int64_t parse_int(const std::string& label, const std::string& value, int64_t min, int64_t max) {

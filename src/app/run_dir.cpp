@@ -1,6 +1,8 @@
 // RunPaths, RunLog and RunRecorder.
 #include "petal/app/run_dir.h"
 
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -8,6 +10,7 @@
 
 #include "app/config_parse.h"
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 #include "petal/model/sequential.h"
 #include "petal/report/history_csv.h"
 
@@ -27,11 +30,14 @@ const std::vector<std::string>& history_columns() {
 RunLog::RunLog(const std::filesystem::path& path, std::ostream* echo, bool append) : echo_(echo) {
   if (path.empty()) return;  // no file (the other ranks of a distributed run)
   file_.open(path, append ? std::ios::app : std::ios::trunc);
-  if (!file_) throw IoError("train.log '" + path.string() + "': cannot open the file for writing.");
+  if (!file_) {
+    throw IoError("train.log '" + path.string() + "': cannot open the file for writing: " + std::strerror(errno) + ".");
+  }
 }
 
-void RunLog::file_line(const std::string& text) {
+void RunLog::file_line(const std::string& raw) {
   if (!file_.is_open()) return;
+  const std::string text = sanitize_message(raw);
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
@@ -41,7 +47,7 @@ void RunLog::file_line(const std::string& text) {
 
 void RunLog::line(const std::string& text) {
   file_line(text);
-  if (echo_) *echo_ << text << std::endl;
+  if (echo_) *echo_ << sanitize_message(text) << std::endl;
 }
 
 RunRecorder::RunRecorder(RunPaths paths, RunRecorderOptions options)
@@ -67,7 +73,13 @@ void RunRecorder::on_train_begin(Logs&) {
 
 void RunRecorder::on_epoch_begin(int64_t, Logs&) { epoch_start_ = std::chrono::steady_clock::now(); }
 
+int64_t RunRecorder::epochs_recorded() const {
+  const auto it = history_.find("loss");
+  return it == history_.end() ? 0 : static_cast<int64_t>(it->second.size());
+}
+
 void RunRecorder::on_epoch_end(int64_t epoch, Logs& logs) {
+  if (discard_ && discard_()) return;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
   logs.set("lr", model_->optimizer().effective_learning_rate());
   const size_t n = static_cast<size_t>(epoch);

@@ -8,6 +8,8 @@
 #include "petal/app/dataset.h"
 #include "petal/app/train_sources.h"
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
+#include "petal/io/path_status.h"
 #include "petal/data/image_loader.h"
 
 namespace petal {
@@ -35,7 +37,13 @@ void read_run_config(RunModel& r, const fs::path& path) {
   if (!file.run_json.empty()) {
     const auto run = nlohmann::json::parse(file.run_json);
     if (run.contains("class_names") && run["class_names"].is_array()) {
-      r.class_names = run["class_names"].get<std::vector<std::string>>();
+      for (const auto& n : run["class_names"]) {
+        if (!n.is_string()) {
+          throw IoError("'" + path.string() + "': run.class_names: expected strings; received a " +
+                        std::string(n.type_name()) + ".");
+        }
+        r.class_names.push_back(unescape_text(n.get<std::string>()));
+      }
     }
   }
 }
@@ -46,7 +54,7 @@ RunModel load_run_model(const fs::path& model_file) {
   std::error_code ec;
   if (!fs::is_regular_file(model_file, ec)) {
     throw IoError("--model '" + model_file.string() + "': expected a model file such as RUN_DIR/model.petal; " +
-                  (fs::exists(model_file, ec) ? "the path is not a file." : "the file does not exist."));
+                  (fs::exists(model_file, ec) ? "the path is not a file." : path_problem(model_file) + "."));
   }
   RunModel r{.model = load_model(model_file), .class_names = {}};
   if (r.model.input_shape().size() != 3) {

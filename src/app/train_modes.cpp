@@ -90,7 +90,8 @@ History run_generator(Model& model, ModeInputs& in) {
 // Keras's BaseLogger: epoch values are batch values averaged with batch-size weights.
 void add_weighted(std::vector<std::pair<std::string, double>>& sums, const Logs& logs, int64_t n) {
   for (const auto& [k, v] : logs) {
-    auto it = std::find_if(sums.begin(), sums.end(), [&](const auto& e) { return e.first == k; });
+    const std::string& key = k;  // Clang < 16 cannot capture a structured binding (the fuzz build)
+    auto it = std::find_if(sums.begin(), sums.end(), [&](const auto& e) { return e.first == key; });
     if (it == sums.end()) sums.emplace_back(k, v * static_cast<double>(n));
     else it->second += v * static_cast<double>(n);
   }

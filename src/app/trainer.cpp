@@ -9,9 +9,14 @@
 
 #include "app/config_parse.h"
 #include "app/recipe_options.h"
+#include "app/interrupt.h"
+#include "app/run_lock.h"
+#include "app/run_messages.h"
+#include "app/run_resume.h"
 #include "app/run_report.h"
 #include "app/train_modes.h"
 #include "petal/app/dataset.h"
+#include "petal/app/memory_estimate.h"
 #include "petal/app/run_dir.h"
 #include "petal/app/train_sources.h"
 #include "petal/callbacks/early_stopping.h"
@@ -20,6 +25,7 @@
 #include "petal/distributed/context.h"
 #include "petal/distributed/root_only.h"
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 #include "petal/io/atomic_file.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/adam.h"
@@ -41,8 +47,12 @@ std::string resume_config_path(const fs::path& run_dir) {
   }
   for (const auto& f : {p.config(), p.model_last()}) {
     if (!fs::is_regular_file(f, ec)) {
+      const bool never_saved = f == p.model_last() && fs::exists(p.config(), ec);
       throw IoError("--resume '" + run_dir.string() + "': expected a run directory holding config.json and "
-                    "model_last.petal; " + f.filename().string() + " is missing.");
+                    "model_last.petal; " + f.filename().string() + " is missing" +
+                    (never_saved ? " (the run stopped before its first epoch ended).\nHint: start it again with "
+                                   "--overwrite, e.g. petal train --config " + p.config().string() + " --overwrite."
+                                 : "."));
     }
   }
   return p.config().string();
@@ -68,16 +78,13 @@ std::unique_ptr<Optimizer> make_optimizer(const TrainConfig& c) {
       SGDOptions{.learning_rate = c.lr, .momentum = c.momentum, .nesterov = c.nesterov, .decay = c.decay});
 }
 
-void prepare_run_dir(const RunPaths& p, const TrainRunOptions& o) {
-  std::error_code ec;
-  if (!o.resume && !o.overwrite && (fs::exists(p.config(), ec) || fs::exists(p.model_last(), ec))) {
-    throw ConfigError("--out '" + p.dir.string() + "': the folder already holds a run (config.json).\nHint: --resume " +
-                      p.dir.string() + " continues it, --overwrite replaces it, or choose another --out.");
-  }
-  fs::create_directories(p.dir, ec);
-  if (ec || !fs::is_directory(p.dir)) {
-    throw IoError("--out '" + p.dir.string() + "': cannot create the run directory (" + ec.message() + ").");
-  }
+// The model and a batch must fit before anything is decoded or built.
+void check_training_memory(const TrainConfig& c) {
+  const MemoryEstimate e = estimate_memory(zoo_layer_specs(c.model, 3, 2), {c.image_height, c.image_width, 3},
+                                           c.batch_size, true);
+  check_memory(e.bytes, "training " + c.model + " on " + std::to_string(c.image_height) + "x" +
+                            std::to_string(c.image_width) + " images in batches of " + std::to_string(c.batch_size),
+               describe(e), "lower --image-size or --batch-size.");
 }
 
 // ema: the moving average (null when off), before the recorder so that it saves the averages.
@@ -116,6 +123,8 @@ Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool
     m.compile(*make_optimizer(c), detail::loss_spec(c), {"accuracy"});
     return m;
   }
+  // config.json as recorded, before this run rewrites it with the new flags.
+  detail::check_resume_options(c, resolve_train_config({.config_file = p.config().string()}));
   Model m = load_model(p.model_last());
   if (m.loss_spec().label_smoothing != c.label_smoothing) {
     throw ConfigError("--resume: model_last.petal was compiled with label_smoothing " +
@@ -128,7 +137,8 @@ Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool
                     to_string(m.output_shape()) + "; the data gives " + to_string(want_in) + " images of " +
                     std::to_string(k) + " classes.");
   }
-  if (m.epochs_completed() >= c.epochs) {
+  detail::check_resumed_network(m, c, k);
+  if (m.epochs_completed() >= c.epochs && detail::run_reported(p)) {
     throw ConfigError("--resume: the run already completed " + std::to_string(m.epochs_completed()) +
                       " epochs (--epochs " + std::to_string(c.epochs) + ").\nHint: pass --epochs N with N > " +
                       std::to_string(m.epochs_completed()) + " to train further.");
@@ -136,18 +146,58 @@ Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool
   return m;
 }
 
+// The run's RunRecorder, with the history of a resumed run (cut to the epochs
+// model_last.petal holds) and its best model checked against that history.
+std::shared_ptr<RunRecorder> make_recorder(const TrainConfig& c, const RunPaths& paths, bool resume,
+                                           int64_t initial_epoch, RunLog& log) {
+  std::map<std::string, std::vector<double>> earlier;
+  if (resume && fs::exists(paths.history())) {
+    earlier = read_history_csv(paths.history());
+    for (auto& [k, v] : earlier) v.resize(std::min<size_t>(v.size(), static_cast<size_t>(initial_epoch)), std::nan(""));
+  }
+  auto recorder = std::make_shared<RunRecorder>(
+      paths, RunRecorderOptions{.monitor = c.monitor, .checkpoint_every = c.checkpoint_every,
+                                .history = std::move(earlier), .log = &log});
+  if (resume) {
+    if (const auto note = detail::repair_best_model(paths, recorder->best_epoch(), initial_epoch); !note.empty()) {
+      log.line(note);
+    }
+  }
+  return recorder;
+}
+
+// Trains the remaining epochs; returns the signal (SIGINT, SIGTERM) that stopped
+// the run, or 0. Signals are handled in one process only (mpirun handles its
+// ranks'); the epoch a signal cuts short is not recorded.
+int run_interruptible(Model& model, detail::ModeInputs& in, RunRecorder& recorder, bool single_process,
+                      RunLog& log) {
+  if (in.initial_epoch >= in.config->epochs) {
+    log.line("[INFO] the run completed its " + std::to_string(in.initial_epoch) + " epochs before it was stopped; "
+             "writing its report and plots");
+    return 0;
+  }
+  auto interrupt = std::make_shared<detail::StopOnInterrupt>();
+  recorder.discard_epoch_if([interrupt] { return interrupt->epoch_cut(); });
+  in.callbacks.insert(in.callbacks.begin(), interrupt);
+  const auto guard = single_process ? std::make_unique<detail::InterruptGuard>() : nullptr;
+  detail::run_mode(model, in);
+  return single_process ? detail::InterruptGuard::signal() : 0;
+}
+
 std::string run_info_json(const TrainConfig& c, const Dataset& d, int64_t train_samples, int64_t val_samples,
                           const TrainRunOptions& o) {
   nlohmann::json j;
-  j["class_names"] = d.class_names;
+  // Names and paths escape_text'ed: valid UTF-8 whatever bytes they hold, and
+  // read back exactly (load_run_model unescapes the class names).
+  for (const auto& n : d.class_names) j["class_names"].push_back(escape_text(n));
   j["layout"] = to_string(d.layout);
-  j["data"] = d.description;
+  j["data"] = escape_text(d.description);
   j["train_samples"] = train_samples;
   j["validation_samples"] = val_samples;
   j["validation"] = c.validation_split > 0 ? "last fraction of the training split" : "test split";
   j["test_samples"] = d.num_test();
   if (c.mode != "fit") j["steps_per_epoch"] = detail::steps_per_epoch(c, train_samples);
-  if (!o.command_line.empty()) j["command"] = o.command_line;
+  if (!o.command_line.empty()) j["command"] = escape_text(o.command_line);
   if (!o.seeds.empty()) j["seeds"] = o.seeds;
   return j.dump();
 }
@@ -184,7 +234,8 @@ DatasetOptions dataset_options(const TrainConfig& c) {
           .csv_order = c.csv_channels == "bgr" ? ChannelOrder::Bgr : ChannelOrder::Rgb,
           .test_split = c.test_split, .stratified = c.split == "stratified", .seed = *c.seed,
           .threads = std::max(1, num_threads()),
-          .stream_train_csv = c.mode != "fit" && c.validation_split == 0.0};
+          .stream_train_csv = c.mode != "fit" && c.validation_split == 0.0,
+          .max_image_pixels = c.max_image_pixels, .on_bad_image = c.on_bad_image};
 }
 
 TrainResult train(TrainConfig c, const TrainRunOptions& o) {
@@ -205,12 +256,18 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
     c.seed = std::stoull(seed);
   }
   const RunPaths paths{c.out};
-  if (root) prepare_run_dir(paths, o);
+  const auto lock = root ? detail::claim_run_dir(paths, o.resume, o.overwrite) : nullptr;  // held until train() returns
+  const int64_t leftovers = root && (o.resume || o.overwrite) ? detail::remove_leftover_temp_files(paths) : 0;
   RunLog log(root ? paths.log() : std::filesystem::path(), root && c.verbose > 0 ? &console : nullptr, o.resume);
-  if (!o.command_line.empty()) log.file_line("command: " + o.command_line);
+  if (!o.command_line.empty()) log.file_line("command: " + escape_text(o.command_line));
+  if (leftovers > 0) {
+    log.line("[INFO] removed " + std::to_string(leftovers) + " temporary file(s) an interrupted write left behind");
+  }
+  check_training_memory(c);
   log.line("[INFO] loading " + c.data + " ...");
   Dataset d = load_dataset(dataset_options(c));
   log.line("[INFO] " + d.description);
+  detail::log_data_notes(log, d, c.on_bad_image);
   if (d.num_test() == 0) throw DataError("load_dataset('" + c.data + "'): the test split is empty.\nHint: raise --test-split.");
   Tensor train_x = std::move(d.train_x), train_y = std::move(d.train_y);
   ValidationData val = split_validation(c, d, train_x, train_y);
@@ -221,14 +278,7 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   if (root) {
     write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.rows(), o)));
   }
-  std::map<std::string, std::vector<double>> earlier;
-  if (o.resume && fs::exists(paths.history())) {
-    earlier = read_history_csv(paths.history());
-    for (auto& [k, v] : earlier) v.resize(std::min<size_t>(v.size(), static_cast<size_t>(initial_epoch)), std::nan(""));
-  }
-  auto recorder = std::make_shared<RunRecorder>(
-      paths, RunRecorderOptions{.monitor = c.monitor, .checkpoint_every = c.checkpoint_every,
-                                .history = std::move(earlier), .log = &log});
+  auto recorder = make_recorder(c, paths, o.resume, initial_epoch, log);
   log.line("[INFO] " + std::string(o.resume ? "resuming" : "training") + " " + c.model + " with --mode " + c.mode +
            (o.resume ? " from epoch " + std::to_string(initial_epoch + 1) : "") + " to epoch " +
            std::to_string(c.epochs) + " (seed " + std::to_string(*c.seed) + ", " + std::to_string(model.count_params()) +
@@ -241,8 +291,8 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
                                                     detail::make_ema(c, paths.ema_state(), root)),
                         .initial_epoch = initial_epoch, .seed = *c.seed};
   const auto start = std::chrono::steady_clock::now();
-  detail::run_mode(model, in);
   TrainResult r;
+  r.interrupted_by = run_interruptible(model, in, *recorder, ranks.size() == 1, log);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.run_dir = paths.dir;
   r.initial_epoch = initial_epoch;
@@ -254,6 +304,11 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
              " ranks hold identical weights (checked after every epoch)");
   }
   if (!root) return r;
+  if (r.interrupted_by != 0) {
+    r.epochs_completed = recorder->epochs_recorded();
+    detail::log_interrupted(log, paths, r.interrupted_by, r.epochs_completed);
+    return r;
+  }
   if (!fs::exists(paths.model())) model.save(paths.model());  // no epoch had a finite monitored value
   r.report = detail::write_run_report(model, d, c, recorder->history(), paths);
   log.file_line("test report (model_last.petal, " + std::to_string(d.num_test()) + " images):\n" +
@@ -262,6 +317,7 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
            detail::format_number(std::round(r.seconds * 10) / 10) + " s; test accuracy " +
            detail::format_number(std::round(r.report.accuracy * 1e4) / 1e4) + "; best " + c.monitor + " at epoch " +
            std::to_string(r.best_epoch + 1) + " (model.petal); wrote " + paths.dir.string());
+  detail::log_bad_images_again(log, d, c.on_bad_image);
   return r;
 }
 

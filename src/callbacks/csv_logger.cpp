@@ -1,6 +1,8 @@
 // CSVLogger.
 #include "petal/callbacks/csv_logger.h"
 
+#include <cerrno>
+#include <cstring>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -29,7 +31,9 @@ void CSVLogger::on_train_begin(Logs&) {
     header_needed_ = false;
   }
   out_.open(filename_, append_ ? std::ios::app : std::ios::trunc);
-  if (!out_) throw IoError("CSVLogger: cannot open '" + filename_.string() + "' for writing.");
+  if (!out_) {
+    throw IoError("CSVLogger: cannot open '" + filename_.string() + "' for writing: " + std::strerror(errno) + ".");
+  }
   keys_.clear();
 }
 

@@ -40,7 +40,8 @@ void Progbar::update(int64_t current, const std::vector<std::pair<std::string, d
                      const std::vector<std::pair<std::string, double>>& finals) {
   const double w = static_cast<double>(current - seen_);
   for (const auto& [k, v] : values) {
-    auto it = std::find_if(sums_.begin(), sums_.end(), [&](const auto& e) { return e.first == k; });
+    const std::string& key = k;  // Clang < 16 cannot capture a structured binding (the fuzz build)
+    auto it = std::find_if(sums_.begin(), sums_.end(), [&](const auto& e) { return e.first == key; });
     if (it == sums_.end()) {
       sums_.push_back({k, {v * w, w}});
     } else {

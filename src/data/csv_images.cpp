@@ -2,10 +2,13 @@
 // with the tutorial's wrap-around (train) and partial-last-batch (eval) modes.
 #include "petal/data/csv_images.h"
 
+#include <cerrno>
+#include <cstring>
 #include <algorithm>
 #include <set>
 
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 
 namespace petal {
 namespace {
@@ -35,8 +38,8 @@ int64_t parse_index(const std::string& s) {
 
 std::string quote_token(const char* b, const char* e) {
   const char* end = std::find(b, e, ',');
-  std::string token(b, std::min<const char*>(end, b + 20));
-  return "'" + token + (end - b > 20 ? "...'" : "'");
+  // Escaped: a binary file must not send control bytes to the terminal.
+  return "'" + escape_text(std::string_view(b, static_cast<size_t>(end - b)), 20) + "'";
 }
 
 }  // namespace
@@ -56,7 +59,7 @@ CsvImageReader::CsvImageReader(std::string path, CsvReaderOptions options)
     index_of_.emplace(options_.class_names[i], static_cast<int64_t>(i));
   }
   in_.open(path_, std::ios::binary);
-  if (!in_) throw DataError(who + ": cannot open the file.");
+  if (!in_) throw DataError(who + ": cannot open the file: " + std::strerror(errno) + ".");
 }
 
 void CsvImageReader::rewind() {
@@ -96,7 +99,8 @@ void CsvImageReader::parse_row(const std::string& line, int64_t line_no, float* 
   if (label < 0 || label >= static_cast<int64_t>(options_.class_names.size())) {
     throw DataError(where + ": expected a label among the " + std::to_string(options_.class_names.size()) +
                     " class names or an index 0.." + std::to_string(options_.class_names.size() - 1) +
-                    "; received '" + name + "'. Hint: pass the training file's class_names to the test reader.");
+                    "; received '" + escape_text(name, 40) +
+                    "'. Hint: pass the training file's class_names to the test reader.");
   }
   int64_t count = 0;
   for (p = comma + 1;; ++p) {
@@ -182,7 +186,7 @@ Batch CsvImageReader::read_all() {
 int64_t CsvImageReader::num_rows() {
   if (num_rows_ >= 0) return num_rows_;
   std::ifstream in(path_, std::ios::binary);
-  if (!in) throw DataError("CsvImageReader('" + path_ + "'): cannot open the file.");
+  if (!in) throw DataError("CsvImageReader('" + path_ + "'): cannot open the file: " + std::strerror(errno) + ".");
   std::string line;
   int64_t rows = 0;
   while (std::getline(in, line)) rows += is_blank(line) ? 0 : 1;
@@ -192,7 +196,7 @@ int64_t CsvImageReader::num_rows() {
 
 std::vector<std::string> csv_class_names(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError("csv_class_names('" + path + "'): cannot open the file (missing or unreadable).");
+  if (!in) throw DataError("csv_class_names('" + path + "'): cannot open the file: " + std::strerror(errno) + ".");
   std::set<std::string> names;
   std::string line;
   while (std::getline(in, line)) {
@@ -206,6 +210,14 @@ std::vector<std::string> csv_class_names(const std::string& path) {
     const int64_t index = parse_index(name);
     if (index < 0) return {names.begin(), names.end()};
     max_index = std::max(max_index, index);
+  }
+  // Found by fuzz_csv: one row labelled 1505080 made 1.5 million classes (and
+  // 999999999999999999 would never end). Integer labels index classes densely.
+  if (max_index >= kMaxCsvClasses) {
+    throw DataError("csv_class_names('" + path + "'): integer labels are class indices 0..K-1; received label " +
+                    std::to_string(max_index) + ", which would make " + std::to_string(max_index + 1) +
+                    " classes (at most " + std::to_string(kMaxCsvClasses) + " from " + std::to_string(names.size()) +
+                    " distinct labels).\nHint: number the classes from 0, or label rows by name.");
   }
   std::vector<std::string> numbered;
   for (int64_t i = 0; i <= max_index; ++i) numbered.push_back(std::to_string(i));

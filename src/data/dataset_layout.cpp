@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "petal/core/error.h"
+#include "petal/io/path_status.h"
 #include "petal/data/flowers17.h"
 #include "petal/data/image_folder.h"
 
@@ -71,7 +72,7 @@ DatasetLayout detect_layout(const std::string& path) {
   const fs::path p(path);
   std::error_code ec;
   if (!fs::exists(p, ec)) {
-    throw DataError("detect_layout('" + path + "'): expected a dataset folder or CSV file; the path does not exist.");
+    throw DataError("detect_layout('" + path + "'): expected a dataset folder or CSV file; " + path_problem(p) + ".");
   }
   if (!fs::is_directory(p, ec)) return is_csv(p) ? DatasetLayout::CsvPixels : DatasetLayout::Unknown;
   if ((fs::is_directory(p / "jpg", ec) && has_flowers17_images(p / "jpg")) || has_flowers17_images(p)) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "petal/core/error.h"
+#include "petal/io/path_status.h"
 #include "petal/data/directory_iterator.h"
 #include "petal/data/flowers17.h"
 #include "petal/data/image_data_generator.h"
@@ -67,7 +68,7 @@ ImageList list_flow_directory(const std::string& directory, const std::vector<st
   std::error_code ec;
   if (!std::filesystem::exists(directory, ec))
     throw DataError("flow_from_directory('" + directory + "'): expected a folder of class "
-                    "sub-folders or the Flowers-17 archive; the path does not exist.");
+                    "sub-folders or the Flowers-17 archive; " + path_problem(directory) + ".");
   if (layout == DatasetLayout::Unknown) layout = detect_layout(directory);
   if (layout == DatasetLayout::Flowers17) {
     ImageList all = list_flowers17(directory);

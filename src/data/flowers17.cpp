@@ -1,6 +1,8 @@
 // Flowers-17: class names, labels from file numbers, and the archive's file list.
 #include "petal/data/flowers17.h"
 
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 
@@ -9,6 +11,8 @@
 #include <fstream>
 
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
+#include "petal/io/path_status.h"
 
 namespace petal {
 namespace fs = std::filesystem;
@@ -31,7 +35,9 @@ std::string trim(const std::string& s) {
 std::vector<std::pair<int64_t, std::string>> read_files_txt(const fs::path& folder) {
   const fs::path list = folder / "files.txt";
   std::ifstream in(list);
-  if (!in) throw DataError("Flowers17('" + list.string() + "'): cannot open the file list.");
+  if (!in) {
+    throw DataError("Flowers17('" + list.string() + "'): cannot open the file list: " + std::strerror(errno) + ".");
+  }
   std::vector<std::pair<int64_t, std::string>> out;
   std::string line;
   for (int64_t line_no = 1; std::getline(in, line); ++line_no) {
@@ -40,7 +46,7 @@ std::vector<std::pair<int64_t, std::string>> read_files_txt(const fs::path& fold
     const std::string where = "Flowers17('" + list.string() + "'), line " + std::to_string(line_no);
     const std::optional<int64_t> number = flowers17_image_number(fs::path(name).filename().string());
     if (!number) {
-      throw DataError(where + ": expected a name 'image_NNNN.jpg'; received '" + name + "'.");
+      throw DataError(where + ": expected a name 'image_NNNN.jpg'; received '" + escape_text(name, 80) + "'.");
     }
     const fs::path path = folder / fs::path(name).filename();
     std::error_code ec;
@@ -116,7 +122,7 @@ ImageList list_flowers17(const std::string& directory, const Flowers17Options& o
   std::error_code ec;
   if (!fs::is_directory(directory, ec)) {
     throw DataError("Flowers17('" + directory + "'): expected the Flowers-17 folder (holding jpg/image_NNNN.jpg); " +
-                    (fs::exists(directory, ec) ? "received a file." : "the path does not exist."));
+                    (fs::exists(directory, ec) ? "received a file." : path_problem(directory) + "."));
   }
   const fs::path folder = image_folder(directory);
   auto files = fs::exists(folder / "files.txt", ec) ? read_files_txt(folder) : scan_folder(folder);

@@ -22,6 +22,8 @@ std::string ImageCache::key_of(const std::string& path, const DecodeOptions& opt
   key += '/' + to_string(options.color_mode) + '/' + to_string(options.interpolation);
   key += options.keep_aspect_ratio ? "/crop" : "/nocrop";
   key += options.reduced_decode ? "/reduced" : "/fulldecode";
+  // A file refused under one limit or truncation rule may decode under another.
+  key += "/max" + std::to_string(options.max_pixels) + (options.load_truncated ? "/truncated-ok" : "");
   return key;
 }
 

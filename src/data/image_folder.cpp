@@ -7,6 +7,7 @@
 #include <set>
 
 #include "petal/core/error.h"
+#include "petal/io/path_status.h"
 
 namespace petal {
 namespace fs = std::filesystem;
@@ -25,7 +26,8 @@ std::string extension_list(const std::vector<std::string>& extensions) {
 }
 
 // Image files under `root`, Keras order: folders by sorted path, files by sorted name.
-std::vector<std::string> list_class_files(const fs::path& root, const ImageFolderOptions& options) {
+std::vector<std::string> list_class_files(const fs::path& root, const ImageFolderOptions& options,
+                                         std::vector<std::string>& ignored) {
   std::vector<std::pair<std::string, std::vector<std::string>>> folders;  // (folder, sorted file names)
   std::vector<fs::path> pending = {root};
   std::set<fs::path> visited;  // canonical folders, against link cycles
@@ -37,11 +39,13 @@ std::vector<std::string> list_class_files(const fs::path& root, const ImageFolde
     if (!visited.insert(ec ? folder : canonical).second) continue;
     std::vector<std::string> files;
     for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
-      std::error_code ignored;
-      if (entry.is_directory(ignored)) {
-        if (!entry.is_symlink(ignored) || options.follow_links) pending.push_back(entry.path());
+      std::error_code no_error;
+      if (entry.is_directory(no_error)) {
+        if (!entry.is_symlink(no_error) || options.follow_links) pending.push_back(entry.path());
       } else if (has_image_extension(entry.path().filename().string(), options.extensions)) {
         files.push_back(entry.path().filename().string());
+      } else {
+        ignored.push_back(entry.path().string());
       }
     }
     if (ec) {
@@ -118,7 +122,8 @@ ImageList list_image_folder(const std::string& directory, const ImageFolderOptio
   const fs::path dir(directory);
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
-    throw DataError("ImageFolder('" + directory + "'): expected a folder of class sub-folders; the path does not exist.");
+    throw DataError("ImageFolder('" + directory + "'): expected a folder of class sub-folders; " + path_problem(dir) +
+                    ".");
   }
   if (!fs::is_directory(dir, ec)) {
     throw DataError("ImageFolder('" + directory + "'): expected a folder of class sub-folders; received a file.");
@@ -127,7 +132,7 @@ ImageList list_image_folder(const std::string& directory, const ImageFolderOptio
   list.class_names = find_classes(dir, options);
   for (size_t label = 0; label < list.class_names.size(); ++label) {
     const std::string& name = list.class_names[label];
-    const std::vector<std::string> files = list_class_files(dir / name, options);
+    const std::vector<std::string> files = list_class_files(dir / name, options, list.ignored);
     if (files.empty() && !options.allow_empty_classes) {
       throw DataError("ImageFolder('" + directory + "'): class folder '" + name + "' holds no image files (" +
                       extension_list(options.extensions) +

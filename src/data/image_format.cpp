@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "petal/core/error.h"
+#include "petal/io/path_status.h"
 
 namespace petal::detail {
 namespace {
@@ -173,7 +174,7 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, const std::string&
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status)) {
-    throw DataError(who + ": expected an image file; the path does not exist.");
+    throw DataError(who + ": expected an image file; " + path_problem(path) + ".");
   }
   if (std::filesystem::is_directory(status)) {
     throw DataError(who + ": expected an image file; received a directory.");
@@ -196,23 +197,6 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, const std::string&
   std::fclose(f);
   if (failed) throw DataError(who + ": read error while reading the file.");
   return bytes;
-}
-
-std::string quote_bytes(std::span<const uint8_t> bytes, size_t max_bytes) {
-  std::string out = "'";
-  static const char* kHex = "0123456789abcdef";
-  for (size_t i = 0; i < bytes.size() && i < max_bytes; ++i) {
-    const uint8_t b = bytes[i];
-    if (b >= 0x20 && b < 0x7F && b != '\'' && b != '\\') {
-      out += static_cast<char>(b);
-    } else {
-      out += "\\x";
-      out += kHex[b >> 4];
-      out += kHex[b & 15];
-    }
-  }
-  out += bytes.size() > max_bytes ? "'..." : "'";
-  return out;
 }
 
 }  // namespace petal::detail

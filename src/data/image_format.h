@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "petal/core/text_escape.h"  // quote_bytes for messages
+
 namespace petal::detail {
 
 enum class ImageFormat { Unknown, Jpeg, Png, Bmp, Pnm, Tiff, Webp };
@@ -40,8 +42,5 @@ int choose_reduction(int64_t height, int64_t width, int64_t target_height, int64
 // Reads a whole file; throws DataError naming `who` and the path if it is missing
 // or unreadable, and if it is a directory.
 std::vector<uint8_t> read_file_bytes(const std::string& path, const std::string& who);
-
-// The first bytes of a buffer quoted for an error message: 'PK\x03\x04'.
-std::string quote_bytes(std::span<const uint8_t> bytes, size_t max_bytes = 8);
 
 }  // namespace petal::detail

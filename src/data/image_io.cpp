@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "data/image_format.h"
+#include "data/image_header.h"
 #include "petal/core/error.h"
 
 namespace petal {
@@ -117,24 +118,49 @@ void convert_channels(const cv::Mat& m, ColorMode mode, cv::Mat& out) {
   }
 }
 
+// A decompression bomb is refused from the header, before OpenCV allocates.
+void check_declared_size(const detail::DeclaredSize& d, ImageFormat format, const DecodeOptions& options,
+                         const std::string& who) {
+  if (!d.known) return;  // OpenCV's decoder rejects what the header walk cannot read
+  const bool over_ours = options.max_pixels > 0 && d.pixels() > options.max_pixels;
+  if (!over_ours && d.pixels() <= kOpenCvMaxImagePixels) return;
+  const int64_t limit = over_ours ? options.max_pixels : kOpenCvMaxImagePixels;
+  throw DataError(who + ": the " + detail::format_name(format) + " header declares " + std::to_string(d.width) + "x" +
+                  std::to_string(d.height) + " = " + std::to_string(d.pixels()) + " pixels; expected at most " +
+                  std::to_string(limit) + (over_ours ? " (--max-image-pixels, Pillow's MAX_IMAGE_PIXELS by default)"
+                                                     : " (OpenCV's CV_IO_MAX_IMAGE_PIXELS)") +
+                  ": a possible decompression bomb, not decoded." +
+                  (over_ours ? "\nHint: if the image is genuine, raise --max-image-pixels." : ""));
+}
+
+// Truncation is reported as Pillow reports it ("image file is truncated").
+[[noreturn]] void truncated(const std::string& who, const char* format, const std::string& expected, size_t size) {
+  throw DataError(who + ": image file is truncated: " + format + " ends after " + std::to_string(size) +
+                  " bytes; expected " + expected +
+                  ".\nHint: the file was cut short (interrupted download or copy); fetch it again, or "
+                  "--on-bad-image skip|warn.");
+}
+
 // Checks the structure of the bytes before decoding; returns the libjpeg reduction.
 int check_and_plan(std::span<const uint8_t> bytes, ImageFormat format, const DecodeOptions& options,
-                   const std::string& who) {
-  const std::string size = std::to_string(bytes.size()) + " bytes";
+                   const std::string& who, bool& is_truncated) {
+  if (format != ImageFormat::Jpeg) check_declared_size(detail::declared_size(bytes, format), format, options, who);
   if (format == ImageFormat::Png && !detail::png_complete(bytes)) {
-    throw DataError(who + ": truncated PNG: expected chunks up to IEND; received end of file after " + size +
-                    ". Hint: the file was cut short (interrupted download or copy); fetch it again.");
+    if (!options.load_truncated) truncated(who, "PNG", "chunks up to IEND", bytes.size());
+    is_truncated = true;
   }
   if (format != ImageFormat::Jpeg) return 1;
   const detail::JpegHeader header = detail::parse_jpeg(bytes);
   if (!header.has_frame) {
-    throw DataError(who + ": expected a JPEG frame header (SOF marker); received none in " + size +
-                    ". The file is corrupt or truncated.");
+    throw DataError(who + ": expected a JPEG frame header (SOF marker); received none in " +
+                    std::to_string(bytes.size()) + " bytes. The file is corrupt or truncated.");
   }
+  check_declared_size({true, header.height, header.width}, format, options, who);
   if (!header.complete) {
-    throw DataError(who + ": truncated JPEG: expected the end-of-image marker FF D9 after the scan data; "
-                    "received end of file after " + size +
-                    ". Hint: the file was cut short (interrupted download or copy); fetch it again.");
+    if (!options.load_truncated) {
+      truncated(who, "JPEG", "the end-of-image marker FF D9 after the scan data", bytes.size());
+    }
+    is_truncated = true;
   }
   if (!options.target_size || !options.reduced_decode) return 1;
   const bool swapped = header.orientation >= 5;  // 90-degree turns swap height and width
@@ -154,12 +180,14 @@ cv::Mat imdecode_checked(std::span<const uint8_t> bytes, int flags, ImageFormat 
   try {
     m = cv::imdecode(encoded, flags);
   } catch (const cv::Exception& e) {
-    throw DataError(who + ": OpenCV failed to decode the " + detail::format_name(format) + " file: " + e.what());
+    // e.err is OpenCV's one-line reason; e.what() adds its source location.
+    throw DataError(who + ": OpenCV failed to decode the " + detail::format_name(format) + " file: " +
+                    escape_text(e.err, 200) + ".");
   }
   if (m.data == nullptr) {
     throw DataError(who + ": OpenCV could not decode this " + detail::format_name(format) +
                     " file (corrupt, or a variant OpenCV does not support); received " +
-                    std::to_string(bytes.size()) + " bytes starting " + detail::quote_bytes(bytes) + ".");
+                    std::to_string(bytes.size()) + " bytes starting " + quote_bytes(bytes) + ".");
   }
   if (m.rows <= 0 || m.cols <= 0) {
     throw DataError(who + ": expected an image of at least 1x1 pixels; received " + std::to_string(m.rows) +
@@ -182,12 +210,13 @@ Image decode_image_bytes(std::span<const uint8_t> bytes, const std::string& name
   const ImageFormat format = detail::sniff_format(bytes);
   if (format == ImageFormat::Unknown) {
     throw DataError(who + ": expected an image file (JPEG, PNG, BMP, PPM/PGM, TIFF or WebP signature); "
-                    "received first bytes " + detail::quote_bytes(bytes) +
+                    "received first bytes " + quote_bytes(bytes) +
                     ". Hint: the file is not an image (e.g. an HTML or text page saved under an image name).");
   }
-  const int reduction = check_and_plan(bytes, format, options, who);
+  bool is_truncated = false;
+  const int reduction = check_and_plan(bytes, format, options, who, is_truncated);
   cv::Mat m = imdecode_checked(bytes, imdecode_flags(format, options.color_mode, reduction), format, who);
-  if (info != nullptr) *info = {detail::format_name(format), m.rows, m.cols, reduction};
+  if (info != nullptr) *info = {detail::format_name(format), m.rows, m.cols, reduction, is_truncated};
   m = to_8bit(m, who);
   if (options.target_size) {
     const ImageSize target = *options.target_size;

@@ -23,7 +23,13 @@ ImageLoader::ImageLoader(LoaderOptions options) : options_(std::move(options)) {
 std::shared_ptr<const Image> ImageLoader::load(const std::string& path) {
   try {
     if (options_.cache != nullptr) return options_.cache->get_or_decode(path, options_.decode);
-    return std::make_shared<const Image>(decode_image(path, options_.decode));
+    DecodeInfo info;
+    auto image = std::make_shared<const Image>(decode_image(path, options_.decode, &info));
+    if (info.truncated && options_.on_truncated) {
+      std::lock_guard<std::mutex> lock(skipped_mutex_);
+      options_.on_truncated({path, "image file is truncated; kept as far as it decodes (the rest grey)"});
+    }
+    return image;
   } catch (const DataError& e) {
     if (options_.on_error == OnError::Raise) throw;
     SkippedFile skipped{path, e.what()};

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
+#include <limits>
 #include <cstring>
 
 #include "io/npy_header.h"
@@ -20,7 +22,7 @@ struct DTypeInfo {
   DType dtype;
   std::string_view descr;
 };
-constexpr std::array<DTypeInfo, 11> kDTypes{{
+constexpr std::array<DTypeInfo, 12> kDTypes{{
     {DType::Bool, "|b1"},
     {DType::Int8, "|i1"},
     {DType::UInt8, "|u1"},
@@ -32,7 +34,34 @@ constexpr std::array<DTypeInfo, 11> kDTypes{{
     {DType::UInt64, "<u8"},
     {DType::Float32, "<f4"},
     {DType::Float64, "<f8"},
+    {DType::Float16, "<f2"},
 }};
+
+// IEEE 754 binary16, converted exactly (every half value is a float value).
+struct Half {
+  uint16_t bits;
+  float value() const {
+    const uint32_t sign = (bits & 0x8000u) << 16, exp = (bits >> 10) & 0x1Fu, mant = bits & 0x3FFu;
+    float magnitude;
+    if (exp == 0) {
+      magnitude = std::ldexp(static_cast<float>(mant), -24);  // zero and subnormals
+    } else if (exp == 31) {
+      magnitude = mant == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
+    } else {
+      magnitude = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
+    }
+    uint32_t out;
+    std::memcpy(&out, &magnitude, sizeof out);
+    out |= sign;
+    float f;
+    std::memcpy(&f, &out, sizeof f);
+    return f;
+  }
+  explicit operator float() const { return value(); }
+  explicit operator double() const { return value(); }
+  explicit operator int64_t() const { return static_cast<int64_t>(value()); }
+};
+static_assert(sizeof(Half) == 2);
 constexpr std::string_view kMagic = "\x93NUMPY";
 
 std::string supported_descrs() {
@@ -86,6 +115,8 @@ void for_each_value(const NpyArray& array, Fn fn) {
       return visit(float{});
     case DType::Float64:
       return visit(double{});
+    case DType::Float16:
+      return visit(Half{});
   }
 }
 
@@ -156,6 +187,7 @@ size_t dtype_size(DType dtype) {
       return 1;
     case DType::Int16:
     case DType::UInt16:
+    case DType::Float16:
       return 2;
     case DType::Int32:
     case DType::UInt32:
@@ -219,7 +251,7 @@ std::vector<double> NpyArray::to_float64() const {
 }
 
 std::vector<int64_t> NpyArray::to_int64() const {
-  if (dtype_ == DType::Float32 || dtype_ == DType::Float64) {
+  if (dtype_ == DType::Float32 || dtype_ == DType::Float64 || dtype_ == DType::Float16) {
     throw IoError("NpyArray::to_int64: expected an integer or bool dtype; received '" +
                   std::string(dtype_descr(dtype_)) + "'.");
   }
@@ -269,7 +301,7 @@ NpyArray decode_npy(std::span<const std::byte> bytes, std::string_view what) {
   const std::string prefix(what);
   if (!text.starts_with(kMagic)) {
     throw IoError(prefix + ": expected magic '\\x93NUMPY'; received '" +
-                  detail::printable(text.substr(0, 6)) + "'. Hint: is this a .npy file?");
+                  escape_bytes(text.substr(0, 6)) + "'. Hint: is this a .npy file?");
   }
   if (bytes.size() < 10) throw IoError(prefix + ": truncated .npy header (file is too short).");
   const auto major = static_cast<int>(bytes[6]), minor = static_cast<int>(bytes[7]);

@@ -51,12 +51,12 @@ class HeaderParser {
  private:
   [[noreturn]] void fail(const std::string& expected) const {
     throw IoError(std::string(what_) + ": malformed .npy header: expected " + expected +
-                  " at offset " + std::to_string(pos_) + "; received '" + printable(text_, 200) +
+                  " at offset " + std::to_string(pos_) + "; received '" + escape_bytes(text_, 200) +
                   "'.");
   }
   [[noreturn]] void fail_missing(const std::string& key) const {
     throw IoError(std::string(what_) + ": malformed .npy header: missing key '" + key +
-                  "'; received '" + printable(text_, 200) + "'.");
+                  "'; received '" + escape_bytes(text_, 200) + "'.");
   }
 
   void skip_space() {
@@ -142,22 +142,6 @@ std::string format_npy_header(const NpyHeader& header) {
   return "{'descr': '" + header.descr +
          "', 'fortran_order': " + (header.fortran_order ? "True" : "False") +
          ", 'shape': " + shape + ", }";
-}
-
-std::string printable(std::string_view bytes, size_t limit) {
-  std::string out;
-  for (size_t i = 0; i < bytes.size() && i < limit; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\x%02X", c);
-      out += buffer;
-    }
-  }
-  if (bytes.size() > limit) out += "...";
-  return out;
 }
 
 }  // namespace petal::detail

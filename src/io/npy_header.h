@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "petal/core/text_escape.h"  // escape_bytes for messages
 #include "petal/core/shape.h"
 
 namespace petal::detail {
@@ -23,7 +24,5 @@ NpyHeader parse_npy_header(std::string_view text, std::string_view what_for_erro
 // The dict text NumPy writes, without padding or newline.
 std::string format_npy_header(const NpyHeader& header);
 
-// `bytes` with non-printable characters escaped as \xNN, at most `limit` shown.
-std::string printable(std::string_view bytes, size_t limit = 80);
 
 }  // namespace petal::detail

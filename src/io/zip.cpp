@@ -79,7 +79,7 @@ size_t find_end_record(const Reader& r) {
                   "Hint: the file was probably cut off while being written or copied.");
   }
   std::string message =
-      r.what + ": not a zip archive: expected 'PK\\x03\\x04'; received '" + printable(head) + "'.";
+      r.what + ": not a zip archive: expected 'PK\\x03\\x04'; received '" + escape_bytes(head, 80) + "'.";
   if (head.starts_with("\x93NUMPY")) message += " Hint: this is a .npy file; use load_npy.";
   throw IoError(message);
 }

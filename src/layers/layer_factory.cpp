@@ -73,7 +73,12 @@ std::unique_ptr<Layer> layer_from_config(const std::string& type, const std::str
   try {
     return it->second(json::parse(config_json));
   } catch (const json::exception& e) {
-    throw IoError("malformed config for layer type '" + type + "': " + e.what());
+    // nlohmann's text without its "[json.exception.<kind>.<id>] " prefix.
+    std::string why = e.what();
+    if (const size_t at = why.find("] "); why.rfind("[json.exception", 0) == 0 && at != std::string::npos) {
+      why = why.substr(at + 2);
+    }
+    throw IoError("malformed config for layer type '" + type + "': " + why + ".");
   }
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/model_document.h"
+#include "model/model_schema.h"
 #include "model/model_impl.h"
 #include "petal/core/error.h"
 #include "petal/io/npz.h"
@@ -102,6 +103,7 @@ Model load_model(const std::filesystem::path& path) {
   } catch (const nlohmann::json::exception& e) {
     throw IoError(what + ": the model description is not valid JSON (" + e.what() + ").");
   }
+  detail::validate_model_document(j, arrays, what);
   Model m = detail::model_from_document(j, what);
   restore_weights(m, arrays, what);
   if (m.compiled()) restore_optimizer(m, arrays, what);

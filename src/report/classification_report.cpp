@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 
 namespace petal {
 
@@ -52,7 +53,7 @@ void check_names(const std::vector<std::string>& names) {
   std::set<std::string> seen;
   for (const auto& n : names)
     if (!seen.insert(n).second)
-      throw ConfigError("classification_report: expected distinct class names; received '" + n +
+      throw ConfigError("classification_report: expected distinct class names; received '" + escape_text(n) +
                         "' twice.");
 }
 
@@ -145,12 +146,14 @@ ClassificationReport classification_report(const ConfusionMatrix& confusion,
     int64_t support = 0;
     for (int64_t v : confusion[c]) support += v;
     const int64_t tp = confusion[c][c];
-    r.per_class.push_back({class_names[c], ratio_or_zero(tp, predicted[c]),
+    // Names as escape_text writes them: valid UTF-8 for report.json, no control
+    // bytes for the terminal (a folder name may be any bytes on Linux).
+    r.per_class.push_back({escape_text(class_names[c]), ratio_or_zero(tp, predicted[c]),
                            ratio_or_zero(tp, support), ratio_or_zero(2 * tp, support + predicted[c]),
                            support});
-    if (predicted[c] == 0) unpredicted.push_back(class_names[c]);
-    if (support == 0) unsupported.push_back(class_names[c]);
-    if (predicted[c] == 0 && support == 0) neither.push_back(class_names[c]);
+    if (predicted[c] == 0) unpredicted.push_back(r.per_class.back().name);
+    if (support == 0) unsupported.push_back(r.per_class.back().name);
+    if (predicted[c] == 0 && support == 0) neither.push_back(r.per_class.back().name);
   }
   r.accuracy = ratio_or_zero(correct, total);
   fill_averages(r, total);

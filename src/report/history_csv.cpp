@@ -10,6 +10,7 @@
 
 #include "petal/callbacks/csv_logger.h"
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 #include "petal/io/atomic_file.h"
 
 namespace petal {
@@ -102,12 +103,12 @@ std::map<std::string, std::vector<double>> read_history_csv(const std::filesyste
   if (lines.empty()) throw DataError(where + ": expected a header line 'epoch,...'; received an empty file.");
   const auto header = split(lines[0], separator);
   if (header[0] != "epoch")
-    throw DataError(where + ": expected the first column to be 'epoch'; received '" + header[0] +
+    throw DataError(where + ": expected the first column to be 'epoch'; received '" + escape_text(header[0], 40) +
                     "'. Hint: is the separator '" + std::string(1, separator) + "'?");
   std::map<std::string, std::vector<double>> history;
   for (size_t c = 1; c < header.size(); ++c)
     if (!history.emplace(header[c], std::vector<double>{}).second)
-      throw DataError(where + ": expected distinct column names; received '" + header[c] + "' twice.");
+      throw DataError(where + ": expected distinct column names; received '" + escape_text(header[c], 40) + "' twice.");
   std::vector<size_t> kept(header.size(), 0);  // rows up to the last non-missing value
   for (size_t i = 1; i < lines.size(); ++i) {
     const auto cells = split(lines[i], separator);
@@ -118,13 +119,13 @@ std::map<std::string, std::vector<double>> read_history_csv(const std::filesyste
     int64_t epoch = 0;
     const auto r = std::from_chars(cells[0].data(), cells[0].data() + cells[0].size(), epoch);
     if (r.ec != std::errc() || r.ptr != cells[0].data() + cells[0].size())
-      throw DataError(at + ": expected an integer epoch; received '" + cells[0] + "'.");
+      throw DataError(at + ": expected an integer epoch; received '" + escape_text(cells[0], 40) + "'.");
     for (size_t c = 1; c < cells.size(); ++c) {
       double v = 0;
       const Cell kind = parse_cell(cells[c], v);
       if (kind == Cell::Bad)
-        throw DataError(at + ", column '" + header[c] + "': expected a number or NA; received '" +
-                        cells[c] + "'.");
+        throw DataError(at + ", column '" + escape_text(header[c], 40) + "': expected a number or NA; received '" +
+                        escape_text(cells[c], 40) + "'.");
       history[header[c]].push_back(v);
       if (kind == Cell::Value) kept[c] = i;
     }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 #include "petal/report/plot.h"
 #include "report/plot_canvas.h"
 
@@ -87,8 +88,9 @@ void plot_confusion_matrix(const std::vector<std::vector<int64_t>>& matrix,
 
   const double grid_bottom = y0 + cell * k;
   for (size_t i = 0; i < class_names.size(); ++i) {
-    c.text(class_names[i], x0 - pad / 2, y0 + (i + 0.5) * cell, name_size, ink, HAlign::Right, VAlign::Middle);
-    c.text(class_names[i], x0 + (i + 0.5) * cell, grid_bottom + pad / 2, name_size, ink,
+    c.text(escape_text(class_names[i]), x0 - pad / 2, y0 + (i + 0.5) * cell, name_size, ink, HAlign::Right,
+           VAlign::Middle);
+    c.text(escape_text(class_names[i]), x0 + (i + 0.5) * cell, grid_bottom + pad / 2, name_size, ink,
            HAlign::Right, VAlign::Top, false, 45);
   }
   c.text(o.title, x0 + cell * k / 2, pad, title_size, ink, HAlign::Center, VAlign::Top, true);

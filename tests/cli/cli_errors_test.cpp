@@ -97,9 +97,9 @@ TEST_F(CliErrors, AugmentWithModeFit) {
 TEST_F(CliErrors, MissingModelFile) {
   const std::string missing = (tmp.path() / "gone.petal").string();
   expect_one_error(run_petal({"evaluate", "--model", missing, "--data", data().string()}), 1,
-                   "--model '" + missing + "': expected a model file such as RUN_DIR/model.petal; the file does not exist.");
-  expect_one_error(run_petal({"predict", "--model", missing, "x.png"}), 1, "the file does not exist.");
-  expect_one_error(run_petal({"summary", "--model", missing}), 1, "the file does not exist.");
+                   "--model '" + missing + "': expected a model file such as RUN_DIR/model.petal; the path does not exist.");
+  expect_one_error(run_petal({"predict", "--model", missing, "x.png"}), 1, "the path does not exist.");
+  expect_one_error(run_petal({"summary", "--model", missing}), 1, "the path does not exist.");
 }
 
 TEST_F(CliErrors, CorruptModelFile) {

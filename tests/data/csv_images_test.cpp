@@ -114,6 +114,22 @@ TEST(CsvImageReader, IntegerLabelsAndExplicitClassNames) {
   EXPECT_EQ(CsvImageReader(dir / "n.csv", o).next().y[0].at({0, 1}), 1.0f);
 }
 
+// Found by fuzz_csv: one large integer label made that many classes (1505080
+// took 15 s and 1 GB; 999999999999999999 would never end).
+TEST(CsvImageReader, AnIntegerLabelCannotMakeMillionsOfClasses) {
+  ImageTempDir dir;
+  write_text(dir / "big.csv", "1505080,1,2\n0,3,4\n");
+  try {
+    csv_class_names(dir / "big.csv");
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("big.csv"), HasSubstr("received label 1505080"),
+                                HasSubstr("at most 100000 from 2 distinct labels")));
+  }
+  write_text(dir / "ok.csv", "99999,1,2\n");
+  EXPECT_EQ(csv_class_names(dir / "ok.csv").size(), 100000u);
+}
+
 TEST(CsvImageReader, BadRowsNameTheFileAndLine) {
   ImageTempDir dir;
   const auto error_for = [&](const std::string& text) {

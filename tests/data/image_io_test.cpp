@@ -280,7 +280,7 @@ TEST(DecodeImage, TruncatedJpegIsDetected) {
   EXPECT_FALSE(detail::parse_jpeg(bytes).complete);
   image_testing::write_bytes(dir / "cut.jpg", bytes);
   EXPECT_THAT(error_of([&] { decode_image(dir / "cut.jpg"); }),
-              AllOf(HasSubstr("cut.jpg"), HasSubstr("truncated JPEG"), HasSubstr("FF D9"),
+              AllOf(HasSubstr("cut.jpg"), HasSubstr("image file is truncated: JPEG"), HasSubstr("FF D9"),
                     HasSubstr(std::to_string(bytes.size()) + " bytes")));
   // Cut inside the headers, before any frame header.
   bytes.resize(20);
@@ -295,7 +295,7 @@ TEST(DecodeImage, TruncatedPngIsDetected) {
   bytes.resize(bytes.size() - 20);
   image_testing::write_bytes(dir / "cut.png", bytes);
   EXPECT_THAT(error_of([&] { decode_image(dir / "cut.png"); }),
-              AllOf(HasSubstr("cut.png"), HasSubstr("truncated PNG")));
+              AllOf(HasSubstr("cut.png"), HasSubstr("image file is truncated: PNG")));
 }
 
 TEST(DecodeImage, ZeroSizedImageIsAnError) {
@@ -314,7 +314,7 @@ TEST(DecodeImage, BadTargetSizeIsAConfigError) {
 
 TEST(QuoteBytes, EscapesNonPrintableBytes) {
   const std::vector<uint8_t> zip = {'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0};
-  EXPECT_EQ(detail::quote_bytes(zip, 4), "'PK\\x03\\x04'...");
+  EXPECT_EQ(quote_bytes(zip, 4), "'PK\\x03\\x04'...");
 }
 
 #ifdef PETAL_TEST_HAVE_JPEGLIB

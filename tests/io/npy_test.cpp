@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -187,6 +188,23 @@ TEST(Npy, ConvertsEveryNumericDTypeToFloat32) {
   const Tensor t = make<int32_t>(DType::Int32, {2, 1}, {4, -4}).to_tensor();
   EXPECT_EQ(t.shape(), (Shape{2, 1}));
   EXPECT_EQ(make<float>(DType::Float32, {}, {2.5f}).to_tensor().shape(), Shape{});
+}
+
+// float16 (NumPy's '<f2', e.g. a model's half-precision output) converts exactly;
+// big-endian files are byte-swapped like the other dtypes.
+TEST(Npy, ReadsFloat16ExactlyIncludingSubnormalsAndInfinities) {
+  const std::vector<uint16_t> bits = {0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001, 0x7C00, 0x8000};
+  std::string data(bits.size() * 2, '\0');
+  std::memcpy(data.data(), bits.data(), data.size());
+  const NpyArray a = decode(npy_file("{'descr': '<f2', 'fortran_order': False, 'shape': (7,), }", data));
+  EXPECT_EQ(a.dtype(), DType::Float16);
+  EXPECT_THAT(a.to_tensor().values(), ElementsAre(1.0f, -2.0f, 0.5f, 65504.0f, std::ldexp(1.0f, -24),
+                                                  std::numeric_limits<float>::infinity(), -0.0f));
+  EXPECT_TRUE(std::signbit(a.to_float64()[6]));
+  EXPECT_THROW(a.to_int64(), IoError);
+  const std::string big = {'\x3c', '\x00', '\xc0', '\x00'};
+  EXPECT_THAT(decode(npy_file("{'descr': '>f2', 'fortran_order': False, 'shape': (2,), }", big)).to_tensor().values(),
+              ElementsAre(1.0f, -2.0f));
 }
 
 TEST(Npy, BuildsFromTensorsIntsDoublesAndText) {

@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "petal/core/error.h"
+#include "petal/io/npz.h"
 #include "petal/layers/batch_normalization.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"
@@ -22,7 +25,9 @@
 namespace petal {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The example: conv, BN, ReLU, an identity shortcut (fan-out + Add),
 // two global poolings concatenated (fan-out + fan-in), a softmax head.
@@ -258,6 +263,43 @@ TEST(Functional, GraphSavesLoadsAndResumesBitExactly) {
   const auto a = straight.get_weights(), b = resumed.get_weights();
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(max_abs_diff(a[i], b[i]), 0.0f) << straight.weight_names()[i];
+}
+
+// A crafted graph description: a cycle, an unknown tensor, a malformed reference.
+TEST(Functional, CraftedGraphFilesGiveOneClearLine) {
+  testing::TempDir dir;
+  Model m = resnetish(1);
+  m.save(dir.path() / "g.petal");
+  NamedArrays arrays = load_npz(dir.path() / "g.petal");
+  auto crafted = [&](const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
+    NamedArrays a = arrays;
+    for (auto& [key, array] : a) {
+      if (key != "petal_model.json") continue;
+      auto doc = nlohmann::json::parse(array.to_string());
+      edit(doc);
+      array = NpyArray::from_string(doc.dump());
+    }
+    save_npz(dir.path() / name, a);
+    return dir.path() / name;
+  };
+  auto refused = [](const std::filesystem::path& p, const std::string& what) {
+    try {
+      load_model(p);
+      ADD_FAILURE() << "no error for " << p;
+    } catch (const IoError& e) {
+      EXPECT_THAT(e.what(), AllOf(HasSubstr(p.filename().string()), HasSubstr(what), Not(HasSubstr("json.exception")),
+                                  Not(HasSubstr("\n"))));
+    }
+  };
+  // conv2d_1 reads add_1's output, which needs conv2d_1: a cycle.
+  refused(crafted("cycle.petal", [](auto& d) { d["layers"][1]["inbound_nodes"][0][0] = {"add_1", 0, 0}; }),
+          "a missing layer or a cycle");
+  refused(crafted("unknown.petal", [](auto& d) { d["output_layers"][0] = {"nowhere", 0, 0}; }), "unknown tensor");
+  refused(crafted("ref.petal", [](auto& d) { d["layers"][1]["inbound_nodes"][0][0] = {1, "x", 0}; }),
+          "[layer name, call index, 0]");
+  refused(crafted("nolist.petal", [](auto& d) { d.erase("output_layers"); }), "output_layers");
+  Model back = load_model(crafted("same.petal", [](auto&) {}));
+  EXPECT_EQ(back.summary(), m.summary());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "args.h"
 #include "commands.h"
 #include "petal/core/error.h"
+#include "petal/core/text_escape.h"
 #include "petal/distributed/context.h"
 
 namespace {
@@ -55,16 +56,20 @@ int run_command(const std::string& command, const std::vector<std::string>& rest
     std::cerr << "petal: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const petal::cli::UsageError& e) {
-    std::cerr << e.what() << "\n";
+    std::cerr << petal::sanitize_message(e.what()) << "\n";
     return 2;
   } catch (const petal::Error& e) {
-    std::cerr << "petal " << command << ": error: " << e.what() << "\n";
+    std::cerr << "petal " << command << ": error: " << petal::sanitize_message(e.what()) << "\n";
     return 1;
   } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "petal " << command << ": error: " << e.what() << "\n";
+    std::cerr << "petal " << command << ": error: " << petal::sanitize_message(e.what()) << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "petal " << command << ": error: out of memory (std::bad_alloc): the model, batch or data needs "
+              << "more memory than this machine could give.\nHint: lower --batch-size or --image-size.\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "petal " << command << ": internal error: " << e.what() << "\n";
+    std::cerr << "petal " << command << ": internal error: " << petal::sanitize_message(e.what()) << "\n";
     return 3;
   } catch (...) {
     std::cerr << "petal " << command << ": internal error (unknown exception)\n";

@@ -5,8 +5,10 @@
 
 #include "args.h"
 #include "commands.h"
+#include "petal/app/memory_estimate.h"
 #include "petal/core/error.h"
 #include "petal/interop/onnx.h"
+#include "petal/io/path_status.h"
 #include "petal/models/zoo.h"
 
 namespace petal::cli {
@@ -36,8 +38,8 @@ std::vector<long long> parse_shape(const std::string& text) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != part.size() || part.empty() || v <= 0) {
-      throw UsageError("--input-shape: expected positive integers H,W,C such as 64,64,3; received '" + text + "'");
+    if (used != part.size() || part.empty() || v <= 0 || v > (1LL << 20)) {
+      throw UsageError("--input-shape: expected integers in [1, 1048576] such as 64,64,3; received '" + text + "'");
     }
     out.push_back(v);
     if (comma == std::string::npos) break;
@@ -62,7 +64,7 @@ Model model_from_args(const Args& args) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(name, ec)) {
       throw IoError("--model '" + name + "': expected a built-in model name (" + model_names() +
-                    ") or a model file; the file does not exist.");
+                    ") or a model file; " + path_problem(name) + ".");
     }
     return load_model(name);
   }
@@ -72,6 +74,14 @@ Model model_from_args(const Args& args) {
   if (seed < 0) throw UsageError("--seed: expected an integer >= 0; received " + std::to_string(seed));
   ZooOptions o{.height = shape[0], .width = shape[1], .depth = shape[2], .classes = classes,
                .seed = static_cast<uint64_t>(seed)};
+  const std::vector<std::string> known = zoo_models();
+  if (std::find(known.begin(), known.end(), name) != known.end()) {
+    // Weights and their gradients are allocated when the model is built.
+    const MemoryEstimate e = estimate_memory(zoo_layer_specs(name, 3, classes), {shape[0], shape[1], shape[2]},
+                                             1, false);
+    check_memory(8.0 * static_cast<double>(e.parameters), "building " + name + " for input " + args.str("input-shape"),
+                 describe(e), "a smaller --input-shape.");
+  }
   return build_model(name, o);
 }
 

@@ -93,7 +93,15 @@ int train_command(const std::vector<std::string>& argv) {
     throw UsageError("petal train: " + std::string(e.what()));  // a bad option value: a usage mistake
   }
   if (seeds.empty()) {
-    train(std::move(config), run);
+    const TrainResult r = train(std::move(config), run);
+    if (r.interrupted_by != 0) {
+      // Also at --verbose 0: how to go on matters more than quiet.
+      std::cerr << "petal train: interrupted; " << (r.epochs_completed > 0
+                                                        ? "resume with: petal train --resume " + r.run_dir.string()
+                                                        : "no epoch completed; start again with --overwrite")
+                << "\n";
+      return 128 + r.interrupted_by;  // 130 for SIGINT, 143 for SIGTERM, as a shell reports them
+    }
     return 0;
   }
   const bool show = config.verbose > 0 && DistributedContext::init().is_root();

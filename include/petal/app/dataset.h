@@ -10,6 +10,8 @@
 #include "petal/core/tensor.h"
 #include "petal/data/csv_images.h"
 #include "petal/data/dataset_layout.h"
+#include "petal/data/image_io.h"
+#include "petal/data/image_loader.h"
 
 namespace petal {
 
@@ -31,6 +33,12 @@ struct DatasetOptions {
   // When set, label i is class_names[i] (a trained model's classes) and an
   // image of any other class throws DataError. Else the data's own classes.
   std::vector<std::string> class_names = {};
+  // Refuse image headers declaring more pixels (0: OpenCV's limit only).
+  int64_t max_image_pixels = kDefaultMaxImagePixels;
+  // What an image file that cannot be used does: "error" stops, naming every
+  // such file; "skip" leaves them out; "warn" also keeps truncated JPEGs and
+  // PNGs as far as they decode (Pillow's LOAD_TRUNCATED_IMAGES).
+  std::string on_bad_image = "error";
 };
 
 struct Dataset {
@@ -43,6 +51,10 @@ struct Dataset {
   bool predefined_split = false;  // train/test came from the data (folders or CSV pair)
   std::string train_csv = {};     // set when the training rows are streamed
   int64_t train_csv_rows = 0;
+  // Image files left out (on_bad_image skip/warn) or kept truncated (warn), with why.
+  std::vector<SkippedFile> bad_images = {};
+  // Files in the class folders that are not images petal reads (by extension).
+  std::vector<std::string> ignored_files = {};
 
   int64_t num_train() const { return train_csv.empty() ? (train_x.empty() ? 0 : train_x.dim(0)) : train_csv_rows; }
   int64_t num_test() const { return test_x.empty() ? 0 : test_x.dim(0); }
@@ -57,6 +69,9 @@ struct Dataset {
 //     *train*.csv and a *test*.csv (the tutorial's flowers17_training.csv and
 //     flowers17_testing.csv) as a predefined split.
 Dataset load_dataset(const DatasetOptions& options);
+
+// "\n  <path>: <reason>" per file, at most `max_lines`, then a count of the rest.
+std::string bad_image_lines(const std::vector<SkippedFile>& bad, size_t max_lines = 20);
 
 // One-hot [N, K] from labels in [0, K).
 Tensor one_hot(const std::vector<int64_t>& labels, int64_t num_classes);

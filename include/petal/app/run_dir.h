@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -36,7 +37,8 @@ struct RunPaths {
 const std::vector<std::string>& history_columns();
 
 // train.log: each line is written to the file with a time stamp and, when
-// `echo` is set, to it as it is (the console).
+// `echo` is set, to it as it is (the console); control bytes and invalid UTF-8
+// (from paths and names) are written as \xNN.
 class RunLog {
  public:
   // An empty path writes no file (echo only).
@@ -72,6 +74,11 @@ class RunRecorder : public Callback {
   const std::map<std::string, std::vector<double>>& history() const { return history_; }
   int64_t best_epoch() const { return best_epoch_; }  // 0-based; -1 before any
   double best() const { return best_; }
+  // Epochs in history.csv (and model_last.petal), resumed ones included.
+  int64_t epochs_recorded() const;
+  // An epoch for which `discard` answers true at its end is not recorded (an
+  // interrupt cut it short: model_last.petal keeps the last complete epoch).
+  void discard_epoch_if(std::function<bool()> discard) { discard_ = std::move(discard); }
 
  private:
   RunPaths paths_;
@@ -81,6 +88,7 @@ class RunRecorder : public Callback {
   double best_;
   int64_t best_epoch_ = -1;
   std::chrono::steady_clock::time_point epoch_start_;
+  std::function<bool()> discard_;
 };
 
 }  // namespace petal

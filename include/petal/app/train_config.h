@@ -3,7 +3,8 @@
 // key from text, and the JSON form written to a run's config.json.
 //
 // Which option belongs to which stage of the pipeline:
-//   dataset       data, image_size, fast_decode, csv_channels, test_split, split, seed
+//   dataset       data, image_size, fast_decode, csv_channels, test_split, split, seed,
+//                 on_bad_image, max_image_pixels
 //   preprocessing rescale (after augmentation, as ImageDataGenerator's rescale)
 //   augmentation  augment (a preset), then the Keras ImageDataGenerator names, then
 //                 random_resized_crop*, *_jitter, random_erasing (per image)
@@ -39,6 +40,8 @@ struct TrainConfig {
   double test_split = 0.25;
   std::string split = "shuffled";  // shuffled (the tutorial's) | stratified
   std::optional<uint64_t> seed = std::nullopt;  // unset: drawn at random and recorded
+  std::string on_bad_image = "error";  // error | skip | warn (see DatasetOptions)
+  int64_t max_image_pixels = 89478485;  // Pillow's MAX_IMAGE_PIXELS; 0: OpenCV's limit only
   // preprocessing
   double rescale = 1.0 / 255.0;   // 0 = none (raw 0..255 pixels)
   // augmentation (Keras ImageDataGenerator names)

@@ -35,6 +35,10 @@ struct TrainResult {
   // The final model (model_last.petal) on the test split: the tutorial's protocol.
   ClassificationReport report;
   double seconds = 0;            // training time (without loading and reporting)
+  // SIGINT or SIGTERM stopped the run (after the step it was in; one process
+  // only): the run folder holds the last completed epoch, resumable, and no
+  // report. 0 otherwise.
+  int interrupted_by = 0;
 };
 
 // Throws ConfigError for bad or conflicting options, DataError/IoError for data

@@ -77,7 +77,8 @@ class CsvImageReader final : public Generator {
 
 // The label set of a CSV (LabelBinarizer.fit): if every label is an integer >= 0,
 // "0" .. "max"; otherwise the distinct labels sorted. Throws DataError for a
-// missing or empty file.
+// missing or empty file, and for an integer label of kMaxCsvClasses or more.
+inline constexpr int64_t kMaxCsvClasses = 100000;
 std::vector<std::string> csv_class_names(const std::string& path);
 
 struct CsvWriteOptions {

@@ -11,6 +11,13 @@
 
 namespace petal {
 
+// Pillow's Image.MAX_IMAGE_PIXELS (int(1024 * 1024 * 1024 // 4 // 3)): the default
+// limit on the pixels an image header may declare.
+inline constexpr int64_t kDefaultMaxImagePixels = 89478485;
+// OpenCV's own limit (CV_IO_MAX_IMAGE_PIXELS): it refuses larger images whatever
+// max_pixels says.
+inline constexpr int64_t kOpenCvMaxImagePixels = int64_t{1} << 30;
+
 // (height, width), as Keras's target_size.
 struct ImageSize {
   int64_t height = 0;
@@ -39,6 +46,15 @@ struct DecodeOptions {
   // smaller (the largest reduction still at least as large as the target in both
   // dimensions), then resize. false forces a full-size decode.
   bool reduced_decode = true;
+  // Refuse (DataError) a file whose header declares more pixels than this,
+  // before decoding: a decompression bomb. Pillow refuses above twice its
+  // MAX_IMAGE_PIXELS and warns above it; petal refuses above the limit. 0: only
+  // OpenCV's limit applies.
+  int64_t max_pixels = kDefaultMaxImagePixels;
+  // Decode a truncated JPEG or PNG as far as its data goes (OpenCV fills the rest
+  // grey), as Pillow's ImageFile.LOAD_TRUNCATED_IMAGES = True; DecodeInfo says so.
+  // false: DataError "image file is truncated".
+  bool load_truncated = false;
 };
 
 // What one decode did, for tests, benchmarks and diagnostics.
@@ -47,12 +63,14 @@ struct DecodeInfo {
   int64_t decoded_height = 0;   // size OpenCV returned, after orientation,
   int64_t decoded_width = 0;    //   before cropping and resizing
   int reduction = 1;            // libjpeg scale denominator used (1, 2, 4 or 8)
+  bool truncated = false;       // load_truncated decoded a truncated file
 };
 
 // Decodes the image at `path`. Throws DataError naming the file for a missing file,
-// an unrecognised or non-image file (quoting its first bytes), a truncated JPEG
-// (no end-of-image marker after the scan data) or PNG (no IEND chunk), a file
-// OpenCV cannot decode, and a decoded image of zero size. ConfigError for a
+// an unrecognised or non-image file (quoting its first bytes), a header declaring
+// more than max_pixels pixels, a truncated JPEG (no end-of-image marker after the
+// scan data) or PNG (no IEND chunk) unless load_truncated, a file OpenCV cannot
+// decode, and a decoded image of zero size. ConfigError for a
 // target_size that is not positive.
 Image decode_image(const std::string& path, const DecodeOptions& options = {},
                    DecodeInfo* info = nullptr);

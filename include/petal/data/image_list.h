@@ -16,6 +16,9 @@ struct ImageList {
   std::vector<std::string> paths{};        // [N]
   std::vector<int64_t> labels{};           // [N], each in [0, class_names.size())
   std::vector<std::string> class_names{};  // label -> name
+  // Files the listing met but left out because their extension is not one it
+  // reads (.gif, .txt, ...), so that callers can say so.
+  std::vector<std::string> ignored{};
 
   int64_t size() const { return static_cast<int64_t>(paths.size()); }
   int64_t num_classes() const { return static_cast<int64_t>(class_names.size()); }

@@ -35,6 +35,9 @@ struct LoaderOptions {
   // Called (under a lock, from the loading thread) for each skipped file. When
   // empty, a line "petal: skipped '<path>': <reason>" goes to stderr.
   std::function<void(const SkippedFile&)> on_skip{};
+  // Called (under the same lock) for each truncated file kept because
+  // decode.load_truncated is set; not called for files served from the cache.
+  std::function<void(const SkippedFile&)> on_truncated{};
 };
 
 // Decodes files under one set of options; safe to use from several threads.

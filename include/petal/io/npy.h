@@ -27,7 +27,8 @@ enum class DType : uint8_t {
   Int64,
   UInt64,
   Float32,
-  Float64
+  Float64,
+  Float16  // read (converted exactly to float32 / double); written only as stored
 };
 
 // Bytes per element (1 for Bool).
