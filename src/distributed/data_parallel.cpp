@@ -51,13 +51,13 @@ std::function<Logs(int64_t)> sharded_validator(Model& model, const ValidationSou
       shard->y = v->y.slice(begin, begin + count);
       if (!v->sample_weight.empty()) shard->sample_weight = v->sample_weight.slice(begin, begin + count);
     }
-    return [&model, shard, count](int64_t last_batch) {
+    return [&model, shard, samples = count](int64_t last_batch) {
       Logs local;
-      if (count > 0) {
+      if (samples > 0) {
         local = model.evaluate(shard->x, shard->y,
                                {.batch_size = std::max<int64_t>(last_batch, 1), .sample_weight = shard->sample_weight});
       }
-      return global_means(model, local, count);
+      return global_means(model, local, samples);
     };
   }
   if (auto* const* g = std::get_if<Generator*>(&source)) {
