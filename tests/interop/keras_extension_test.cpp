@@ -6,6 +6,7 @@
 
 #include "interop/keras_h5.h"
 #include "petal/callbacks/model_checkpoint.h"
+#include "petal/core/error.h"
 #include "petal/interop/keras.h"
 #include "petal/io/npz.h"
 #include "petal/layers/conv2d.h"

@@ -12,6 +12,7 @@
 
 #include "interop/keras_fixtures.h"
 #include "interop/keras_h5.h"
+#include "petal/core/error.h"
 #include "petal/interop/keras.h"
 #include "petal/io/npy.h"
 #include "petal/optimizers/adam.h"
@@ -117,7 +118,9 @@ TEST(KerasFunctional, RealFilesLoadPredictAsNumpyAndKeepTraining) {
     Model m = load_keras_model(path, {.compile = f.compile, .seed = 1});
     EXPECT_FALSE(m.is_sequential());
     EXPECT_EQ(m.compiled(), std::string(f.optimizer) != "");
-    if (m.compiled()) EXPECT_EQ(m.optimizer().name(), f.optimizer);
+    if (m.compiled()) {
+      EXPECT_EQ(m.optimizer().name(), f.optimizer);
+    }
     const TensorList xs = uniform_inputs(m, 3, f.lo, f.hi, 11);
     const float diff = compare_with_numpy(m, path, xs, tmp);
     EXPECT_LE(diff, 1e-4f);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -67,8 +68,10 @@ inline ExportReport check_export(const Model& model, const TensorList& xs, const
 #endif
   }
   report.python_log = python_check(model, xs.tensors(), expected.tensors(), cases, dir.path(), tolerance);
-  std::cout << name << ": max |petal - OpenCV| = " << (opencv ? std::to_string(report.opencv_diff) : "(not loaded)")
-            << "\n" << report.python_log;
+  std::ostringstream diff;
+  diff << report.opencv_diff;
+  std::cout << name << ": max |petal - OpenCV| = " << (opencv ? diff.str() : "(not loaded by OpenCV 4.6)") << "\n"
+            << report.python_log;
   return report;
 }
 

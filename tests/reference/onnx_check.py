@@ -38,7 +38,8 @@ IR_FOR_OPSET = {13: 7, 14: 7, 15: 8, 16: 8, 17: 8}
 
 
 def attrs(node):
-    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    values = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    return {k: v.decode() if isinstance(v, bytes) else v for k, v in values.items()}
 
 
 def pad4(x, pads, value):
@@ -246,8 +247,9 @@ def check_structure(case, model):
     weights = set(case["weights"])
     for t in model.graph.initializer:
         base = t.name.split("/folded_")[0]
+        layer = base.split("/")[0]
         if "/folded_" in t.name and base.endswith("/bias:0"):  # a bias-free layer gains one by folding
-            base = base.replace("/bias:0", "/kernel:0")
+            base = next((w for w in weights if w.startswith(layer + "/")), base)
         if base not in weights and not t.name.endswith("_constant"):
             errors.append(f"initializer {t.name} is not a Keras weight name")
         if "/folded_" in t.name and not case["fold"]:
@@ -269,8 +271,11 @@ def check_shapes(case, model):
         if layer["name"] not in known:
             continue  # aliased: Dropout, a folded BatchNormalization, a linear Activation
         checked += 1
-        if known[layer["name"]] not in onnx_shapes(layer["shape"]):
-            errors.append(f"{layer['type']} {layer['name']}: inferred {known[layer['name']]}; "
+        got = known[layer["name"]]
+        if got and isinstance(got[0], str) and got[0].startswith("unk__"):  # Resize loses the batch's name
+            got = ["N"] + got[1:]
+        if got not in onnx_shapes(layer["shape"]):
+            errors.append(f"{layer['type']} {layer['name']}: inferred {got}; "
                           f"petal's shape {layer['shape']}")
     aliased = sum(1 for layer in case["layers"] if layer["name"] not in known)
     removable = sum(1 for layer in case["layers"] if layer["type"] in (

@@ -51,12 +51,19 @@ const std::map<std::string, LayerExporter>& onnx_layer_exporters() {
 
 void export_identity(OnnxGraphBuilder& g, const ExportNode& node) { g.alias(node, g.input(node, 0)); }
 
+// [N, ...] -> [N, rest] as Reshape(shape=[0, -1]): OpenCV 4.6's importer gives
+// ONNX's Flatten a batch it cannot reconcile with a second graph input's
+// (Concat of the two fails to import); the batch copied by 0 it can.
+void emit_flatten(OnnxGraphBuilder& g, const std::string& in, const std::string& out) {
+  g.add_node("Reshape", {in, g.add_int64_constant(out + "/shape", {0, -1})}, out);
+}
+
 // Keras flattens [N, H, W, C] in NHWC order (the following Dense's weights rely
 // on it), so an NCHW value is transposed back first.
 void export_flatten(OnnxGraphBuilder& g, const ExportNode& node) {
   const OnnxValue in = g.input(node, 0, Want::Nhwc);
   if (node.layer->input_shape().size() == 1) return g.alias(node, in);  // [N, F] already
-  set_int(g.add_node("Flatten", {in.name}, g.output(node, ValueLayout::Plain)), "axis", 1);
+  emit_flatten(g, in.name, g.output(node, ValueLayout::Plain));
 }
 
 void export_pooling2d(OnnxGraphBuilder& g, const ExportNode& node) {
@@ -74,14 +81,14 @@ void export_pooling2d(OnnxGraphBuilder& g, const ExportNode& node) {
   if (!layer.is_max()) set_int(n, "count_include_pad", 0);
 }
 
-// GlobalAveragePool / GlobalMaxPool then Flatten: OpenCV 4.6 gives
+// GlobalAveragePool / GlobalMaxPool then a flatten: OpenCV 4.6 gives
 // ReduceMean(axes=[2, 3], keepdims=0) the wrong shape ([N, 1, C]).
 void export_global_pooling2d(OnnxGraphBuilder& g, const ExportNode& node) {
   const OnnxValue in = g.input(node, 0, Want::Nchw);
   const std::string pooled = g.fresh(node.output + "/pooled");  // [N, C, 1, 1]
   const bool max = node.layer->type() == "GlobalMaxPooling2D";
   g.add_node(max ? "GlobalMaxPool" : "GlobalAveragePool", {in.name}, pooled);
-  set_int(g.add_node("Flatten", {pooled}, g.output(node, ValueLayout::Plain)), "axis", 1);
+  emit_flatten(g, pooled, g.output(node, ValueLayout::Plain));
 }
 
 }  // namespace petal::detail

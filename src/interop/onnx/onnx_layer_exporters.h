@@ -56,6 +56,9 @@ void export_rescaling(OnnxGraphBuilder& builder, const ExportNode& node);
 void emit_activation(OnnxGraphBuilder& builder, ActivationFn fn, const OnnxValue& input, const std::string& output,
                      size_t sample_rank);
 
+// Keras's Flatten of a value in its own layout (onnx_layer_exporters.cpp).
+void emit_flatten(OnnxGraphBuilder& g, const std::string& in, const std::string& out);
+
 // Shared by the exporters of layers with weights: the layer's weight `name` in
 // Keras's layout (empty when it has none, e.g. no bias), its Keras name
 // ("conv2d_1/kernel:0"), and emitting the layer's op followed by its fused

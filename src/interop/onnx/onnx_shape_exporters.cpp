@@ -14,7 +14,7 @@ namespace petal::detail {
 void export_reshape(OnnxGraphBuilder& g, const ExportNode& node) {
   const Shape& target = node.layer->output_shape();
   const OnnxValue in = g.input(node, 0, Want::Nhwc);
-  std::vector<int64_t> shape{-1};  // the batch
+  std::vector<int64_t> shape{0};  // the batch, copied (as emit_flatten says)
   shape.insert(shape.end(), target.begin(), target.end());
   const std::string dims = g.add_int64_constant(node.output + "/shape", shape);
   g.add_node("Reshape", {in.name, dims}, g.output(node, layout_of_rank(target.size(), ValueLayout::Nhwc)));
