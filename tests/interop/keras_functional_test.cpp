@@ -107,7 +107,7 @@ TEST(KerasFunctional, RealFilesLoadPredictAsNumpyAndKeepTraining) {
       {"func_inception_mnist_concat_k2.1.6-tf.h5", true, 0, 1, "RMSprop"},
       {"func_mlp_residual_add_bn_k2.2.4-tf.h5", true, -2, 2, ""},
       {"func_resnet20v1_cifar10_add_k2.2.4.h5", true, -2, 2, "Adam"},
-      {"func_resnet_bottleneck_shapes_add_k2.3.0-tf.h5", true, 0, 255, "Adam"},
+      {"func_resnet_bottleneck_shapes_add_k2.3.0-tf.h5", false, 60, 140, ""},  // metric mse; noise saturates it
       {"func_resnet_cifar10_add_bn_k2.13.1.h5", true, 0, 1, "Adam"},
       {"func_resnet_cifar10_add_k2.10.0.h5", false, 0, 1, ""},          // SparseCategoricalCrossentropy(from_logits)
       {"func_shared_dense_concat_2in2out_k2.2.0.h5", false, 0, 1, ""},  // Adadelta
@@ -122,6 +122,16 @@ TEST(KerasFunctional, RealFilesLoadPredictAsNumpyAndKeepTraining) {
       EXPECT_EQ(m.optimizer().name(), f.optimizer);
     }
     const TensorList xs = uniform_inputs(m, 3, f.lo, f.hi, 11);
+    // Not a vacuous comparison: some prediction is not saturated.
+    float least_confident = 1.0f;
+    for (const Tensor& p : m.predict(xs)) {
+      for (int64_t r = 0; r < p.dim(0); ++r) {
+        float top = 0;
+        for (int64_t c = 0; c < p.dim(1); ++c) top = std::max(top, p.at({r, c}));
+        least_confident = std::min(least_confident, top);
+      }
+    }
+    EXPECT_LT(least_confident, 0.999f);
     const float diff = compare_with_numpy(m, path, xs, tmp);
     EXPECT_LE(diff, 1e-4f);
     std::cout << f.name << ": " << m.layers().size() << " layers, max |petal - NumPy| = " << diff << "\n";
@@ -151,6 +161,8 @@ TEST(KerasFunctional, RealFilesPetalCannotTakeNameTheReason) {
             "false; received true.\nHint: load with compile = false (KerasLoadOptions) and compile in petal.");
   const fs::path adadelta = fs::path(dir) / "func_shared_dense_concat_2in2out_k2.2.0.h5";
   EXPECT_THAT(error_of(adadelta, true), ::testing::HasSubstr("Keras optimizer Adadelta is not supported"));
+  const fs::path mse = fs::path(dir) / "func_resnet_bottleneck_shapes_add_k2.3.0-tf.h5";
+  EXPECT_THAT(error_of(mse, true), ::testing::HasSubstr("training_config says: unknown metric 'mse'"));
 }
 
 TEST(KerasFunctional, WeightsFilesLoadIntoFunctionalModels) {
@@ -167,16 +179,20 @@ TEST(KerasFunctional, WeightsFilesLoadIntoFunctionalModels) {
     const TensorList xs = uniform_inputs(m, 3, 0, 1, 5);
     EXPECT_LE(compare_with_numpy(m, weights, xs, tmp, (tmp / "arch.json").string()), 1e-4f) << by_name;
   }
-  // hls4ml's published architecture JSON (Keras 2.0.x functional) + save_weights files.
+  // hls4ml's published functional architecture JSONs ask for an initializer petal
+  // lacks (lecun_uniform: VarianceScaling fan_in uniform), named with the layer.
   for (const char* base : {"weights_hls4ml_3layer_mlp_k2.0.0", "weights_hls4ml_jettagger_conv2d_bn_k2.0.6"}) {
-    SCOPED_TRACE(base);
     std::ifstream in(fs::path(dir) / (std::string(base) + ".json"));
-    Model m = model_from_keras_json(std::string((std::istreambuf_iterator<char>(in)), {}), 3);
-    const fs::path weights = fs::path(dir) / (std::string(base) + ".h5");
-    load_keras_weights(m, weights);
-    const TensorList xs = uniform_inputs(m, 4, -1, 1, 6);
-    const float diff = compare_with_numpy(m, weights, xs, tmp, (fs::path(dir) / (std::string(base) + ".json")).string());
-    EXPECT_LE(diff, 1e-4f);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::string error = "(loaded)";
+    try {
+      model_from_keras_json(text);
+    } catch (const ConfigError& e) {
+      error = e.what();
+    }
+    EXPECT_THAT(error, ::testing::HasSubstr("Keras field 'kernel_initializer': expected one of petal's initializers"))
+        << base;
+    EXPECT_THAT(error, ::testing::HasSubstr("\"mode\":\"fan_in\"")) << base;
   }
 }
 

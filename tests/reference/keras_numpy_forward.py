@@ -10,7 +10,7 @@ inbound_nodes (shared layers, several inputs and outputs).
 
   keras_numpy_forward.py WEIGHTS.h5 IN.npy[,IN2.npy...] OUT.npy[,OUT2.npy...] [--config ARCH.json]
 
-Covers: Conv2D (channels_last, dilation, groups), DepthwiseConv2D, Dense,
+Covers: Conv2D (channels_last, dilation, groups), DepthwiseConv2D, SeparableConv2D, Dense,
 BatchNormalization (inference, any axis), Max/AveragePooling2D ('valid' and
 TensorFlow's 'same'), Global{Average,Max}Pooling2D, Flatten, Reshape, Permute,
 ZeroPadding2D, Cropping2D, UpSampling2D (nearest), Rescaling, the merge layers
@@ -165,6 +165,12 @@ def call(cls, c, xs, w):
     it = iter(w)
     if cls in ('Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'):
         return merge(cls, xs, c)
+    if cls == 'SeparableConv2D':
+        depthwise, pointwise = next(it), next(it)
+        bias = next(it) if c.get('use_bias', True) else None
+        y = conv2d(x, c, depthwise, None, True)
+        y = np.einsum('nhwc,co->nhwo', y, pointwise[0, 0])
+        return activation(y + bias if bias is not None else y, c.get('activation'))
     if cls in ('Conv2D', 'DepthwiseConv2D'):
         kernel = next(it)
         bias = next(it) if c.get('use_bias', True) else None
@@ -245,6 +251,8 @@ def forward(layers, weights, x):
 
 
 def weight_count(cls, c):
+    if cls == 'SeparableConv2D':
+        return 3 if c.get('use_bias', True) else 2
     if cls in ('Conv2D', 'DepthwiseConv2D', 'Dense'):
         return 2 if c.get('use_bias', True) else 1
     if cls == 'BatchNormalization':
