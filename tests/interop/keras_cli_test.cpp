@@ -55,6 +55,7 @@ TEST_F(KerasCli, SummaryAndExportTakeAKerasFile) {
   const auto e = run_petal({"export", "--model", h5_.string(), "--onnx", onnx.string(), "--h5", again.string()});
   ASSERT_EQ(e.rc, 0) << e.err;
   EXPECT_TRUE(fs::exists(onnx));
+  EXPECT_THAT(e.out, HasSubstr("input 'input_1' [N, H, W, C], output 'dense_1'"));
   Model back = load_keras_model(again);
   Tensor x({2, 16, 16, 3});
   x.fill(0.3f);

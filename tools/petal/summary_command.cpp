@@ -137,9 +137,14 @@ int export_command(const std::vector<std::string>& argv) {
     const std::string out = args->str("onnx");
     const OnnxOptions options{.layout = onnx_layout_from_string(layout), .fold_batch_norm = args->flag("fold-bn")};
     save_onnx(model, out, options);
-    std::cout << "wrote " << out << ": ONNX opset " << options.opset << ", input '" << model.layers().front()->name()
-              << "_input' " << (layout == "nhwc" ? "[N, H, W, C]" : "[N, C, H, W]") << ", output '"
-              << model.layers().back()->name() << "'\n";
+    std::string inputs, outputs;  // as save_onnx names them
+    if (model.is_sequential()) inputs = model.layers().front()->name() + "_input";
+    for (const auto& t : model.is_sequential() ? std::vector<KerasTensor>{} : model.inputs()) {
+      inputs += (inputs.empty() ? "" : "', '") + t.layer().name();
+    }
+    for (const auto& name : model.output_names()) outputs += (outputs.empty() ? "" : "', '") + name;
+    std::cout << "wrote " << out << ": ONNX opset " << options.opset << ", input '" << inputs << "' "
+              << (layout == "nhwc" ? "[N, H, W, C]" : "[N, C, H, W]") << ", output '" << outputs << "'\n";
   }
   return 0;
 }
