@@ -51,6 +51,7 @@ Model resampling() {
   x = Conv2DTranspose({.filters = 3, .kernel_size = {3, 3}, .strides = {2, 2}, .output_padding = std::array<int64_t, 2>{1, 0},
                        .activation = "tanh"})(x);  // rows only the bias reaches
   x = UpSampling2D({.size = {1, 2}, .interpolation = "bilinear"})(x);
+  x = Conv2DTranspose({.filters = 3, .padding = Padding::Same, .dilation_rate = {2, 1}})(x);  // dilated
   x = ZeroPadding2D({.padding = Sides2D({1, 2}, {0, 3})})(x);
   x = Cropping2D({.cropping = Sides2D({2, 0}, {1, 1})})(x);
   x = MaxPooling2D({.pool_size = {4, 4}})(x);

@@ -1,7 +1,8 @@
 // Exporters of the other convolutions: DepthwiseConv2D (Conv with one group per
 // input channel), SeparableConv2D (that, then a 1x1 Conv) and Conv2DTranspose
 // (ConvTranspose; TensorFlow's uneven cropping as Slice/Pad and the bias as an
-// Add, since OpenCV 4.6 takes only symmetric pads and no output_padding).
+// Add, since OpenCV 4.6 takes only symmetric pads and no output_padding, and a
+// dilated kernel spread out with zeros, since it ignores dilations there).
 #include "interop/onnx/onnx_layer_exporters.h"
 #include "petal/layers/conv2d_transpose.h"
 #include "petal/layers/depthwise_conv2d.h"
@@ -100,12 +101,24 @@ void export_conv2d_transpose(OnnxGraphBuilder& g, const ExportNode& node) {
   const Tensor b = keras_weight(layer, "bias");
   const auto p = layer.pads();
   const bool even = p[0] == p[2] && p[1] == p[3] && p[2] >= 0 && p[3] >= 0;
-  std::vector<std::string> inputs{in.name, g.add_initializer(keras_name(layer, "kernel"), {ci, co, kh, kw}, w)};
+  std::string kernel;
+  if (o.dilation_rate == std::array<int64_t, 2>{1, 1}) {
+    kernel = g.add_initializer(keras_name(layer, "kernel"), {ci, co, kh, kw}, w);
+  } else {  // OpenCV 4.6 ignores ConvTranspose's dilations: the kernel with zeros between its taps
+    const int64_t dh = o.dilation_rate[0], dw = o.dilation_rate[1], eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1;
+    std::vector<float> spread(static_cast<size_t>(ci * co * eh * ew), 0.0f);
+    for (int64_t ic = 0; ic < ci * co; ++ic)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x) spread[(ic * eh + y * dh) * ew + x * dw] = w[(ic * kh + y) * kw + x];
+    kernel = g.add_constant(layer.name() + "/kernel_dilated", {ci, co, eh, ew}, spread);
+  }
+  const int64_t kh_onnx = (kh - 1) * o.dilation_rate[0] + 1, kw_onnx = (kw - 1) * o.dilation_rate[1] + 1;
+  std::vector<std::string> inputs{in.name, kernel};
   if (even && !b.empty()) inputs.push_back(g.add_initializer(keras_name(layer, "bias"), {co}, b.values()));
   finish_with_activation(g, node, fn, ValueLayout::Nchw, [&](const std::string& out) -> onnx::NodeProto& {
     const std::string full = even ? out : g.fresh(node.output + "/full");
     auto& n = g.add_node("ConvTranspose", inputs, full);
-    set_conv_attributes(n, {kh, kw}, o.strides, o.dilation_rate, even ? p : std::array<int64_t, 4>{}, 1);
+    set_conv_attributes(n, {kh_onnx, kw_onnx}, o.strides, {1, 1}, even ? p : std::array<int64_t, 4>{}, 1);
     if (even) return n;
     const Shape& out_shape = layer.output_shape();
     std::string value = full;
