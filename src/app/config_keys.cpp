@@ -2,6 +2,7 @@
 #include "app/config_keys.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <tuple>
 
@@ -11,6 +12,15 @@
 #include "petal/models/zoo.h"
 
 namespace petal::detail {
+
+bool is_model_file_name(const std::string& value) {
+  const auto ends = [&](const std::string& ext) {
+    return value.size() > ext.size() && std::equal(ext.rbegin(), ext.rend(), value.rbegin(), [](char a, char b) {
+             return a == std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  return value.find('/') != std::string::npos || ends(".petal") || ends(".h5") || ends(".hdf5");
+}
 
 namespace {
 
@@ -170,8 +180,12 @@ std::vector<KeyEntry> augment_keys() {
 
 std::vector<KeyEntry> training_keys() {
   return {
-      {{"model", "NAME", "built-in model: minivggnet | shallownet | lenet | vgg_bn"},
-       [](TrainConfig& c, const std::string& l, const std::string& v) { c.model = parse_choice(l, v, zoo_models()); },
+      {{"model", "NAME|FILE",
+        "built-in model (minivggnet | shallownet | lenet | vgg_bn | ...) or a model file to train further: "
+        "petal's .petal or a Keras .h5/.hdf5"},
+       [](TrainConfig& c, const std::string& l, const std::string& v) {
+         c.model = is_model_file_name(v) ? v : parse_choice(l, v, zoo_models());
+       },
        [](const TrainConfig& c) { return json(c.model); }},
       num_key("l2", "L2 penalty on kernels, for models that take one (vgg_bn)", &TrainConfig::l2, 0.0),
       num_key("bn_momentum",

@@ -21,6 +21,9 @@ struct KeyEntry {
 const std::vector<KeyEntry>& key_table();
 // nullptr when unknown; '-' in `key` reads as '_'.
 const KeyEntry* find_key(const std::string& key);
+// Whether a --model value names a model file (a path, or .petal / .h5 / .hdf5)
+// rather than a built-in model.
+bool is_model_file_name(const std::string& value);
 // JSON scalar or list as the text set_option reads ("a,b" for lists).
 std::string json_to_option_text(const nlohmann::json& value, const std::string& label);
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "app/config_keys.h"
 #include "app/config_parse.h"
 #include "app/recipe_options.h"
 #include "app/interrupt.h"
@@ -113,9 +114,24 @@ int64_t optimizer_steps_per_epoch(const TrainConfig& c, int64_t train_samples, i
   return train_samples / global + (train_samples % global >= ranks ? 1 : 0);
 }
 
-// The model to train: a fresh built-in one, or model_last.petal of a resumed run.
+// A model file given as --model (petal's or a Keras .h5), compiled with this
+// run's optimizer and loss: its weights are where training starts.
+Model model_from_file(const TrainConfig& c, int64_t k) {
+  Model m = load_model(c.model);
+  const Shape want_in = {c.image_height, c.image_width, 3};
+  if (m.input_shapes() != std::vector<Shape>{want_in} || m.output_shapes() != std::vector<Shape>{Shape{k}}) {
+    throw DataError("--model '" + c.model + "': the model takes " + to_string(m.input_shape()) + " and gives " +
+                    to_string(m.output_shape()) + "; the data gives " + to_string(want_in) + " images of " +
+                    std::to_string(k) + " classes.\nHint: pass --image-size to match the model's input.");
+  }
+  m.compile(*make_optimizer(c), detail::loss_spec(c), {"accuracy"});
+  return m;
+}
+
+// The model to train: a fresh built-in one, a model file, or model_last.petal of a resumed run.
 Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool resume) {
   const int64_t k = d.num_classes();
+  if (!resume && detail::is_model_file_name(c.model)) return model_from_file(c, k);
   if (!resume) {
     Model m = build_model(c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = k,
                                          .seed = *c.seed, .l2 = static_cast<float>(c.l2),

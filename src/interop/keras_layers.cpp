@@ -2,6 +2,7 @@
 // type. Keys written are those of Keras 2.2.4's get_config() for the class.
 // To add a layer type: write its pair below (or in a sibling file) and a row.
 #include "interop/keras_config.h"
+#include "interop/keras_layer_rows.h"
 #include "interop/keras_config_values.h"
 #include "petal/core/error.h"
 #include "petal/layers/batch_normalization.h"
@@ -12,11 +13,9 @@
 
 namespace petal::detail {
 
-namespace {
-
 using nlohmann::json;
 
-json base(const Layer& layer) { return {{"name", layer.name()}, {"trainable", true}}; }
+json keras_base_config(const Layer& layer) { return {{"name", layer.name()}, {"trainable", true}}; }
 
 json pair_json(const std::array<int64_t, 2>& p) { return json::array({p[0], p[1]}); }
 
@@ -45,6 +44,8 @@ void require_channels_last(KerasConfigReader& r) {
   r.require("data_format", {"channels_last"});
 }
 
+namespace {
+
 std::unique_ptr<Layer> conv2d_from_keras(KerasConfigReader& r) {
   Conv2DOptions o;
   o.name = r.name();
@@ -53,8 +54,8 @@ std::unique_ptr<Layer> conv2d_from_keras(KerasConfigReader& r) {
   o.strides = r.pair("strides", {{1, 1}});
   o.padding = r.padding();
   require_channels_last(r);
-  r.require("dilation_rate", {json::array({1, 1}), 1, json::array({1})});
-  r.require("groups", {1});
+  o.dilation_rate = r.pair("dilation_rate", {{1, 1}});
+  o.groups = r.get_or<int64_t>("groups", 1);
   o.activation = r.activation();
   o.use_bias = r.get_or<bool>("use_bias", true);
   o.kernel_initializer = r.initializer("kernel_initializer", "glorot_uniform");
@@ -67,13 +68,14 @@ std::unique_ptr<Layer> conv2d_from_keras(KerasConfigReader& r) {
 
 json conv2d_to_keras(const Layer& layer) {
   const auto& o = static_cast<const Conv2D&>(layer).options();
-  json j = base(layer);
+  json j = keras_base_config(layer);
   j["filters"] = o.filters;
   j["kernel_size"] = pair_json(o.kernel_size);
   j["strides"] = pair_json(o.strides);
   j["padding"] = to_string(o.padding);
   j["data_format"] = "channels_last";
-  j["dilation_rate"] = json::array({1, 1});
+  j["dilation_rate"] = pair_json(o.dilation_rate);
+  if (o.groups != 1) j["groups"] = o.groups;  // tf.keras 2.3+ (Keras 2.2.4 has no groups)
   j["activation"] = keras_activation(layer, o.activation);
   j["use_bias"] = o.use_bias;
   j["kernel_initializer"] = keras_initializer_json(o.kernel_initializer);
@@ -99,7 +101,7 @@ std::unique_ptr<Layer> dense_from_keras(KerasConfigReader& r) {
 
 json dense_to_keras(const Layer& layer) {
   const auto& o = static_cast<const Dense&>(layer).options();
-  json j = base(layer);
+  json j = keras_base_config(layer);
   j["units"] = o.units;
   j["activation"] = keras_activation(layer, o.activation);
   j["use_bias"] = o.use_bias;
@@ -110,22 +112,19 @@ json dense_to_keras(const Layer& layer) {
   return j;
 }
 
-// Keras's axis: -1, or the last axis counted with the batch (3 for images,
-// 1 for features), possibly as a one-element list (tf.keras).
-void require_last_axis(KerasConfigReader& r) {
+// Keras's axis: an int counted with the batch (negative from the end), possibly
+// as a one-element list (tf.keras).
+int batch_norm_axis(KerasConfigReader& r) {
   json axis = r.has("axis") ? r.get<json>("axis") : json(-1);
   if (axis.is_array() && axis.size() == 1) axis = axis[0];
-  if (axis == -1) return;
-  const auto& in = r.input_shape().has_value() ? r.input_shape() : std::optional<Shape>(r.declared_input_shape());
-  if (axis.is_number_integer() && in && !in->empty() && axis.get<int64_t>() == static_cast<int64_t>(in->size())) return;
-  r.fail("axis", "-1 (the channel axis, channels_last)", r.get<json>("axis"),
-         in && !in->empty() ? "" : "a positive axis needs the layer's input shape to check.");
+  if (!axis.is_number_integer()) r.fail("axis", "one axis (an integer)", r.get<json>("axis"));
+  return axis.get<int>();
 }
 
 std::unique_ptr<Layer> batch_norm_from_keras(KerasConfigReader& r) {
   BatchNormalizationOptions o;
   o.name = r.name();
-  require_last_axis(r);
+  o.axis = batch_norm_axis(r);
   o.momentum = r.get_or<float>("momentum", 0.99f);
   o.epsilon = r.get_or<float>("epsilon", 1e-3f);
   o.center = r.get_or<bool>("center", true);
@@ -151,7 +150,7 @@ std::unique_ptr<Layer> batch_norm_from_keras(KerasConfigReader& r) {
 
 json batch_norm_to_keras(const Layer& layer) {
   const auto& o = static_cast<const BatchNormalization&>(layer).options();
-  json j = base(layer);
+  json j = keras_base_config(layer);
   j["axis"] = o.axis;
   j["momentum"] = keras_float(o.momentum);
   j["epsilon"] = keras_float(o.epsilon);
@@ -183,7 +182,7 @@ std::unique_ptr<Layer> average_pooling_from_keras(KerasConfigReader& r) {
 
 json pooling_to_keras(const Layer& layer) {
   const auto& p = static_cast<const Pooling2D&>(layer);
-  json j = base(layer);
+  json j = keras_base_config(layer);
   j["pool_size"] = pair_json(p.options().pool_size);
   j["padding"] = to_string(p.options().padding);
   j["strides"] = pair_json(p.strides());
@@ -198,7 +197,7 @@ std::unique_ptr<Layer> global_average_pooling_from_keras(KerasConfigReader& r) {
 }
 
 json channels_last_to_keras(const Layer& layer) {
-  json j = base(layer);
+  json j = keras_base_config(layer);
   j["data_format"] = "channels_last";
   return j;
 }
@@ -222,7 +221,7 @@ std::unique_ptr<Layer> dropout_from_keras(KerasConfigReader& r) {
 
 json dropout_to_keras(const Layer& layer) {
   const auto& d = static_cast<const Dropout&>(layer);
-  json j = base(layer);
+  json j = keras_base_config(layer);
   j["rate"] = keras_float(d.rate());
   j["noise_shape"] = nullptr;
   // petal derives an unset seed from the model's seed; Keras's null means random.
@@ -235,7 +234,7 @@ std::unique_ptr<Layer> activation_from_keras(KerasConfigReader& r) {
 }
 
 json activation_to_keras(const Layer& layer) {
-  json j = base(layer);
+  json j = keras_base_config(layer);
   j["activation"] = keras_activation(layer, static_cast<const Activation&>(layer).activation());
   return j;
 }
@@ -250,6 +249,32 @@ constexpr KerasLayerConversion kConversions[] = {
     {"Flatten", "Flatten", flatten_from_keras, channels_last_to_keras},
     {"Dropout", "Dropout", dropout_from_keras, dropout_to_keras},
     {"Activation", "Activation", activation_from_keras, activation_to_keras},
+    {"DepthwiseConv2D", "DepthwiseConv2D", depthwise_conv2d_from_keras, depthwise_conv2d_to_keras},
+    {"SeparableConv2D", "SeparableConv2D", separable_conv2d_from_keras, separable_conv2d_to_keras},
+    {"Conv2DTranspose", "Conv2DTranspose", conv2d_transpose_from_keras, conv2d_transpose_to_keras},
+    {"UpSampling2D", "UpSampling2D", up_sampling2d_from_keras, up_sampling2d_to_keras},
+    {"ZeroPadding2D", "ZeroPadding2D", zero_padding2d_from_keras, zero_padding2d_to_keras},
+    {"Cropping2D", "Cropping2D", cropping2d_from_keras, cropping2d_to_keras},
+    {"GlobalMaxPooling2D", "GlobalMaxPooling2D", global_max_pooling2d_from_keras, global_max_pooling2d_to_keras},
+    {"Add", "Add", add_from_keras, add_to_keras},
+    {"Subtract", "Subtract", subtract_from_keras, subtract_to_keras},
+    {"Multiply", "Multiply", multiply_from_keras, multiply_to_keras},
+    {"Average", "Average", average_from_keras, average_to_keras},
+    {"Maximum", "Maximum", maximum_from_keras, maximum_to_keras},
+    {"Minimum", "Minimum", minimum_from_keras, minimum_to_keras},
+    {"Concatenate", "Concatenate", concatenate_from_keras, concatenate_to_keras},
+    {"ReLU", "ReLU", relu_from_keras, relu_to_keras},
+    {"Softmax", "Softmax", softmax_from_keras, softmax_to_keras},
+    {"LeakyReLU", "LeakyReLU", leaky_relu_from_keras, leaky_relu_to_keras},
+    {"PReLU", "PReLU", prelu_from_keras, prelu_to_keras},
+    {"ELU", "ELU", elu_from_keras, elu_to_keras},
+    {"LayerNormalization", "LayerNormalization", layer_normalization_from_keras, layer_normalization_to_keras},
+    {"Rescaling", "Rescaling", rescaling_from_keras, rescaling_to_keras},
+    {"Reshape", "Reshape", reshape_from_keras, reshape_to_keras},
+    {"Permute", "Permute", permute_from_keras, permute_to_keras},
+    {"SpatialDropout2D", "SpatialDropout2D", spatial_dropout2d_from_keras, spatial_dropout2d_to_keras},
+    {"GaussianNoise", "GaussianNoise", gaussian_noise_from_keras, gaussian_noise_to_keras},
+    {"GaussianDropout", "GaussianDropout", gaussian_dropout_from_keras, gaussian_dropout_to_keras},
 };
 
 }  // namespace

@@ -1,10 +1,12 @@
 // Whole Keras model files (model.save / load_model, Keras 2.2.4's layout) for
-// Sequential models; functional files are parsed and refused for now.
+// Sequential and functional models, and the extension rule of Keras's save().
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "interop/keras_config.h"
-#include "interop/keras_graph.h"
+#include "interop/keras_functional.h"
 #include "interop/keras_h5.h"
 #include "interop/keras_sequential.h"
 #include "interop/keras_training.h"
@@ -27,27 +29,12 @@ std::vector<Param*> trainable_params(Model& model) {
   return out;
 }
 
-// Functional files: the graph parses (so the lead's graph Model can take it
-// from here), then a clear refusal naming what petal cannot convert yet.
-[[noreturn]] void refuse_functional(const json& model_config, const std::string& file) {
-  const detail::KerasGraph graph = detail::parse_keras_graph(model_config);
-  std::string missing;
-  int count = 0;
-  for (const auto& l : graph.layers) {
-    bool known = l.class_name == "InputLayer";
-    for (const auto& row : detail::keras_layer_conversions()) known = known || l.class_name == row.keras_class;
-    if (!known && count++ < 4) missing += (missing.empty() ? "" : ", ") + l.name + " (" + l.class_name + ")";
-  }
-  if (count > 4) missing += ", ... (" + std::to_string(count) + " in all)";
-  throw ConfigError("'" + file + "': functional Keras models (class_name '" + graph.class_name + "', " +
-                    std::to_string(graph.layers.size()) + " layers) load once graph models land in petal" +
-                    (missing.empty() ? "" : "; layers petal cannot convert yet: " + missing) + ".");
-}
-
 void compile_from_keras(Model& model, const detail::KerasFile& file, const std::string& what) {
   const json training = json::parse(file.training_config);
-  auto settings = detail::compile_settings_from_keras(training);
-  model.compile(*settings.optimizer, settings.loss, settings.metrics);
+  const auto outputs = model.output_names();
+  auto settings = detail::compile_settings_from_keras(training, outputs.size() > 1 ? outputs : std::vector<std::string>{});
+  std::vector<LossSpec> losses(settings.losses.begin(), settings.losses.end());
+  model.compile(*settings.optimizer, losses, settings.metrics, {.loss_weights = settings.loss_weights});
   if (file.optimizer_weights.empty()) return;
   const std::string why =
       detail::set_keras_optimizer_weights(model.optimizer(), trainable_params(model), file.optimizer_weights);
@@ -57,7 +44,35 @@ void compile_from_keras(Model& model, const detail::KerasFile& file, const std::
   }
 }
 
+// Keras's load_model assigns a functional model's weights by layer order; the
+// names are unique there, so petal matches by name and checks that every layer
+// with weights found its group (all or nothing, as by order).
+void assign_functional_weights(Model& model, const detail::KerasWeights& weights, const std::string& what) {
+  for (const Layer* l : model.layers()) {
+    if (l->params().empty()) continue;
+    const bool found = std::any_of(weights.layers.begin(), weights.layers.end(),
+                                   [&](const auto& f) { return f.layer == l->name() && !f.weights.empty(); });
+    if (!found) {
+      throw ConfigError(what + ": layer '" + l->name() + "' has weights but the file has none under that name.");
+    }
+  }
+  detail::assign_keras_weights(model, weights, true, what);
+}
+
+Model model_from_config(const json& config, uint64_t seed) {
+  const std::string cls = config.is_object() ? config.value("class_name", "") : "";
+  if (cls == "Model" || cls == "Functional") return detail::functional_from_keras(config, seed);
+  if (cls == "Sequential") return detail::sequential_from_keras(config, seed);
+  throw ConfigError("model_config: expected class_name 'Sequential', 'Model' or 'Functional'; received '" + cls + "'.");
+}
+
 }  // namespace
+
+bool is_keras_hdf5_path(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".h5" || ext == ".hdf5";
+}
 
 void save_keras_model(const Model& model, const std::filesystem::path& path) {
   if (!model.built()) throw StateError(model.name() + ".save_keras_model: the model is not built yet.\nHint: give an input shape first.");
@@ -65,16 +80,17 @@ void save_keras_model(const Model& model, const std::filesystem::path& path) {
   detail::KerasFile file;
   file.keras_version = detail::kKerasVersion;
   file.backend = detail::kKerasBackend;
-  file.model_config = detail::keras_sequential_config(model).dump();
+  file.model_config =
+      (model.is_sequential() ? detail::keras_sequential_config(model) : detail::keras_functional_config(model)).dump();
   file.weights = detail::keras_weights_of(model);
   if (model.compiled()) {
-    file.training_config = detail::keras_training_config(model.optimizer(), model.loss(), model.metrics()).dump();
+    file.training_config = detail::keras_training_config(model).dump();
     file.optimizer_weights = detail::keras_optimizer_weights(self.optimizer(), trainable_params(self));
   }
   detail::write_keras_model_file(path, file);
 }
 
-Sequential load_keras_model(const std::filesystem::path& path, const KerasLoadOptions& options) {
+Model load_keras_model(const std::filesystem::path& path, const KerasLoadOptions& options) {
   const std::string what = "load_keras_model('" + path.string() + "')";
   const detail::KerasFile file = detail::read_keras_file(path);
   if (!file.full_model()) {
@@ -87,15 +103,21 @@ Sequential load_keras_model(const std::filesystem::path& path, const KerasLoadOp
   } catch (const json::exception& e) {
     throw IoError("'" + path.string() + "': model_config is not valid JSON (" + e.what() + ").");
   }
-  const std::string cls = config.is_object() ? config.value("class_name", "") : "";
   try {
-    if (cls == "Model" || cls == "Functional") refuse_functional(config, path.string());
-    if (cls != "Sequential") {
-      throw ConfigError("model_config: expected class_name 'Sequential', 'Model' or 'Functional'; received '" + cls + "'.");
+    Model model = model_from_config(config, options.seed);
+    if (model.is_sequential()) {
+      detail::assign_keras_weights(model, file.weights, false, what);
+    } else {
+      assign_functional_weights(model, file.weights, what);
     }
-    Sequential model = detail::sequential_from_keras(config, options.seed);
-    detail::assign_keras_weights(model, file.weights, false, what);
-    if (options.compile && !file.training_config.empty()) compile_from_keras(model, file, what);
+    if (options.compile && !file.training_config.empty()) {
+      try {
+        compile_from_keras(model, file, what);
+      } catch (const ConfigError& e) {
+        throw ConfigError("'" + path.string() + "': cannot compile as the file's training_config says: " + e.what() +
+                          "\nHint: load with compile = false (KerasLoadOptions) and compile in petal.");
+      }
+    }
     return model;
   } catch (const ConfigError& e) {
     const std::string message = e.what();
@@ -103,6 +125,20 @@ Sequential load_keras_model(const std::filesystem::path& path, const KerasLoadOp
     throw ConfigError("'" + path.string() + "': " + message);
   } catch (const json::exception& e) {
     throw IoError("'" + path.string() + "': malformed Keras config (" + e.what() + ").");
+  }
+}
+
+Model model_from_keras_json(const std::string& model_json, uint64_t seed) {
+  json j;
+  try {
+    j = json::parse(model_json);
+  } catch (const json::exception& e) {
+    throw ConfigError(std::string("Keras model JSON: not valid JSON (") + e.what() + ").");
+  }
+  try {
+    return model_from_config(j, seed);
+  } catch (const json::exception& e) {
+    throw ConfigError(std::string("Keras model JSON: malformed config (") + e.what() + ").");
   }
 }
 

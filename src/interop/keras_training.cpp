@@ -105,6 +105,23 @@ json keras_training_config(const Optimizer& optimizer, Loss loss, const std::vec
           {"loss_weights", nullptr}};
 }
 
+json keras_training_config(const Model& model) {
+  json config = keras_training_config(model.optimizer(), model.loss(), model.metrics());
+  const auto losses = model.losses();
+  json names = json::array();
+  bool same = true;
+  for (Loss l : losses) {
+    names.push_back(to_string(l));
+    same = same && l == losses.front();
+  }
+  if (!same) config["loss"] = names;
+  const auto weights = model.loss_weights();
+  bool ones = true;
+  for (double w : weights) ones = ones && w == 1.0;
+  if (!ones) config["loss_weights"] = weights;
+  return config;
+}
+
 namespace {
 
 // A list or dict holding one entry per model output: the single entry.
@@ -155,15 +172,82 @@ void add_metrics(const json& m, std::vector<std::string>& out) {
   }
 }
 
+// `value` (a loss or loss weight) per output: one for all, a list in output
+// order, or a dict by output name.
+std::vector<json> per_output(const json& value, const std::vector<std::string>& outputs, const char* what) {
+  if (value.is_array()) {
+    if (value.size() != outputs.size()) {
+      throw ConfigError(std::string("training_config ") + what + ": expected one entry per model output (" +
+                        std::to_string(outputs.size()) + "); received " + value.dump() + ".");
+    }
+    return {value.begin(), value.end()};
+  }
+  if (value.is_object() && !value.contains("class_name")) {
+    std::vector<json> out;
+    for (const auto& name : outputs) {
+      if (!value.contains(name)) {
+        throw ConfigError(std::string("training_config ") + what + ": expected an entry for output '" + name +
+                          "'; received " + value.dump() + ".");
+      }
+      out.push_back(value[name]);
+    }
+    return out;
+  }
+  return std::vector<json>(outputs.size(), value);
+}
+
+KerasCompileSettings multi_output_settings(const json& tc, const std::vector<std::string>& outputs) {
+  KerasCompileSettings s;
+  s.optimizer = optimizer_from_keras(tc["optimizer_config"]);
+  for (const json& l : per_output(tc.value("loss", json()), outputs, "loss")) s.losses.push_back(loss_name(l));
+  s.loss = s.losses.front();
+  const json weights = tc.value("loss_weights", json());
+  for (const json& w : per_output(weights.is_null() ? json(1.0) : weights, outputs, "loss_weights")) {
+    if (!w.is_number()) throw ConfigError("training_config loss_weights: expected numbers; received " + weights.dump() + ".");
+    s.loss_weights.push_back(w.get<double>());
+  }
+  json metrics = tc.value("metrics", json());
+  if (metrics.is_object() && !metrics.contains("class_name")) {  // per output: petal's metrics apply to every output
+    std::vector<std::vector<std::string>> each;
+    for (const json& m : per_output(metrics, outputs, "metrics")) add_metrics(m, each.emplace_back());
+    for (const auto& e : each) {
+      if (e != each.front()) {
+        throw ConfigError("training_config metrics: petal computes one list of metrics for every output; received " +
+                          metrics.dump() + ".");
+      }
+    }
+    s.metrics = each.front();
+  } else {
+    if (metrics.is_array() && metrics.size() == outputs.size() && !metrics.empty() && metrics[0].is_array()) metrics = metrics[0];
+    add_metrics(metrics, s.metrics);
+  }
+  return s;
+}
+
 }  // namespace
 
-KerasCompileSettings compile_settings_from_keras(const json& training_config) {
+KerasCompileSettings compile_settings_from_keras(const json& training_config,
+                                                 const std::vector<std::string>& output_names) {
+  if (output_names.size() > 1 && training_config.is_object() && training_config.contains("optimizer_config")) {
+    KerasCompileSettings s = multi_output_settings(training_config, output_names);
+    const json weighted = training_config.value("weighted_metrics", json());
+    if (!weighted.is_null() && !weighted.empty()) {
+      throw ConfigError("training_config weighted_metrics: petal has none; received " + weighted.dump() + ".");
+    }
+    if (!training_config.value("sample_weight_mode", json()).is_null()) {
+      throw ConfigError("training_config sample_weight_mode: expected null; received " +
+                        training_config["sample_weight_mode"].dump() + ".");
+    }
+    return s;
+  }
   if (!training_config.is_object() || !training_config.contains("optimizer_config")) {
     throw ConfigError("training_config: expected an object with optimizer_config; received " + training_config.dump() + ".");
   }
   KerasCompileSettings s;
   s.optimizer = optimizer_from_keras(training_config["optimizer_config"]);
   s.loss = loss_name(training_config.value("loss", json()));
+  s.losses = {s.loss};
+  s.loss_weights = {1.0};
   json metrics = training_config.value("metrics", json());
   if (metrics.is_array() && metrics.size() == 1 && metrics[0].is_array()) metrics = metrics[0];  // per output
   add_metrics(metrics, s.metrics);

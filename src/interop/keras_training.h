@@ -11,6 +11,7 @@
 #include "petal/layers/layer.h"
 #include "petal/losses/loss.h"
 #include "petal/metrics/metric.h"
+#include "petal/model/model.h"
 #include "petal/optimizers/optimizer.h"
 
 namespace petal::detail {
@@ -27,15 +28,25 @@ std::unique_ptr<Optimizer> optimizer_from_keras(const nlohmann::json& optimizer_
 // Keras 2.2.4's training_config: optimizer_config, loss, metrics,
 // sample_weight_mode (null) and loss_weights (null).
 nlohmann::json keras_training_config(const Optimizer& optimizer, Loss loss, const std::vector<Metric>& metrics);
+// The same for a compiled model with any number of outputs: one loss name when
+// every output has the same loss, else a list (one per output); loss_weights a
+// list unless every weight is 1; metrics as compile() received them.
+nlohmann::json keras_training_config(const Model& model);
 
 struct KerasCompileSettings {
   std::unique_ptr<Optimizer> optimizer;
-  std::string loss;
+  std::string loss;                 // the first output's
+  std::vector<std::string> losses;  // one per output
+  std::vector<double> loss_weights;  // one per output
   std::vector<std::string> metrics;
 };
-// A training_config (Keras 2.0-2.13) as petal compile settings; ConfigError for
-// losses, metrics and options petal lacks (several outputs, loss weights, ...).
-KerasCompileSettings compile_settings_from_keras(const nlohmann::json& training_config);
+// A training_config (Keras 2.0-2.13) as petal compile settings for a model with
+// these outputs (empty: one unnamed output). Losses and loss weights may be
+// one for all, a list (one per output) or a dict by output name; metrics a list
+// for every output, or a dict giving every output the same list. ConfigError for
+// losses, metrics and options petal lacks.
+KerasCompileSettings compile_settings_from_keras(const nlohmann::json& training_config,
+                                                 const std::vector<std::string>& output_names = {});
 
 // The optimizer's state as Keras 2.2.4 saves it for these trainable parameters
 // (in the model's order): SGD: iterations + one momentum per parameter; Adam:

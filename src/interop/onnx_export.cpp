@@ -56,6 +56,10 @@ ExportGraph export_graph(const Model& model) {
 
 }  // namespace detail
 
+void Model::save_onnx(const std::filesystem::path& path, const OnnxOptions& options) const {
+  petal::save_onnx(*this, path, options);
+}
+
 void save_onnx(const Model& model, const std::filesystem::path& path, const OnnxOptions& options) {
   if (options.opset < 13 || options.opset > 17) {
     throw ConfigError("save_onnx('" + path.string() + "'): expected opset 13 to 17; received " +

@@ -4,13 +4,15 @@
 //   <layer>/<weight>:0               weights in Keras shapes and names
 //   optimizer/iterations             int64 [1]
 //   optimizer/<layer>/<weight>:0/<slot>  optimizer state in Keras shapes
-// Version 1 files (a Sequential's layer list) still load.
+// Version 1 files (a Sequential's layer list) still load. A .h5 / .hdf5 path
+// means a Keras HDF5 file instead, as in Keras (src/interop/keras_*).
 #include <nlohmann/json.hpp>
 
 #include "model/model_document.h"
 #include "model/model_schema.h"
 #include "model/model_impl.h"
 #include "petal/core/error.h"
+#include "petal/interop/keras.h"
 #include "petal/io/npz.h"
 
 namespace petal {
@@ -62,15 +64,18 @@ void restore_optimizer(Model& m, const NamedArrays& arrays, const std::string& w
 }  // namespace
 
 void Model::save_weights(const std::filesystem::path& path) const {
+  if (is_keras_hdf5_path(path)) return save_keras_weights(*this, path);
   save_npz(path, weight_arrays(const_cast<Model&>(*this)));
 }
 
-void Model::load_weights(const std::filesystem::path& path) {
+void Model::load_weights(const std::filesystem::path& path, bool by_name) {
+  if (is_keras_hdf5_path(path)) return load_keras_weights(*this, path, by_name);
   if (!built()) throw StateError(name() + ".load_weights: the model is not built yet.\nHint: give an input shape first.");
   restore_weights(*this, load_npz(path), "load_weights('" + path.string() + "')");
 }
 
 void Model::save(const std::filesystem::path& path) const {
+  if (is_keras_hdf5_path(path)) return save_keras_model(*this, path);
   auto& self = const_cast<Model&>(*this);
   if (!built()) throw StateError(name() + ".save: the model is not built yet.\nHint: give an input shape first.");
   NamedArrays arrays;
@@ -95,6 +100,7 @@ void Model::save(const std::filesystem::path& path) const {
 }
 
 Model load_model(const std::filesystem::path& path) {
+  if (is_keras_hdf5_path(path)) return load_keras_model(path);
   const std::string what = "load_model('" + path.string() + "')";
   const NamedArrays arrays = load_npz(path);
   nlohmann::json j;

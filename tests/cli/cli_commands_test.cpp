@@ -167,7 +167,7 @@ TEST(CliExportOnnx, UsageMistakesExitWithTwo) {
   const std::string onnx = (tmp / "m.onnx").string();
   auto r = run_petal({"export", "--model", "lenet"});
   EXPECT_EQ(r.rc, 2);
-  EXPECT_THAT(r.err, HasSubstr("expected --weights W.npz, --onnx M.onnx or both"));
+  EXPECT_THAT(r.err, HasSubstr("expected --weights W.npz, --h5 M.h5, --onnx M.onnx or several of them"));
   r = run_petal({"export", "--model", "lenet", "--onnx", onnx, "--onnx-layout", "nwhc"});
   EXPECT_EQ(r.rc, 2);
   EXPECT_THAT(r.err, HasSubstr("--onnx-layout: expected nhwc or nchw; received 'nwhc'"));

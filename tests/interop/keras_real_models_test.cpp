@@ -54,7 +54,7 @@ Tensor numpy_forward(const fs::path& weights, const Tensor& x, const testing::Te
 TEST(KerasRealModels, Dl4jBatchNormCnnReproducesKerasPredictions) {
   REQUIRE_KERAS_FILES();
   const fs::path base = fs::path(dir) / "seq_cnn_batchnorm_dl4j_k2.1.3";
-  Sequential m = load_keras_model(base.string() + ".h5");
+  Model m = load_keras_model(base.string() + ".h5");
   const Tensor x = load_npy(base.string() + ".input.npy").to_tensor();       // float64 (5, 10, 10, 3)
   const Tensor keras = load_npy(base.string() + ".predictions.npy").to_tensor();  // Keras's predict
   const Tensor ours = m.predict(x);
@@ -87,7 +87,7 @@ TEST(KerasRealModels, TrainedSequentialFilesPredictAsNumpyAndKeepTraining) {
   for (const auto& f : files) {
     SCOPED_TRACE(f.name);
     const fs::path path = fs::path(dir) / f.name;
-    Sequential m = load_keras_model(path, {.seed = 1});
+    Model m = load_keras_model(path, {.seed = 1});
     EXPECT_EQ(m.input_shape(), f.input);
     const Tensor x = uniform_input(with_batch(4, f.input), f.lo, f.hi, 9);
     const Tensor reference = numpy_forward(path, x, tmp);
@@ -116,7 +116,7 @@ TEST(KerasRealModels, WeightsFilesLoadIntoMatchingModels) {
   REQUIRE_KERAS_FILES();
   testing::TempDir tmp;
   // The save_weights twin of seq_shapes_cnn holds the same values.
-  Sequential shapes = load_keras_model(fs::path(dir) / "seq_shapes_cnn_k2.3.1.h5", {.compile = false});
+  Model shapes = load_keras_model(fs::path(dir) / "seq_shapes_cnn_k2.3.1.h5", {.compile = false});
   const auto from_model_file = shapes.get_weights();
   for (Param* p : shapes.params()) p->value.fill(0.0f);
   load_keras_weights(shapes, fs::path(dir) / "weights_shapes_cnn_k2.3.1.h5");

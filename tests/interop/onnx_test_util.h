@@ -113,16 +113,59 @@ inline Tensor opencv_predict(cv::dnn::Net& net, const Tensor& x, OnnxLayout layo
   }
 }
 
-inline Tensor opencv_predict(const std::filesystem::path& onnx, const Tensor& x, OnnxLayout layout) {
-  cv::dnn::Net net;
+inline cv::dnn::Net opencv_load(const std::filesystem::path& onnx) {
   try {
-    net = cv::dnn::readNetFromONNX(onnx.string());
+    return cv::dnn::readNetFromONNX(onnx.string());
   } catch (const cv::Exception& e) {
     throw IoError("OpenCV dnn could not load '" + onnx.string() + "': " + e.what());
   }
+}
+
+inline Tensor opencv_predict(const std::filesystem::path& onnx, const Tensor& x, OnnxLayout layout) {
+  cv::dnn::Net net = opencv_load(onnx);
   return opencv_predict(net, x, layout);
 }
+
+// Several inputs (by the ONNX input names) and outputs (by the ONNX output
+// names), each in petal's layout (4-D values transposed to and from NCHW).
+inline std::vector<Tensor> opencv_predict(const std::filesystem::path& onnx, const std::vector<Tensor>& xs,
+                                          const std::vector<std::string>& input_names,
+                                          const std::vector<std::string>& output_names, OnnxLayout layout) {
+  cv::dnn::Net net = opencv_load(onnx);
+  std::vector<Tensor> ins;
+  try {
+    for (size_t i = 0; i < xs.size(); ++i) {
+      ins.push_back(layout == OnnxLayout::Nchw && xs[i].rank() == 4 ? to_nchw(xs[i]) : xs[i]);
+      const std::vector<int> dims(ins[i].shape().begin(), ins[i].shape().end());
+      net.setInput(cv::Mat(static_cast<int>(dims.size()), dims.data(), CV_32F, ins[i].data()), input_names[i]);
+    }
+    std::vector<cv::Mat> outs;
+    const std::vector<cv::String> names(output_names.begin(), output_names.end());
+    net.forward(outs, names);
+    std::vector<Tensor> result;
+    for (cv::Mat& out : outs) {
+      Shape shape;
+      for (int i = 0; i < out.dims; ++i) shape.push_back(out.size[i]);
+      if (!out.isContinuous()) out = out.clone();
+      Tensor t(shape, std::span<const float>(out.ptr<float>(), out.total()));
+      result.push_back(layout == OnnxLayout::Nchw && t.rank() == 4 ? to_nhwc(t) : t);
+    }
+    return result;
+  } catch (const cv::Exception& e) {
+    throw IoError(std::string("OpenCV dnn could not run the network: ") + e.what());
+  }
+}
 #endif
+
+// The names save_onnx gives the model's inputs and outputs.
+inline std::vector<std::string> onnx_input_names(const Model& model) {
+  if (model.is_sequential()) return {model.layers().front()->name() + "_input"};
+  std::vector<std::string> names;
+  for (const auto& t : model.inputs()) names.push_back(t.layer().name());
+  return names;
+}
+
+inline std::vector<std::string> onnx_output_names(const Model& model) { return model.output_names(); }
 
 // One exported file for onnx_check.py.
 struct OnnxCase {
@@ -132,13 +175,23 @@ struct OnnxCase {
 };
 
 // Runs tests/reference/onnx_check.py on every case (all exported from `model`,
-// which predicted `expected` for `x`); returns its output, failing the test
-// unless it exits 0. The largest difference per case is in the output.
-inline std::string python_check(const Model& model, const Tensor& x, const Tensor& expected,
+// which predicted `expected` for `xs`, one tensor per model input and output);
+// returns its output, failing the test unless it exits 0. The largest
+// difference per case is in the output.
+inline std::string python_check(const Model& model, const std::vector<Tensor>& xs, const std::vector<Tensor>& expected,
                                 const std::vector<OnnxCase>& cases, const std::filesystem::path& dir,
                                 double tolerance = 1e-4) {
-  save_npy(dir / "x.npy", NpyArray::from_tensor(x));
-  save_npy(dir / "expected.npy", NpyArray::from_tensor(expected));
+  nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const auto path = dir / ("x" + std::to_string(i) + ".npy");
+    save_npy(path, NpyArray::from_tensor(xs[i]));
+    inputs.push_back(path.string());
+  }
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const auto path = dir / ("expected" + std::to_string(i) + ".npy");
+    save_npy(path, NpyArray::from_tensor(expected[i]));
+    outputs.push_back(path.string());
+  }
   nlohmann::json layers = nlohmann::json::array();
   for (const Layer* l : model.layers()) {
     layers.push_back({{"name", l->name()}, {"type", l->type()}, {"shape", l->output_shape()}});
@@ -146,14 +199,14 @@ inline std::string python_check(const Model& model, const Tensor& x, const Tenso
   nlohmann::json spec{{"tolerance", tolerance}, {"cases", nlohmann::json::array()}};
   for (const auto& c : cases) {
     nlohmann::json j{{"onnx", c.onnx.string()},
-                     {"input", (dir / "x.npy").string()},
-                     {"expected", (dir / "expected.npy").string()},
+                     {"inputs", inputs},
+                     {"expected", outputs},
                      {"layout", to_string(c.options.layout)},
                      {"fold", c.options.fold_batch_norm},
                      {"opset", c.options.opset},
-                     {"input_name", model.layers().front()->name() + "_input"},
-                     {"input_shape", model.input_shape()},
-                     {"output_name", model.layers().back()->name()},
+                     {"input_names", onnx_input_names(model)},
+                     {"input_shapes", model.input_shapes()},
+                     {"output_names", onnx_output_names(model)},
                      {"weights", model.weight_names()},
                      {"layers", layers}};
     if (c.batch_norm_nodes) j["batch_norm_nodes"] = *c.batch_norm_nodes;
@@ -164,6 +217,12 @@ inline std::string python_check(const Model& model, const Tensor& x, const Tenso
   const int rc = run_python("tests/reference/onnx_check.py", (dir / "spec.json").string(), log);
   EXPECT_EQ(rc, 0) << log;
   return log;
+}
+
+inline std::string python_check(const Model& model, const Tensor& x, const Tensor& expected,
+                                const std::vector<OnnxCase>& cases, const std::filesystem::path& dir,
+                                double tolerance = 1e-4) {
+  return python_check(model, std::vector<Tensor>{x}, std::vector<Tensor>{expected}, cases, dir, tolerance);
 }
 
 }  // namespace petal::testing

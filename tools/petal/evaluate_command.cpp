@@ -11,7 +11,7 @@ int evaluate_command(const std::vector<std::string>& argv) {
   ArgParser p("evaluate", "petal evaluate --model RUN_DIR/model.petal --data DIR [--json]",
               "Print the classification report (precision, recall, F1, support per class) of a trained model.\n"
               "Images are prepared as the run's config.json (next to the model) says: size, decoding, rescale.");
-  p.option("model", "model file written by petal train", "", "FILE")
+  p.option("model", "model file written by petal train (or a Keras .h5 model file)", "", "FILE")
       .option("data", "dataset in any layout petal train reads", "", "DIR")
       .option("subset", "auto | test | train | all; auto: the run's test split when DIR is its data or has its own "
                         "test split, else all images", "auto", "NAME")

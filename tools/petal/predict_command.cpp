@@ -33,7 +33,7 @@ int predict_command(const std::vector<std::string>& argv) {
               "array of images (NHWC, pixel values as decoded) to a .npy file. Images are resized and\n"
               "rescaled as the run's config.json says.");
   p.positional("IMAGE", "image files", true)
-      .option("model", "model file written by petal train", "", "FILE")
+      .option("model", "model file written by petal train (or a Keras .h5 model file)", "", "FILE")
       .option("top", "classes shown per image", "1", "K")
       .option("npy", "array of images [N, H, W, C] (any numeric dtype)", "", "X.npy")
       .option("out", "where --npy writes the probabilities [N, classes] (float32)", "", "P.npy")

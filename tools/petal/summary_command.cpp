@@ -1,5 +1,6 @@
-// petal summary and petal export: a built-in model or a saved model file, shown
-// as Keras's summary, or written as a Keras-named weight archive and/or ONNX.
+// petal summary and petal export: a built-in model or a saved model file (petal's
+// or a Keras .h5), shown as Keras's summary, or written as a Keras-named weight
+// archive, a Keras HDF5 model file and/or ONNX.
 #include <filesystem>
 #include <iostream>
 
@@ -7,6 +8,7 @@
 #include "commands.h"
 #include "petal/app/memory_estimate.h"
 #include "petal/core/error.h"
+#include "petal/interop/keras.h"
 #include "petal/interop/onnx.h"
 #include "petal/io/path_status.h"
 #include "petal/models/zoo.h"
@@ -22,7 +24,7 @@ std::string model_names() {
 bool is_model_path(const std::string& text) {
   std::error_code ec;
   return std::filesystem::exists(text, ec) || text.find('/') != std::string::npos ||
-         (text.size() > 6 && text.substr(text.size() - 6) == ".petal");
+         (text.size() > 6 && text.substr(text.size() - 6) == ".petal") || is_keras_hdf5_path(text);
 }
 
 std::vector<long long> parse_shape(const std::string& text) {
@@ -52,7 +54,8 @@ std::vector<long long> parse_shape(const std::string& text) {
 namespace {
 
 void add_model_options(ArgParser& p) {
-  p.option("model", "built-in model (" + model_names() + ") or a model file (RUN_DIR/model.petal)", "", "NAME|FILE")
+  p.option("model", "built-in model (" + model_names() + ") or a model file (RUN_DIR/model.petal, Keras M.h5)", "",
+           "NAME|FILE")
       .option("input-shape", "input image shape H,W,C (built-in models)", "64,64,3", "H,W,C")
       .option("classes", "number of classes (built-in models)", "17", "K")
       .option("seed", "weight initialisation seed (built-in models)", "0", "N");
@@ -88,7 +91,7 @@ Model model_from_args(const Args& args) {
 }  // namespace
 
 int summary_command(const std::vector<std::string>& argv) {
-  ArgParser p("summary", "petal summary --model NAME|RUN_DIR/model.petal [--input-shape H,W,C] [--classes K]",
+  ArgParser p("summary", "petal summary --model NAME|RUN_DIR/model.petal|M.h5 [--input-shape H,W,C] [--classes K]",
               "Print a model's layers, output shapes and parameter counts in Keras's format.");
   add_model_options(p);
   auto args = p.parse(argv);
@@ -99,22 +102,24 @@ int summary_command(const std::vector<std::string>& argv) {
 
 int export_command(const std::vector<std::string>& argv) {
   ArgParser p("export",
-              "petal export --model NAME|RUN_DIR/model.petal [--weights W.npz] [--onnx M.onnx "
+              "petal export --model NAME|RUN_DIR/model.petal|M.h5 [--weights W.npz] [--h5 M.h5] [--onnx M.onnx "
               "[--onnx-layout nhwc|nchw] [--fold-bn]]",
               "Write the model's weights as a NumPy .npz archive under Keras's variable names and shapes\n"
               "(conv2d_1/kernel:0 [3, 3, 3, 32], ...), in layer order, for loading into Keras; and/or the\n"
-              "model as an ONNX inference graph (opset 17, dynamic batch, Dropout removed) for OpenCV's dnn\n"
-              "module and ONNX runtimes.");
+              "whole model as a Keras 2 HDF5 file (model.save's layout, which keras.models.load_model reads);\n"
+              "and/or the model as an ONNX inference graph (opset 17, dynamic batch, Dropout removed) for\n"
+              "OpenCV's dnn module and ONNX runtimes.");
   add_model_options(p);
   p.option("weights", "the .npz archive to write", "", "W.npz")
+      .option("h5", "the Keras HDF5 model file to write", "", "M.h5")
       .option("onnx", "the ONNX file to write", "", "M.onnx")
       .option("onnx-layout", "input layout of the ONNX graph: nhwc (petal's) or nchw (cv::dnn::blobFromImage's)",
               "nhwc", "nhwc|nchw")
       .flag("fold-bn", "fold each BatchNormalization into the Conv2D or Dense right before it, where exact");
   auto args = p.parse(argv);
   if (!args) return 0;
-  if (!args->has("weights") && !args->has("onnx")) {
-    throw UsageError("petal export: expected --weights W.npz, --onnx M.onnx or both");
+  if (!args->has("weights") && !args->has("onnx") && !args->has("h5")) {
+    throw UsageError("petal export: expected --weights W.npz, --h5 M.h5, --onnx M.onnx or several of them");
   }
   for (const auto& given : args->given()) {
     if ((given.first == "onnx-layout" || given.first == "fold-bn") && !args->has("onnx")) {
@@ -132,13 +137,24 @@ int export_command(const std::vector<std::string>& argv) {
     std::cout << "wrote " << out << ": " << model.weight_names().size() << " arrays, " << model.count_params()
               << " parameters\n";
   }
+  if (args->has("h5")) {
+    const std::string out = args->str("h5");
+    save_keras_model(model, out);
+    std::cout << "wrote " << out << ": Keras " << (model.is_sequential() ? "Sequential" : "functional")
+              << " model file, " << model.count_params() << " parameters\n";
+  }
   if (args->has("onnx")) {
     const std::string out = args->str("onnx");
     const OnnxOptions options{.layout = onnx_layout_from_string(layout), .fold_batch_norm = args->flag("fold-bn")};
     save_onnx(model, out, options);
-    std::cout << "wrote " << out << ": ONNX opset " << options.opset << ", input '" << model.layers().front()->name()
-              << "_input' " << (layout == "nhwc" ? "[N, H, W, C]" : "[N, C, H, W]") << ", output '"
-              << model.layers().back()->name() << "'\n";
+    std::string inputs, outputs;  // as save_onnx names them
+    if (model.is_sequential()) inputs = model.layers().front()->name() + "_input";
+    for (const auto& t : model.is_sequential() ? std::vector<KerasTensor>{} : model.inputs()) {
+      inputs += (inputs.empty() ? "" : "', '") + t.layer().name();
+    }
+    for (const auto& name : model.output_names()) outputs += (outputs.empty() ? "" : "', '") + name;
+    std::cout << "wrote " << out << ": ONNX opset " << options.opset << ", input '" << inputs << "' "
+              << (layout == "nhwc" ? "[N, H, W, C]" : "[N, C, H, W]") << ", output '" << outputs << "'\n";
   }
   return 0;
 }

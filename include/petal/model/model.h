@@ -16,6 +16,7 @@
 #include "petal/core/tensor_list.h"
 #include "petal/core/tensor_refs.h"
 #include "petal/data/sequence.h"
+#include "petal/interop/onnx_options.h"
 #include "petal/layers/layer.h"
 #include "petal/losses/loss.h"
 #include "petal/metrics/metric.h"
@@ -123,8 +124,12 @@ class Model {
   }
 
   // One file with the architecture (the graph), weights, optimizer state and
-  // training position, written atomically; read back with load_model().
+  // training position, written atomically; read back with load_model(). As in
+  // Keras, the extension picks the format: .h5 / .hdf5 write Keras 2.2.4's
+  // model file (save_keras_model, petal/interop/keras.h), others petal's.
   void save(const std::filesystem::path& path) const;
+  // The model as an ONNX inference graph: save_onnx(*this, path, options) (petal/interop/onnx.h).
+  void save_onnx(const std::filesystem::path& path, const OnnxOptions& options = {}) const;
 
   // ["loss", then per output "<output>_loss" when there are several, then the
   // metrics ("<output>_<metric>" with several outputs)]
@@ -135,9 +140,12 @@ class Model {
   void set_weights(const std::vector<Tensor>& weights);
   // Keras variable names, parallel to get_weights(): "conv2d_1/kernel:0", ...
   std::vector<std::string> weight_names() const;
-  // .npz archive of get_weights() under weight_names() (atomic write).
+  // .npz archive of get_weights() under weight_names() (atomic write); with
+  // .h5 / .hdf5, Keras's save_weights file (save_keras_weights).
   void save_weights(const std::filesystem::path& path) const;
-  void load_weights(const std::filesystem::path& path);
+  // Reads either; a Keras file (.h5 / .hdf5) by layer order, or by layer name
+  // with by_name (Keras's load_weights; .npz archives always match by name).
+  void load_weights(const std::filesystem::path& path, bool by_name = false);
 
   const std::string& name() const;
   // Layers in Keras's order (a functional model lists its InputLayers too).
@@ -208,8 +216,9 @@ class Model {
 };
 
 // Restores a model written by Model::save (compiled when it was saved): a
-// Sequential file gives a model that is_sequential(). Throws IoError for a
-// missing, truncated, corrupt or wrong-version file.
+// Sequential file gives a model that is_sequential(). A .h5 / .hdf5 file is read
+// as a Keras model file (load_keras_model). Throws IoError for a missing,
+// truncated, corrupt or wrong-version file.
 Model load_model(const std::filesystem::path& path);
 
 // Sets the number of threads oneDNN and petal's own loops use (0 = all cores).

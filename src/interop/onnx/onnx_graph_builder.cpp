@@ -33,6 +33,11 @@ ValueLayout layout_of_rank(size_t per_sample_rank, ValueLayout image_layout) {
   return per_sample_rank == 3 ? image_layout : ValueLayout::Plain;
 }
 
+int64_t onnx_axis(int sample_axis, ValueLayout layout) {
+  if (layout != ValueLayout::Nchw) return sample_axis + 1;
+  return sample_axis == 2 ? 1 : sample_axis + 2;  // C -> 1, H -> 2, W -> 3
+}
+
 OnnxGraphBuilder::OnnxGraphBuilder(const ExportGraph& graph, const OnnxOptions& options, onnx::GraphProto& proto)
     : graph_(graph), options_(options), proto_(proto) {
   // Layer and input names are reserved: fresh() never hands them out.
@@ -80,6 +85,18 @@ OnnxValue OnnxGraphBuilder::input(const ExportNode& node, size_t i, Want want) {
   return {transposed(v, to), to};
 }
 
+ValueLayout OnnxGraphBuilder::common_layout(const ExportNode& node) const {
+  int nhwc = 0, nchw = 0;
+  for (const auto& in : node.inputs) {
+    const ValueLayout l = lookup(in, node).layout;
+    nhwc += l == ValueLayout::Nhwc;
+    nchw += l == ValueLayout::Nchw;
+  }
+  if (nhwc == 0 && nchw == 0) return ValueLayout::Plain;
+  if (nhwc != nchw) return nhwc > nchw ? ValueLayout::Nhwc : ValueLayout::Nchw;
+  return lookup(node.inputs.front(), node).layout;
+}
+
 std::string OnnxGraphBuilder::transposed(const OnnxValue& value, ValueLayout to) {
   auto [it, inserted] = transposes_.try_emplace({value.name, to});
   if (!inserted) return it->second;
@@ -117,19 +134,44 @@ onnx::NodeProto& OnnxGraphBuilder::add_node(const std::string& op_type, const st
   return n;
 }
 
+onnx::TensorProto& OnnxGraphBuilder::new_initializer(const std::string& name, const Shape& dims) {
+  initializers_.insert(name);
+  onnx::TensorProto& t = *proto_.add_initializer();
+  t.set_name(name);
+  for (int64_t d : dims) t.add_dims(d);
+  return t;
+}
+
 std::string OnnxGraphBuilder::add_initializer(const std::string& name, const Shape& dims,
                                               std::span<const float> values) {
+  if (initializers_.count(name)) return name;  // a shared layer's weight, added at its first call
   if (!used_.insert(name).second) {
     throw ConfigError("ONNX export: initializer name '" + name + "' is used twice; expected unique weight names.");
   }
-  onnx::TensorProto& t = *proto_.add_initializer();
-  t.set_name(name);
+  onnx::TensorProto& t = new_initializer(name, dims);
   t.set_data_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : dims) t.add_dims(d);
   // raw_data is little-endian, as float32 is in memory on every target petal builds for.
   std::string bytes(values.size() * sizeof(float), '\0');
   std::memcpy(bytes.data(), values.data(), bytes.size());
   t.set_raw_data(std::move(bytes));
+  return name;
+}
+
+std::string OnnxGraphBuilder::add_constant(const std::string& base, const Shape& dims, std::span<const float> values) {
+  const std::string name = fresh(base + "_constant");
+  onnx::TensorProto& t = new_initializer(name, dims);
+  t.set_data_type(onnx::TensorProto::FLOAT);
+  std::string bytes(values.size() * sizeof(float), '\0');
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  t.set_raw_data(std::move(bytes));
+  return name;
+}
+
+std::string OnnxGraphBuilder::add_int64_constant(const std::string& base, const std::vector<int64_t>& values) {
+  const std::string name = fresh(base + "_constant");
+  onnx::TensorProto& t = new_initializer(name, {static_cast<int64_t>(values.size())});
+  t.set_data_type(onnx::TensorProto::INT64);
+  for (int64_t v : values) t.add_int64_data(v);
   return name;
 }
 
@@ -185,6 +227,13 @@ void set_ints(onnx::NodeProto& node, const std::string& name, const std::vector<
   a->set_name(name);
   a->set_type(onnx::AttributeProto::INTS);
   for (int64_t v : values) a->add_ints(v);
+}
+
+void set_string(onnx::NodeProto& node, const std::string& name, const std::string& value) {
+  auto* a = node.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(value);
 }
 
 }  // namespace petal::detail

@@ -29,6 +29,18 @@ std::string dims_string(const onnx::TensorShapeProto& shape) {
   return s + "]";
 }
 
+// The batch is "N", or a symbol shape inference made up where it cannot carry
+// "N" through an op (Resize: N * 1.0 is a fresh unknown to it).
+bool same_shape(const onnx::TensorShapeProto& inferred, const onnx::TensorShapeProto& expected) {
+  if (inferred.dim_size() != expected.dim_size() || inferred.dim_size() == 0) return false;
+  const auto& batch = inferred.dim(0);
+  if (!batch.has_dim_param() || (batch.dim_param() != "N" && batch.dim_param().rfind("unk__", 0) != 0)) return false;
+  for (int i = 1; i < inferred.dim_size(); ++i) {
+    if (!inferred.dim(i).has_dim_value() || inferred.dim(i).dim_value() != expected.dim(i).dim_value()) return false;
+  }
+  return true;
+}
+
 // Runs ONNX's checker and strict shape inference, then compares the inferred
 // shape of every layer's output with the layer's own output shape.
 void validate(const onnx::ModelProto& model, const OnnxGraphBuilder& builder, const std::filesystem::path& path) {
@@ -48,7 +60,7 @@ void validate(const onnx::ModelProto& model, const OnnxGraphBuilder& builder, co
     expected.add_dim()->set_dim_param("N");
     for (int64_t d : onnx_dims(node->layer->output_shape(), value.layout)) expected.add_dim()->set_dim_value(d);
     auto it = shapes.find(value.name);
-    if (it == shapes.end() || dims_string(*it->second) != dims_string(expected)) {
+    if (it == shapes.end() || !same_shape(*it->second, expected)) {
       export_bug(path, node->layer->where() + ": ONNX infers " +
                            (it == shapes.end() ? std::string("no shape") : dims_string(*it->second)) + " for '" +
                            value.name + "'; expected " + dims_string(expected) + ".");
