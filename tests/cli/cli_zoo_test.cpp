@@ -46,7 +46,7 @@ TEST(CliZoo, TrainsResNet18AndMobileNetV2) {
     const auto config = nlohmann::json::parse(cli_testing::read_text(run / "config.json"));
     EXPECT_EQ(config["model"], model);
     EXPECT_DOUBLE_EQ(config["alpha"].get<double>(), 0.35);
-    const Model trained = load_model(run / "model_last.petal");
+    Model trained = load_model(run / "model_last.petal");
     EXPECT_EQ(trained.epochs_completed(), 2);
     EXPECT_EQ(trained.output_shape(), (Shape{3}));
     EXPECT_EQ(trained.input_shape(), (Shape{16, 16, 3}));

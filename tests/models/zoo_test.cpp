@@ -28,13 +28,13 @@ bool has_layer(const Model& m, const std::string& name) {
 
 // Keras's own totals (keras.applications, weights=None, 224x224x3, 1000 classes).
 TEST(Zoo, ResNet50AndMobileNetV2HaveKerasTotals) {
-  const Model r50 = resnet50({.height = 224, .width = 224, .classes = 1000});
+  Model r50 = resnet50({.height = 224, .width = 224, .classes = 1000});
   EXPECT_EQ(r50.count_params(), 25636712);
   EXPECT_EQ(non_trainable(r50), 53120);
   EXPECT_THAT(r50.summary(),
               HasSubstr("Total params: 25,636,712\nTrainable params: 25,583,592\nNon-trainable params: 53,120\n"));
   EXPECT_EQ(r50.layers().size(), 177u);  // len(tf.keras ResNet50().layers), InputLayer included
-  const Model mb = mobilenet_v2({.height = 224, .width = 224, .classes = 1000});
+  Model mb = mobilenet_v2({.height = 224, .width = 224, .classes = 1000});
   EXPECT_EQ(mb.count_params(), 3538984);
   EXPECT_EQ(non_trainable(mb), 34112);
   EXPECT_THAT(mb.summary(),
@@ -48,7 +48,7 @@ TEST(Zoo, ResNet50AndMobileNetV2HaveKerasTotals) {
 TEST(Zoo, MobileNetV2WidthMultiplier) {
   EXPECT_EQ(mobilenet_v2({.height = 224, .width = 224, .classes = 1000, .alpha = 0.35}).count_params(), 1691208);
   EXPECT_EQ(mobilenet_v2({.height = 224, .width = 224, .classes = 1000, .alpha = 1.4}).count_params(), 6156712);
-  const Model half = mobilenet_v2({.height = 96, .width = 96, .classes = 17, .alpha = 0.5});
+  Model half = mobilenet_v2({.height = 96, .width = 96, .classes = 17, .alpha = 0.5});
   EXPECT_EQ(half.count_params(), 728001);
   EXPECT_EQ(non_trainable(half), 18544);
   EXPECT_EQ(half.layer("Conv1").output_shape(), (Shape{48, 48, 16}));  // _make_divisible(32 * 0.5) = 16
@@ -70,13 +70,13 @@ TEST(Zoo, MobileNetV2WidthMultiplier) {
 //   conv4 +4 (4 x 1,182,208), conv5 +1 (4,723,712) = 21,823,208;
 //   non-trainable 2 x (64 + 6x64 + 9x128 + 13x256 + 7x512) = 17,024.
 TEST(Zoo, ResNet18And34TotalsMatchTheDerivation) {
-  const Model r18 = resnet18({.height = 224, .width = 224, .classes = 1000});
+  Model r18 = resnet18({.height = 224, .width = 224, .classes = 1000});
   EXPECT_EQ(r18.count_params(), 11703912);
   EXPECT_EQ(non_trainable(r18), 9600);
-  const Model small = resnet18({.height = 64, .width = 64, .classes = 17});
+  Model small = resnet18({.height = 64, .width = 64, .classes = 17});
   EXPECT_EQ(small.count_params(), 11191953);
   EXPECT_EQ(non_trainable(small), 9600);
-  const Model r34 = resnet34({.height = 224, .width = 224, .classes = 1000});
+  Model r34 = resnet34({.height = 224, .width = 224, .classes = 1000});
   EXPECT_EQ(r34.count_params(), 21823208);
   EXPECT_EQ(non_trainable(r34), 17024);
 }
@@ -89,11 +89,11 @@ TEST(Zoo, ResNet18And34TotalsMatchTheDerivation) {
 // Dense 650. ResNet-56 has 6 more identity blocks per stage: + 6 x (4,768 +
 // 18,752 + 74,368) = 861,770; non-trainable 2 x (16 + 18 x (16 + 32 + 64)) = 4,064.
 TEST(Zoo, CifarResNetTotalsMatchTheKerasExample) {
-  const Model r20 = resnet20({.height = 32, .width = 32, .classes = 10});
+  Model r20 = resnet20({.height = 32, .width = 32, .classes = 10});
   EXPECT_EQ(r20.count_params(), 274442);
   EXPECT_EQ(non_trainable(r20), 1376);
   EXPECT_EQ(r20.layer("conv4_block3_out").output_shape(), (Shape{8, 8, 64}));
-  const Model r56 = resnet56({.height = 32, .width = 32, .classes = 10});
+  Model r56 = resnet56({.height = 32, .width = 32, .classes = 10});
   EXPECT_EQ(r56.count_params(), 861770);
   EXPECT_EQ(non_trainable(r56), 4064);
   EXPECT_FALSE(has_layer(r56, "conv3_block1_0_bn"));  // option B without BN, as the example
@@ -102,7 +102,7 @@ TEST(Zoo, CifarResNetTotalsMatchTheKerasExample) {
 }
 
 TEST(Zoo, KerasLayerNames) {
-  const Model r50 = resnet50({.height = 224, .width = 224, .classes = 1000});
+  Model r50 = resnet50({.height = 224, .width = 224, .classes = 1000});
   for (const char* name : {"conv1_pad", "conv1_conv", "conv1_bn", "conv1_relu", "pool1_pad", "pool1_pool",
                            "conv2_block1_0_conv", "conv2_block1_0_bn", "conv2_block1_1_conv", "conv2_block1_3_bn",
                            "conv2_block1_add", "conv2_block1_out", "conv5_block3_out", "avg_pool", "predictions"}) {
@@ -112,7 +112,7 @@ TEST(Zoo, KerasLayerNames) {
   // Keras's ResNet50 strides the first 1x1 of a stage, not the 3x3.
   EXPECT_EQ(dynamic_cast<const Conv2D&>(r50.layer("conv3_block1_1_conv")).options().strides, (std::array<int64_t, 2>{2, 2}));
   EXPECT_EQ(dynamic_cast<const Conv2D&>(r50.layer("conv3_block1_2_conv")).options().strides, (std::array<int64_t, 2>{1, 1}));
-  const Model mb = mobilenet_v2({.height = 224, .width = 224, .classes = 1000});
+  Model mb = mobilenet_v2({.height = 224, .width = 224, .classes = 1000});
   for (const char* name : {"Conv1", "bn_Conv1", "Conv1_relu", "expanded_conv_depthwise", "expanded_conv_depthwise_BN",
                            "expanded_conv_depthwise_relu", "expanded_conv_project", "expanded_conv_project_BN",
                            "block_1_expand", "block_1_expand_BN", "block_1_expand_relu", "block_1_pad",
@@ -126,24 +126,24 @@ TEST(Zoo, KerasLayerNames) {
 
 // Below 128 px: a 3x3 stride-1 stem without max-pool; from 128 px Keras's stem.
 TEST(Zoo, ResNetStemAdaptsToSmallInputs) {
-  const Model small = resnet18({.height = 64, .width = 64, .classes = 17});
+  Model small = resnet18({.height = 64, .width = 64, .classes = 17});
   EXPECT_FALSE(has_layer(small, "pool1_pool"));
   EXPECT_FALSE(has_layer(small, "conv1_pad"));
   EXPECT_EQ(dynamic_cast<const Conv2D&>(small.layer("conv1_conv")).options().kernel_size, (std::array<int64_t, 2>{3, 3}));
   EXPECT_EQ(small.layer("conv2_block2_out").output_shape(), (Shape{64, 64, 64}));
   EXPECT_EQ(small.layer("conv5_block2_out").output_shape(), (Shape{8, 8, 512}));
-  const Model wide = resnet18({.height = 128, .width = 160, .classes = 5});
+  Model wide = resnet18({.height = 128, .width = 160, .classes = 5});
   EXPECT_TRUE(has_layer(wide, "pool1_pool"));
   EXPECT_EQ(wide.layer("pool1_pool").output_shape(), (Shape{32, 40, 64}));
   EXPECT_EQ(wide.output_shape(), (Shape{5}));
-  const Model mixed = resnet50({.height = 200, .width = 100, .classes = 3});  // the smaller side decides
+  Model mixed = resnet50({.height = 200, .width = 100, .classes = 3});  // the smaller side decides
   EXPECT_FALSE(has_layer(mixed, "pool1_pool"));
   EXPECT_EQ(mixed.layer("conv5_block3_out").output_shape(), (Shape{25, 13, 2048}));
 }
 
 // Odd sizes: Keras's correct_pad pads ((1, 1), (1, 1)) before a stride-2 depthwise conv.
 TEST(Zoo, MobileNetV2TakesAnyInputSize) {
-  const Model m = mobilenet_v2({.height = 97, .width = 33, .depth = 1, .classes = 4, .alpha = 0.35});
+  Model m = mobilenet_v2({.height = 97, .width = 33, .depth = 1, .classes = 4, .alpha = 0.35});
   EXPECT_EQ(m.layer("Conv1").output_shape(), (Shape{49, 17, 16}));
   EXPECT_EQ(m.layer("block_1_pad").output_shape(), (Shape{51, 19, 48}));  // expand 6 x 8
   EXPECT_EQ(m.layer("block_1_depthwise").output_shape(), (Shape{25, 9, 48}));
@@ -161,8 +161,9 @@ TEST(Zoo, SeedDecidesTheWeights) {
     ASSERT_EQ(a.size(), b.size());
     bool all_same = true, any_differ = false;
     for (size_t i = 0; i < a.size(); ++i) {
-      all_same = all_same && a[i].values() == b[i].values();
-      any_differ = any_differ || a[i].values() != c[i].values();
+      const auto va = a[i].values(), vb = b[i].values(), vc = c[i].values();
+      all_same = all_same && std::equal(va.begin(), va.end(), vb.begin(), vb.end());
+      any_differ = any_differ || !std::equal(va.begin(), va.end(), vc.begin(), vc.end());
     }
     EXPECT_TRUE(all_same) << name;
     EXPECT_TRUE(any_differ) << name;
