@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""MiniVGGNet throughput, petal against PyTorch in the same run (standard library only).
+"""Zoo throughput, petal against PyTorch in the same run (standard library only).
 
-Runs petal's benchmarks/minivggnet_throughput (default convolutions, i.e. oneDNN's
-choice with Winograd for MiniVGGNet's 3x3 layers where oneDNN has it (AVX-512), and
-direct convolution) and
-benchmarks/torch_minivggnet.py
+Models (--model, default all): MiniVGGNet (64x64x3), ResNet-18 (petal's small-input
+stem, 64x64x3) and MobileNetV2 (alpha 1.0, 96x96x3), batch 32, SGD with momentum.
+Runs petal's benchmarks/minivggnet_throughput or benchmarks/zoo_throughput (default
+convolutions, i.e. oneDNN's choice with Winograd for 3x3 layers where oneDNN has it
+(AVX-512), and direct convolution) and benchmarks/torch_minivggnet.py or
+benchmarks/torch_zoo.py
 (with /usr/bin/python3) for training and inference, interleaving the two sides
 round by round so that machine drift hits both, and prints one JSON line per
 figure, then the per-layer profile and the oneDNN kernel sum, and finally one
@@ -14,7 +16,11 @@ The tuned environment follows the CPU (AVX-512, AVX2 or neither); --isa avx2
 emulates an AVX2-only CPU on a bigger one (oneDNN and ATen capped), and says so.
 benchmarks/fma_peak gives the FP32 FMA bound that petal's training is set against.
 
-    run_bench.py BUILD_DIR [--rounds R] [--steps N] [--threads T] [--isa native|avx2]
+    run_bench.py BUILD_DIR [--model all|minivggnet|resnet18|mobilenet_v2[,...]] [--rounds R]
+                 [--steps N] [--threads T] [--isa native|avx2]
+Every line carries "model"; each model ends with its own summary line. --steps
+defaults per model (15 MiniVGGNet, 5 ResNet-18, 8 MobileNetV2: a 2-core ResNet-18
+training step takes seconds).
 """
 import argparse
 import json
@@ -59,6 +65,16 @@ def minivggnet_train_flops():
 
 FLOPS_PER_TRAIN_IMAGE = minivggnet_train_flops()
 
+# name -> petal program, its model arguments, PyTorch script, default steps. The zoo
+# programs take the same model arguments and report the FLOPs per image themselves
+# (convolutions and Dense, direct-computation count: benchmarks/zoo_throughput.cpp).
+MODELS = {
+    "minivggnet": ("minivggnet_throughput", [], "torch_minivggnet.py", 15),
+    "resnet18": ("zoo_throughput", ["--model", "resnet18", "--size", "64"], "torch_zoo.py", 5),
+    "mobilenet_v2": ("zoo_throughput", ["--model", "mobilenet_v2", "--size", "96", "--alpha", "1.0"],
+                     "torch_zoo.py", 8),
+}
+
 
 def cpu_level(path="/proc/cpuinfo"):
     """'avx512', 'avx2' or 'default' from the kernel's CPU flags (same tests as ATen)."""
@@ -99,25 +115,32 @@ def run_json(cmd, env=None):
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
-def petal(build, mode, steps, threads, extra=(), algorithm="auto", env_extra=None):
+def petal_cmd(build, model):
+    program, args, _, _ = MODELS[model]
+    return [os.path.join(build, "benchmarks", program), *args]
+
+
+def petal(build, model, mode, steps, threads, extra=(), algorithm="auto", env_extra=None):
     env = dict(os.environ, PETAL_CONV_ALGORITHM=algorithm, **(env_extra or {}))
-    return run_json([os.path.join(build, "benchmarks", "minivggnet_throughput"), "--mode", mode, "--steps",
-                     str(steps), "--warmup", "3", "--threads", str(threads), *extra], env)
+    return run_json([*petal_cmd(build, model), "--mode", mode, "--steps", str(steps), "--warmup", "3", "--threads",
+                     str(threads), *extra], env)
 
 
-def torch(script, mode, steps, threads, channels_last, env_extra):
+def torch(model, mode, steps, threads, channels_last, env_extra):
+    _, args, script, _ = MODELS[model]
     env = dict(os.environ, **env_extra)
-    cmd = ["/usr/bin/python3", script, "--mode", mode, "--steps", str(steps), "--warmup", "3", "--threads", str(threads)]
+    cmd = ["/usr/bin/python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), script), *args, "--mode", mode,
+           "--steps", str(steps), "--warmup", "3", "--threads", str(threads)]
     if channels_last:
         cmd.append("--channels-last")
     return run_json(cmd, env)[0]
 
 
-def kernel_sum(build, threads, env_extra, steps=4):
+def kernel_sum(build, model, threads, env_extra, steps=4):
     """Median per-step sum of oneDNN primitive execution times (ONEDNN_VERBOSE), and the
     highest ISA among the implementations that ran (e.g. jit:avx2), or "unknown"."""
     env = dict(os.environ, ONEDNN_VERBOSE="1", DNNL_VERBOSE="1", **env_extra)
-    out = subprocess.run([os.path.join(build, "benchmarks", "minivggnet_throughput"), "--mode", "train", "--steps",
+    out = subprocess.run([*petal_cmd(build, model), "--mode", "train", "--steps",
                           str(steps), "--warmup", "2", "--threads", str(threads)], env=env, check=True,
                          capture_output=True, text=True).stdout
     lines = [l for l in out.splitlines() if re.match(r"(onednn|dnnl)_verbose,(primitive,)?exec", l)]
@@ -139,58 +162,44 @@ def fma_peak(build, threads, env_extra):
     return run_json([exe, "--threads", str(threads)], dict(os.environ, **env_extra))[0]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("build")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--steps", type=int, default=15)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--isa", default="native", choices=["native", "avx2"],
-                    help="avx2: emulate an AVX2-only CPU (oneDNN and ATen capped)")
-    a = ap.parse_args()
-    cpu = cpu_level()
-    if a.isa == "avx2" and cpu == "default":
-        ap.error("--isa avx2 needs a CPU with AVX2 and FMA (this one has neither)")
-    emulated = a.isa != "native" and a.isa != cpu
-    isa_mode = a.isa + (" (emulated)" if emulated else "")
-    petal_env, torch_plain, torch_tuned = environments(cpu, a.isa)
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_minivggnet.py")
-    peak = fma_peak(a.build, a.threads, petal_env)
-    print(json.dumps({"figure": "machine", "cpu_isa": cpu, "isa_mode": isa_mode,
-                      "emulated": emulated, "petal_env": petal_env, "torch_env": torch_plain,
-                      "torch_tuned_env": {k: v for k, v in torch_tuned.items() if k != "GLIBC_TUNABLES"},
-                      "fma_peak": peak}), flush=True)
+def bench_model(a, model, cpu, isa_mode, emulated, envs, peak):
+    """Interleaved rounds, medians, profile and kernel sum, then the model's summary line."""
+    petal_env, torch_plain, torch_tuned = envs
+    steps = a.steps or MODELS[model][3]
+    tag = {"model": model}
     results = {}  # (system, config, mode) -> [ips]
-    petal_isa, aten = None, {}  # oneDNN's ISA as petal reports it; ATen capability per PyTorch config
+    petal_isa, aten, flops = None, {}, {}  # oneDNN's ISA as petal reports it; ATen per config; FLOPs per image
     for r in range(a.rounds):
         for mode in ("train", "infer"):
             for algorithm in ("auto", "direct"):
-                p = petal(a.build, mode, a.steps, a.threads, algorithm=algorithm, env_extra=petal_env)[0]
+                p = petal(a.build, model, mode, steps, a.threads, algorithm=algorithm, env_extra=petal_env)[0]
                 petal_isa = p.get("isa", petal_isa)
+                flops[mode] = p.get("flops_per_image", flops.get(mode))
                 config = "petal" if algorithm == "auto" else "petal+direct_conv"
                 results.setdefault(("petal", config, mode), []).append(p["ips"])
-                print(json.dumps({"round": r, "config": config, **p}), flush=True)
+                print(json.dumps({**tag, "round": r, "config": config, **p}), flush=True)
             for name, cl, tuned in TORCH_CONFIGS:
-                t = torch(script, mode, a.steps, a.threads, cl, torch_tuned if tuned else torch_plain)
+                t = torch(model, mode, steps, a.threads, cl, torch_tuned if tuned else torch_plain)
                 aten[name] = t.get("aten_capability", "unknown")
                 results.setdefault(("torch", name, mode), []).append(t["ips"])
-                print(json.dumps({"round": r, "config": name, **t}), flush=True)
+                print(json.dumps({**tag, "round": r, "config": name, **t}), flush=True)
     med = {k: statistics.median(v) for k, v in results.items()}
     for (system, config, mode), m in sorted(med.items()):
-        print(json.dumps({"figure": "median_ips", "system": system, "config": config, "mode": mode, "ips": m}))
-    for line in petal(a.build, "train", a.steps, a.threads, ["--profile", "1"], env_extra=petal_env)[1:]:
-        print(json.dumps(line))
-    ksum, prims, verbose_isa = kernel_sum(a.build, a.threads, petal_env)
+        print(json.dumps({**tag, "figure": "median_ips", "system": system, "config": config, "mode": mode, "ips": m}))
+    for line in petal(a.build, model, "train", steps, a.threads, ["--profile", "1"], env_extra=petal_env)[1:]:
+        print(json.dumps({**tag, **line}))
+    ksum, prims, verbose_isa = kernel_sum(a.build, model, a.threads, petal_env)
     petal_isa = petal_isa or verbose_isa  # the binary's own "isa" field first, else ONEDNN_VERBOSE's names
     if emulated and petal_isa.startswith("avx512"):
         print(f"run_bench.py: emulating {a.isa} but oneDNN ran {petal_isa}", file=sys.stderr)
-    print(json.dumps({"figure": "onednn_kernel_sum_ms_per_step", "ms": round(ksum, 2), "primitives_per_step": prims,
-                      "kernel_sum_ips": round(32 * 1000 / ksum, 1)}))
+    print(json.dumps({**tag, "figure": "onednn_kernel_sum_ms_per_step", "ms": round(ksum, 2),
+                      "primitives_per_step": prims, "kernel_sum_ips": round(32 * 1000 / ksum, 1)}))
     best = {}
     for mode in ("train", "infer"):
         cands = [(m, c) for (s, c, md), m in med.items() if s == "torch" and md == mode]
         best[mode] = max(cands)
     summary = {
+        **tag,
         "petal_train_ips": med[("petal", "petal", "train")], "torch_train_ips": best["train"][0],
         "torch_train_config": best["train"][1],
         "train_ratio": round(med[("petal", "petal", "train")] / best["train"][0], 3),
@@ -204,16 +213,55 @@ def main():
         "cpu_isa": cpu, "isa_mode": isa_mode, "petal_isa": petal_isa,
         "torch_train_aten_capability": aten[best["train"][1]], "torch_infer_aten_capability": aten[best["infer"][1]],
         "torch_tuned_aten_capability": torch_tuned["ATEN_CPU_CAPABILITY"],
-        "threads": a.threads, "rounds": a.rounds, "steps": a.steps, "batch": 32}
-    # Training against the FMA bound, in direct-convolution FLOPs (see minivggnet_train_flops).
-    train_gflops = med[("petal", "petal", "train")] * FLOPS_PER_TRAIN_IMAGE / 1e9
-    direct_gflops = med[("petal", "petal+direct_conv", "train")] * FLOPS_PER_TRAIN_IMAGE / 1e9
-    summary.update({"gflop_per_train_image": round(FLOPS_PER_TRAIN_IMAGE / 1e9, 4),
-                    "train_gflops": round(train_gflops, 1), "direct_conv_train_gflops": round(direct_gflops, 1),
-                    "fma_peak_gflops": peak and peak["peak_gflops"], "fma_peak_kernel": peak and peak["isa_kernel"],
-                    "fraction_of_peak": peak and round(train_gflops / peak["peak_gflops"], 3),
-                    "direct_conv_fraction_of_peak": peak and round(direct_gflops / peak["peak_gflops"], 3)})
-    print(json.dumps(summary))
+        "threads": a.threads, "rounds": a.rounds, "steps": steps, "batch": 32}
+    # Against the FMA bound, in direct-convolution FLOPs (Winograd does fewer).
+    train_flops = flops.get("train") or FLOPS_PER_TRAIN_IMAGE
+    infer_flops = flops.get("infer")
+    rates = {"train": med[("petal", "petal", "train")] * train_flops / 1e9,
+             "direct_conv_train": med[("petal", "petal+direct_conv", "train")] * train_flops / 1e9}
+    if infer_flops:
+        rates["infer"] = med[("petal", "petal", "infer")] * infer_flops / 1e9
+    summary.update({"gflop_per_train_image": round(train_flops / 1e9, 4),
+                    "fma_peak_gflops": peak and peak["peak_gflops"], "fma_peak_kernel": peak and peak["isa_kernel"]})
+    if infer_flops:
+        summary["gflop_per_infer_image"] = round(infer_flops / 1e9, 4)
+    names = {"train": ("train_gflops", "fraction_of_peak"),
+             "direct_conv_train": ("direct_conv_train_gflops", "direct_conv_fraction_of_peak"),
+             "infer": ("infer_gflops", "infer_fraction_of_peak")}
+    for key, gflops in rates.items():
+        summary[names[key][0]] = round(gflops, 1)
+        summary[names[key][1]] = peak and round(gflops / peak["peak_gflops"], 3)
+    print(json.dumps(summary), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--model", default="all",
+                    help="all, or a comma-separated list of " + ", ".join(MODELS))
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=0, help="timed steps per run (0: the model's default)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--isa", default="native", choices=["native", "avx2"],
+                    help="avx2: emulate an AVX2-only CPU (oneDNN and ATen capped)")
+    a = ap.parse_args()
+    models = list(MODELS) if a.model == "all" else a.model.split(",")
+    for m in models:
+        if m not in MODELS:
+            ap.error(f"--model: expected all or some of {', '.join(MODELS)}; received {m}")
+    cpu = cpu_level()
+    if a.isa == "avx2" and cpu == "default":
+        ap.error("--isa avx2 needs a CPU with AVX2 and FMA (this one has neither)")
+    emulated = a.isa != "native" and a.isa != cpu
+    isa_mode = a.isa + (" (emulated)" if emulated else "")
+    envs = environments(cpu, a.isa)
+    peak = fma_peak(a.build, a.threads, envs[0])
+    print(json.dumps({"figure": "machine", "cpu_isa": cpu, "isa_mode": isa_mode,
+                      "emulated": emulated, "petal_env": envs[0], "torch_env": envs[1],
+                      "torch_tuned_env": {k: v for k, v in envs[2].items() if k != "GLIBC_TUNABLES"},
+                      "fma_peak": peak, "loadavg": os.getloadavg()}), flush=True)
+    for m in models:
+        bench_model(a, m, cpu, isa_mode, emulated, envs, peak)
 
 
 if __name__ == "__main__":

@@ -181,15 +181,20 @@ std::vector<KeyEntry> augment_keys() {
 std::vector<KeyEntry> training_keys() {
   return {
       {{"model", "NAME|FILE",
-        "built-in model (minivggnet | shallownet | lenet | vgg_bn | ...) or a model file to train further: "
+        "built-in model (minivggnet | shallownet | lenet | vgg_bn | resnet18 | resnet34 | resnet50 | resnet20 | "
+        "resnet56 | mobilenet_v2) or a model file to train further: "
         "petal's .petal or a Keras .h5/.hdf5"},
        [](TrainConfig& c, const std::string& l, const std::string& v) {
          c.model = is_model_file_name(v) ? v : parse_choice(l, v, zoo_models());
        },
        [](const TrainConfig& c) { return json(c.model); }},
-      num_key("l2", "L2 penalty on kernels, for models that take one (vgg_bn)", &TrainConfig::l2, 0.0),
+      num_key("l2", "L2 penalty on kernels, for models that take one (vgg_bn, the ResNets, mobilenet_v2)",
+              &TrainConfig::l2, 0.0),
+      num_key("alpha", "width multiplier of mobilenet_v2 (Keras's alpha; e.g. 0.35, 0.5, 0.75, 1.0, 1.4)",
+              &TrainConfig::alpha, 0.0),
       num_key("bn_momentum",
-              "BatchNormalization momentum: moving = m * moving + (1 - m) * batch (Keras 0.99; PyTorch's 0.1 is 0.9)",
+              "BatchNormalization momentum: moving = m * moving + (1 - m) * batch, every model (Keras 0.99; "
+              "PyTorch's 0.1 is 0.9)",
               &TrainConfig::bn_momentum, 0.0, 1.0, true),
       num_key("label_smoothing", "loss label smoothing: targets y * (1 - X) + X / classes (Keras's)",
               &TrainConfig::label_smoothing, 0.0, 1.0, true),

@@ -135,7 +135,7 @@ Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool
   if (!resume) {
     Model m = build_model(c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = k,
                                          .seed = *c.seed, .l2 = static_cast<float>(c.l2),
-                                         .bn_momentum = static_cast<float>(c.bn_momentum)});
+                                         .bn_momentum = static_cast<float>(c.bn_momentum), .alpha = c.alpha});
     m.compile(*make_optimizer(c), detail::loss_spec(c), {"accuracy"});
     return m;
   }

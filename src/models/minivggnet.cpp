@@ -15,7 +15,7 @@ Sequential minivggnet(const ZooOptions& o) {
     for (int i = 0; i < 2; ++i) {
       model.add(Conv2D({.filters = filters, .kernel_size = {3, 3}, .padding = Padding::Same}));
       model.add(Activation("relu"));
-      model.add(BatchNormalization({.momentum = o.bn_momentum}));
+      model.add(BatchNormalization({.momentum = o.bn_momentum.value_or(0.99f)}));
     }
     model.add(MaxPooling2D({.pool_size = {2, 2}}));
     model.add(Dropout(drop));
@@ -23,7 +23,7 @@ Sequential minivggnet(const ZooOptions& o) {
   model.add(Flatten());
   model.add(Dense({.units = 512}));
   model.add(Activation("relu"));
-  model.add(BatchNormalization({.momentum = o.bn_momentum}));
+  model.add(BatchNormalization({.momentum = o.bn_momentum.value_or(0.99f)}));
   model.add(Dropout(o.dropout ? 0.5f : 0.0f));
   model.add(Dense({.units = o.classes}));
   model.add(Activation("softmax"));

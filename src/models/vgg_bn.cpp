@@ -25,7 +25,7 @@ Sequential vgg_bn(const ZooOptions& o) {
                         .use_bias = false,
                         .kernel_initializer = "he_normal",
                         .kernel_l2 = o.l2}));
-      model.add(BatchNormalization({.momentum = o.bn_momentum}));
+      model.add(BatchNormalization({.momentum = o.bn_momentum.value_or(0.99f)}));
       model.add(Activation("relu"));
     }
     model.add(MaxPooling2D({.pool_size = {2, 2}}));

@@ -58,6 +58,7 @@ void add_model_options(ArgParser& p) {
            "NAME|FILE")
       .option("input-shape", "input image shape H,W,C (built-in models)", "64,64,3", "H,W,C")
       .option("classes", "number of classes (built-in models)", "17", "K")
+      .option("alpha", "width multiplier (mobilenet_v2)", "1.0", "X")
       .option("seed", "weight initialisation seed (built-in models)", "0", "N");
 }
 
@@ -75,8 +76,10 @@ Model model_from_args(const Args& args) {
   const long long classes = args.integer("classes"), seed = args.integer("seed");
   if (classes < 2) throw UsageError("--classes: expected an integer >= 2; received " + std::to_string(classes));
   if (seed < 0) throw UsageError("--seed: expected an integer >= 0; received " + std::to_string(seed));
+  const double alpha = args.number("alpha");
+  if (!(alpha > 0)) throw UsageError("--alpha: expected a number > 0; received " + args.str("alpha"));
   ZooOptions o{.height = shape[0], .width = shape[1], .depth = shape[2], .classes = classes,
-               .seed = static_cast<uint64_t>(seed)};
+               .seed = static_cast<uint64_t>(seed), .alpha = alpha};
   const std::vector<std::string> known = zoo_models();
   if (std::find(known.begin(), known.end(), name) != known.end()) {
     // Weights and their gradients are allocated when the model is built.
@@ -91,7 +94,8 @@ Model model_from_args(const Args& args) {
 }  // namespace
 
 int summary_command(const std::vector<std::string>& argv) {
-  ArgParser p("summary", "petal summary --model NAME|RUN_DIR/model.petal|M.h5 [--input-shape H,W,C] [--classes K]",
+  ArgParser p("summary", "petal summary --model NAME|RUN_DIR/model.petal|M.h5 [--input-shape H,W,C] [--classes K] "
+              "[--alpha X]",
               "Print a model's layers, output shapes and parameter counts in Keras's format.");
   add_model_options(p);
   auto args = p.parse(argv);

@@ -9,7 +9,7 @@
 //   augmentation  augment (a preset), then the Keras ImageDataGenerator names, then
 //                 random_resized_crop*, *_jitter, random_erasing (per image)
 //   batch mixing  mixup, cutmix (per batch, after augmentation)
-//   model         model, l2, bn_momentum, label_smoothing (the loss)
+//   model         model, l2, alpha, bn_momentum, label_smoothing (the loss)
 //   fit loop      mode, epochs, batch_size, validation_split, workers, max_queue_size
 //   optimizer     optimizer, lr, momentum, nesterov, decay, weight_decay*, lr_schedule*,
 //                 warmup_epochs, lr_floor
@@ -67,7 +67,8 @@ struct TrainConfig {
   double cutmix = 0.0;
   // model
   std::string model = "vgg_bn";
-  double l2 = 2.5e-4;  // kernel L2 penalty, for models that take one (vgg_bn)
+  double l2 = 2.5e-4;  // kernel L2 penalty, for models that take one (vgg_bn, ResNets, mobilenet_v2)
+  double alpha = 1.0;  // mobilenet_v2's width multiplier
   double bn_momentum = 0.99;  // BatchNormalization moving-statistics momentum (Keras's default)
   double label_smoothing = 0.0;  // categorical cross-entropy's (Keras)
   // fit loop
