@@ -12,7 +12,6 @@
 
 #include "model/model_schema.h"
 #include "petal/core/error.h"
-#include "petal/models/zoo.h"
 
 namespace petal {
 
@@ -61,13 +60,6 @@ MemoryEstimate estimate_memory(const std::vector<LayerSpec>& layers, const Shape
   e.activations = static_cast<int64_t>(std::min(activations, 9e18));
   e.bytes = 4.0 * (params * (training ? 4.0 : 1.0) + static_cast<double>(batch) * activations * (training ? 3.0 : 1.0));
   return e;
-}
-
-std::vector<LayerSpec> zoo_layer_specs(const std::string& model, int64_t depth, int64_t classes) {
-  const Model m = build_model(model, {.height = 32, .width = 32, .depth = depth, .classes = classes});
-  std::vector<LayerSpec> out;
-  for (const Layer* l : m.layers()) out.push_back({l->type(), l->config_json()});
-  return out;
 }
 
 double machine_memory_bytes() {

@@ -81,8 +81,10 @@ std::unique_ptr<Optimizer> make_optimizer(const TrainConfig& c) {
 
 // The model and a batch must fit before anything is decoded or built.
 void check_training_memory(const TrainConfig& c) {
-  const MemoryEstimate e = estimate_memory(zoo_layer_specs(c.model, 3, 2), {c.image_height, c.image_width, 3},
-                                           c.batch_size, true);
+  if (detail::is_model_file_name(c.model)) return;  // its weights are checked as the file is read
+  const MemoryEstimate e = estimate_zoo_memory(
+      c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = 2, .alpha = c.alpha},
+      c.batch_size, true);
   check_memory(e.bytes, "training " + c.model + " on " + std::to_string(c.image_height) + "x" +
                             std::to_string(c.image_width) + " images in batches of " + std::to_string(c.batch_size),
                describe(e), "lower --image-size or --batch-size.");

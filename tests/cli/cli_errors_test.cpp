@@ -59,7 +59,7 @@ TEST_F(CliErrors, BadValues) {
   expect_one_error(train({"--lr", "-1"}), 2, "--lr: expected a number >= 0; received '-1'.");
   expect_one_error(train({"--mode", "fast"}), 2, "--mode: expected one of fit | generator | batch; received 'fast'.");
   expect_one_error(train({"--model", "resnet"}), 2,
-                   "--model: expected one of minivggnet | shallownet | lenet | vgg_bn; received 'resnet'.");
+                   "--model: expected one of minivggnet | shallownet | lenet | vgg_bn | resnet18 | resnet34 | resnet50 | resnet20 | resnet56 | mobilenet_v2; received 'resnet'.");
   expect_one_error(train({"--image-size", "0"}), 2, "--image-size: expected a size in pixels");
   expect_one_error(train({"--test-split", "1.5"}), 2, "--test-split: expected a number in [0, 1); received '1.5'.");
   expect_one_error(train({"--bn-momentum", "1"}), 2, "--bn-momentum: expected a number in [0, 1); received '1'.");

@@ -83,8 +83,7 @@ Model model_from_args(const Args& args) {
   const std::vector<std::string> known = zoo_models();
   if (std::find(known.begin(), known.end(), name) != known.end()) {
     // Weights and their gradients are allocated when the model is built.
-    const MemoryEstimate e = estimate_memory(zoo_layer_specs(name, 3, classes), {shape[0], shape[1], shape[2]},
-                                             1, false);
+    const MemoryEstimate e = estimate_zoo_memory(name, o, 1, false);
     check_memory(8.0 * static_cast<double>(e.parameters), "building " + name + " for input " + args.str("input-shape"),
                  describe(e), "a smaller --input-shape.");
   }

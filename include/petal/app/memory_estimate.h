@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "petal/core/shape.h"
+#include "petal/model/model.h"
+#include "petal/models/zoo.h"
 
 namespace petal {
 
@@ -32,9 +34,13 @@ struct MemoryEstimate {
 MemoryEstimate estimate_memory(const std::vector<LayerSpec>& layers, const Shape& input_shape, int64_t batch,
                                bool training);
 
-// The layers of a built-in model (build_model's names) for `classes` outputs
-// (built small: the configs depend on neither the input size nor its depth).
-std::vector<LayerSpec> zoo_layer_specs(const std::string& model, int64_t depth, int64_t classes);
+// A built model: its parameters and the output shapes of its graph's nodes.
+MemoryEstimate estimate_memory(const Model& built, int64_t batch, bool training);
+
+// A built-in model (build_model's names and options) at options' input size:
+// chains from their layer configs (nothing built at that size), graph models
+// built at it (their weights do not grow with the input).
+MemoryEstimate estimate_zoo_memory(const std::string& model, const ZooOptions& options, int64_t batch, bool training);
 
 // "1,234,567 parameters; largest output [512, 512, 32] (conv2d_1)"
 std::string describe(const MemoryEstimate& estimate);
