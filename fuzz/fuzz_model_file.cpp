@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     petal::save_npz(path, arrays);
   }
   try {
-    petal::Sequential m = petal::load_model(path);
+    petal::Model m = petal::load_model(path);
     (void)m.summary();
   } catch (const petal::Error&) {
   }

@@ -9,13 +9,14 @@
 namespace petal::detail {
 
 void WeightedMeans::add(const Logs& logs, int64_t batch_size) {
-  for (const auto& [k, v] : logs) {
+  for (const auto& entry : logs) {
+    const std::string& k = entry.first;
     if (k == "batch" || k == "size") continue;
     auto it = std::find_if(sums_.begin(), sums_.end(), [&](const auto& e) { return e.first == k; });
     if (it == sums_.end()) {
-      sums_.emplace_back(k, v * static_cast<double>(batch_size));
+      sums_.emplace_back(k, entry.second * static_cast<double>(batch_size));
     } else {
-      it->second += v * static_cast<double>(batch_size);
+      it->second += entry.second * static_cast<double>(batch_size);
     }
   }
   seen_ += batch_size;

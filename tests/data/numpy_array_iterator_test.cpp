@@ -12,6 +12,7 @@
 #include <fstream>
 #include <numeric>
 #include <regex>
+#include <tuple>
 #include <set>
 #include <string>
 #include <thread>
@@ -159,7 +160,8 @@ TEST(Flow, ConcurrentGetInAnyOrderMatchesSequentialAndReruns) {
 }
 
 TEST(Flow, ValidationSubsetIsTheFirstFraction) {
-  auto [x, y] = numbered(10);
+  Tensor x, y;  // not a structured binding: the lambdas below capture them
+  std::tie(x, y) = numbered(10);
   for (int i = 0; i < 10; ++i) y[2 * i + 1] = static_cast<float>(i % 2);  // two classes
   const ImageDataGenerator g({.validation_split = 0.3});
   FlowOptions o{.batch_size = 20, .shuffle = false, .ignore_class_split = true};
@@ -190,7 +192,8 @@ TEST(Flow, BatchesAreAugmentedThenStandardized) {
 }
 
 TEST(Flow, BadInputsThrow) {
-  auto [x, y] = numbered(4);
+  Tensor x, y;  // not a structured binding: the lambdas below capture them
+  std::tie(x, y) = numbered(4);
   const ImageDataGenerator g;
   EXPECT_THAT([&] { g.flow(Tensor({4, 5, 3}), y); },
               ThrowsMessage<ShapeError>(HasSubstr("expected x of rank 4")));

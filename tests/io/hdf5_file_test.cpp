@@ -132,7 +132,7 @@ TEST(Hdf5File, H5pyReadsWhatPetalWrites) {
   EXPECT_EQ(d["attrs"]["/@layer_names"]["itemsize"], 9);
   EXPECT_EQ(d["attrs"]["/@layer_names"]["value"], json({"conv2d_1", "flatten_1", "d"}));
   EXPECT_EQ(d["attrs"]["/conv2d_1@weight_names"]["type"], "float64");
-  EXPECT_EQ(d["attrs"]["/conv2d_1@weight_names"]["shape"], json({0}));
+  EXPECT_EQ(d["attrs"]["/conv2d_1@weight_names"]["shape"], json::array({0}));
   const json& k = d["datasets"]["/conv2d_1/conv2d_1/kernel:0"];
   EXPECT_EQ(k["shape"], json({1, 2, 1, 2}));
   EXPECT_EQ(k["dtype"], "float32");

@@ -198,7 +198,9 @@ TEST(ActsGolden, EveryLayerAndChainMatchesPyTorch) {
             0)
       << log;
   const NamedArrays ref = load_npz(dir.path() / "out.npz");
-  for (const auto& [c, got] : results) {
+  for (const auto& result : results) {  // no structured binding: Clang 14 cannot capture one
+    const auto& c = result.first;
+    const auto& got = result.second;
     SCOPED_TRACE(c.name);
     auto want = [&](const std::string& k) { return find_array(ref, c.name + "/" + k, "torch reference").to_tensor(); };
     EXPECT_LT(rel_error(got.y, want("y")), c.tolerance) << "output";

@@ -83,7 +83,8 @@ class LossGradient : public ::testing::TestWithParam<GradCase> {};
 
 // Finite differences in double through an independent softmax/sigmoid.
 TEST_P(LossGradient, MatchesFiniteDifferences) {
-  const auto [loss, wrt] = GetParam();
+  const Loss loss = GetParam().loss;  // not structured bindings: a lambda captures them
+  const GradWrt wrt = GetParam().wrt;
   Rng rng(3);
   const int64_t n = 4, k = 5;
   Tensor z({n, k});
