@@ -1,5 +1,6 @@
 // Option value parsing shared by the command line and config files.
 #include "app/config_parse.h"
+#include "core/ascii.h"
 
 #include <algorithm>
 #include <cctype>
@@ -14,11 +15,6 @@
 namespace petal::detail {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool to_double(const std::string& text, double& out) {
   if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
@@ -64,14 +60,14 @@ double parse_number(const std::string& label, const std::string& value, double m
 }
 
 bool parse_bool(const std::string& label, const std::string& value) {
-  const std::string v = lower(value);
+  const std::string v = ascii_lower(value);
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off") return false;
   bad_value(label, "true or false", value);
 }
 
 std::string parse_choice(const std::string& label, const std::string& value, const std::vector<std::string>& choices) {
-  const std::string v = lower(value);
+  const std::string v = ascii_lower(value);
   for (const auto& c : choices) {
     if (v == c) return c;
   }
@@ -81,7 +77,7 @@ std::string parse_choice(const std::string& label, const std::string& value, con
 }
 
 std::pair<int64_t, int64_t> parse_image_size(const std::string& label, const std::string& value) {
-  const auto x = lower(value).find('x');
+  const auto x = ascii_lower(value).find('x');
   const std::string expected = "a size in pixels such as 64 or HxW such as 64x48 (1 to 4096)";
   try {
     if (x == std::string::npos) {
@@ -95,7 +91,7 @@ std::pair<int64_t, int64_t> parse_image_size(const std::string& label, const std
 }
 
 double parse_rescale(const std::string& label, const std::string& value) {
-  const std::string v = lower(value);
+  const std::string v = ascii_lower(value);
   if (v == "none" || v == "0") return 0.0;
   const auto slash = v.find('/');
   double a = 0, b = 0;
@@ -108,7 +104,7 @@ double parse_rescale(const std::string& label, const std::string& value) {
 }
 
 std::vector<double> parse_range(const std::string& label, const std::string& value, bool allow_none) {
-  const std::string v = lower(value);
+  const std::string v = ascii_lower(value);
   if (allow_none && (v.empty() || v == "none")) return {};
   const auto comma = v.find(',');
   double a = 0, b = 0;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "app/dataset_internal.h"
+#include "core/ascii.h"
 #include "petal/core/error.h"
 
 namespace petal::detail {
@@ -12,17 +13,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return s;
-}
-
 std::vector<fs::path> csv_files(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::error_code ignored;
-    if (e.is_regular_file(ignored) && lower(e.path().extension().string()) == ".csv") out.push_back(e.path());
+    if (e.is_regular_file(ignored) && ascii_lower(e.path().extension().string()) == ".csv") out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -90,7 +86,7 @@ Dataset load_csv_dataset(const DatasetOptions& o) {
   const std::vector<fs::path> files = csv_files(o.path);
   std::vector<fs::path> train, test;
   for (const auto& f : files) {
-    const std::string name = lower(f.filename().string());
+    const std::string name = ascii_lower(f.filename().string());
     if (name.find("train") != std::string::npos) train.push_back(f);
     else if (name.find("test") != std::string::npos) test.push_back(f);
   }

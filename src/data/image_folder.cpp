@@ -1,4 +1,5 @@
 // list_image_folder: Keras flow_from_directory's file listing and class indices.
+#include "core/ascii.h"
 #include "petal/data/image_folder.h"
 
 #include <algorithm>
@@ -13,11 +14,6 @@ namespace petal {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return s;
-}
 
 std::string extension_list(const std::vector<std::string>& extensions) {
   std::string out;
@@ -109,7 +105,7 @@ void check_options(const std::string& directory, const ImageFolderOptions& optio
 bool has_image_extension(const std::string& filename, const std::vector<std::string>& extensions) {
   const size_t dot = filename.rfind('.');
   if (dot == std::string::npos) return false;
-  const std::string ext = lower(filename.substr(dot + 1));
+  const std::string ext = detail::ascii_lower(filename.substr(dot + 1));
   return std::find(extensions.begin(), extensions.end(), ext) != extensions.end();
 }
 

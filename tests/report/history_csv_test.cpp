@@ -18,7 +18,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
-using History = std::map<std::string, std::vector<double>>;
+using HistoryMap = std::map<std::string, std::vector<double>>;
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -32,7 +32,7 @@ void put(const std::filesystem::path& p, const std::string& text) {
 }
 
 // The tutorial's first three epochs (keras-reference §1.5) plus a learning rate.
-History tutorial_history() {
+HistoryMap tutorial_history() {
   return {{"loss", {3.6791, 3.0351, 2.8571}},
           {"accuracy", {0.1401, 0.2077, 0.2621}},
           {"val_loss", {1828.6441, 246.5172, 92.0763}},
@@ -43,7 +43,7 @@ History tutorial_history() {
 TEST(HistoryCsv, WritesGivenColumnOrderAndRoundTripsExactly) {
   testing::TempDir dir;
   const auto path = dir.path() / "history.csv";
-  const History h = tutorial_history();
+  const HistoryMap h = tutorial_history();
   write_history_csv(path, h, {"loss", "accuracy", "val_loss", "val_accuracy", "lr"});
   const std::string text = slurp(path);
   EXPECT_THAT(text, ::testing::StartsWith("epoch,loss,accuracy,val_loss,val_accuracy,lr\n"
@@ -69,7 +69,7 @@ TEST(HistoryCsv, ShortSeriesAndAbsentKeysAreWrittenNAAndReadBack) {
                     {"loss", "val_loss", "lr"});
   EXPECT_EQ(slurp(path),
             "epoch,loss,val_loss,lr\n0,1.5,2.5,NA\n1,nan,NA,NA\n2,0.5,NA,NA\n");
-  const History back = read_history_csv(path);
+  const HistoryMap back = read_history_csv(path);
   ASSERT_EQ(back.size(), 3u);
   ASSERT_EQ(back.at("loss").size(), 3u);
   EXPECT_TRUE(std::isnan(back.at("loss")[1]));
@@ -84,7 +84,7 @@ TEST(HistoryCsv, ReadsCsvLoggerFilesWithInteriorNAAndCrlf) {
             "0,0.14,3.67,NA,inf\r\n"
             "1,0.2,3.03,0.09,\r\n"
             "2,0.26,2.85,0.07,92.07\r\n");
-  const History h = read_history_csv(path);
+  const HistoryMap h = read_history_csv(path);
   EXPECT_EQ(h.at("acc"), (std::vector<double>{0.14, 0.2, 0.26}));
   ASSERT_EQ(h.at("val_acc").size(), 3u);
   EXPECT_TRUE(std::isnan(h.at("val_acc")[0]));

@@ -19,14 +19,14 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
-using History = std::map<std::string, std::vector<double>>;
+using HistoryMap = std::map<std::string, std::vector<double>>;
 
 constexpr uint32_t kRed = 0xE24A33, kBlue = 0x348ABD, kPurple = 0x988ED5;  // ggplot cycle
 
 // Shaped like the tutorial's run (keras-reference §1.5): 75 epochs, loss 3.68 -> ~0.4,
 // val_loss 1828, 246, 92 in the first epochs, then about 1.2.
-History tutorial_like() {
-  History h;
+HistoryMap tutorial_like() {
+  HistoryMap h;
   for (int e = 0; e < 75; ++e) {
     const double t = e / 74.0;
     h["loss"].push_back(0.36 + 3.3 * std::exp(-4 * t) + 0.03 * std::sin(e * 1.7));
@@ -116,7 +116,7 @@ TEST(PlotTrainingHistory, SkipsNaNAndInfDrawsALoneEpochAndOnlyExistingSeries) {
   PlotOptions o;
   o.path = dir.path() / "odd.png";
   // Keras 2.2 names (acc), a NaN and an inf inside loss, an all-NaN val_loss.
-  const History odd = {{"loss", {3.0, nan, 2.0, INFINITY, 1.0}},
+  const HistoryMap odd = {{"loss", {3.0, nan, 2.0, INFINITY, 1.0}},
                        {"val_loss", {nan, nan, nan, nan, nan}},
                        {"acc", {0.1, 0.2, 0.3, 0.4, 0.5}}};
   plot_training_history(odd, o);
