@@ -54,7 +54,9 @@ TEST_F(CliResumeExact, EveryModeResumesToTheUninterruptedRunsBits) {
     const int64_t done = load_model(straight / "model_last.petal").epochs_completed();
     ASSERT_LT(done, 12) << "early stopping should end the run";
     const auto config = read_text(straight / "config.json");
-    if (mode != "fit") EXPECT_THAT(config, ::testing::HasSubstr("\"steps_per_epoch\": 2"));
+    if (mode != "fit") {
+      EXPECT_THAT(config, ::testing::HasSubstr("\"steps_per_epoch\": 2"));
+    }
     for (int64_t cut = 1; cut < done; ++cut) {
       const fs::path r = tmp.path() / (mode + "_" + std::to_string(cut));
       ASSERT_EQ(run_petal(args(r, mode, cut)).rc, 0);
