@@ -69,6 +69,29 @@ TEST_F(CliResumeExact, EveryModeResumesToTheUninterruptedRunsBits) {
   }
 }
 
+TEST_F(CliResumeExact, StreamedCsvRowsResumeMidFile) {
+  // 24 rows in batches of 5: an epoch reads 20 rows, so epochs start mid-file.
+  const fs::path csv = tmp.path() / "csv";
+  fs::create_directories(csv);
+  cli_testing::write_csv(csv / "flowers17_training.csv", {"a", "b", "c"}, 8, 8, 1);
+  cli_testing::write_csv(csv / "flowers17_testing.csv", {"a", "b", "c"}, 3, 8, 2);
+  for (const std::string mode : {"generator", "batch"}) {
+    SCOPED_TRACE(mode);
+    const auto a = [&](const fs::path& out, int64_t epochs) {
+      return std::vector<std::string>{"train", "--data", csv.string(), "--out", out.string(), "--model", "shallownet",
+                                      "--image-size", "8", "--epochs", std::to_string(epochs), "--batch-size", "5",
+                                      "--seed", "1", "--verbose", "0", "--threads", "1", "--mode", mode,
+                                      "--augment", "tutorial", "--lr-schedule", "none"};
+    };
+    const fs::path straight = tmp.path() / (mode + "_csv"), r = tmp.path() / (mode + "_csv_cut");
+    ASSERT_EQ(run_petal(a(straight, 3)).rc, 0);
+    ASSERT_EQ(run_petal(a(r, 1)).rc, 0);
+    const auto resumed = run_petal({"train", "--resume", r.string(), "--epochs", "3"});
+    ASSERT_EQ(resumed.rc, 0) << resumed.err;
+    expect_same_run(straight, r);
+  }
+}
+
 TEST_F(CliResumeExact, AKillMinus9AtARandomMomentResumesToTheSameBits) {
   const fs::path straight = tmp.path() / "straight", killed = tmp.path() / "killed";
   const auto a = [&](const fs::path& out) {
