@@ -54,6 +54,12 @@ class CsvAugmentingGenerator final : public Generator {
         augment_(augmentation_active(c)),
         seed_(seed) {}
 
+  bool seek(int64_t batches) override {
+    reader_.seek(batches);
+    batches_ = static_cast<uint64_t>(batches);
+    return true;
+  }
+
   Batch next() override {
     Batch b = reader_.next();
     Tensor& x = b.x.front();

@@ -13,6 +13,7 @@
 #include "petal/core/error.h"
 #include "petal/core/rng.h"
 #include "petal/data/prefetcher.h"
+#include "train/callback_resume.h"
 
 namespace petal::detail {
 
@@ -57,11 +58,10 @@ PrefetchOptions prefetch_options(const TrainConfig& c, const TrainSource& s, int
                                  uint64_t seed) {
   PrefetchOptions p{.workers = c.workers, .max_queue_size = c.max_queue_size,
                     .total = (c.epochs - initial_epoch) * steps};
+  p.first_batch = initial_epoch * steps;  // a Sequence's position, or the CSV generator's seek
   if (s.flow) {
-    const int64_t size = s.flow->size();
     p.shuffle = false;  // the flow shuffles the samples itself
     p.seed = seed;
-    p.first_epoch = size > 0 ? initial_epoch * steps / size : 0;
   }
   return p;
 }
@@ -132,6 +132,7 @@ History run_batch_loop(Model& model, ModeInputs& in) {
   model.stop_training = false;
   Logs train_logs;
   callbacks.on_train_begin(train_logs);
+  const CallbackStateScope states(model, callbacks, in.initial_epoch);
   for (int64_t epoch = in.initial_epoch; epoch < c.epochs; ++epoch) {
     Logs epoch_logs;
     callbacks.on_epoch_begin(epoch, epoch_logs);

@@ -16,6 +16,7 @@
 #include "app/run_resume.h"
 #include "app/run_report.h"
 #include "app/train_modes.h"
+#include "train/callback_resume.h"
 #include "petal/app/dataset.h"
 #include "petal/app/memory_estimate.h"
 #include "petal/app/run_dir.h"
@@ -156,6 +157,11 @@ Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool
                     std::to_string(k) + " classes.");
   }
   detail::check_resumed_network(m, c, k);
+  if (detail::saved_stop_training(m) && detail::run_reported(p)) {
+    throw ConfigError("--resume: the run stopped early after epoch " + std::to_string(m.epochs_completed()) +
+                      " (--early-stopping or a NaN loss) and is complete.\nHint: to train it further, start a new "
+                      "run from its weights: --model " + p.model_last().string() + " --out NEW_DIR.");
+  }
   if (m.epochs_completed() >= c.epochs && detail::run_reported(p)) {
     throw ConfigError("--resume: the run already completed " + std::to_string(m.epochs_completed()) +
                       " epochs (--epochs " + std::to_string(c.epochs) + ").\nHint: pass --epochs N with N > " +
@@ -192,6 +198,11 @@ int run_interruptible(Model& model, detail::ModeInputs& in, RunRecorder& recorde
   if (in.initial_epoch >= in.config->epochs) {
     log.line("[INFO] the run completed its " + std::to_string(in.initial_epoch) + " epochs before it was stopped; "
              "writing its report and plots");
+    return 0;
+  }
+  if (in.initial_epoch > 0 && detail::saved_stop_training(model)) {
+    log.line("[INFO] the run stopped early after epoch " + std::to_string(in.initial_epoch) +
+             " before it was killed; writing its report and plots");
     return 0;
   }
   auto interrupt = std::make_shared<detail::StopOnInterrupt>();

@@ -35,7 +35,14 @@ void CallbackList::on_epoch_begin(int64_t i, Logs& logs) {
   for (auto& c : callbacks_) c->on_epoch_begin(i, logs);
 }
 void CallbackList::on_epoch_end(int64_t i, Logs& logs) {
-  for (auto& c : callbacks_) c->on_epoch_end(i, logs);
+  struct Reset {
+    int64_t& at;
+    ~Reset() { at = -1; }
+  } reset{epoch_end_at_};
+  for (size_t k = 0; k < callbacks_.size(); ++k) {
+    epoch_end_at_ = static_cast<int64_t>(k);
+    callbacks_[k]->on_epoch_end(i, logs);
+  }
 }
 void CallbackList::on_train_batch_begin(int64_t i, Logs& logs) {
   for (auto& c : callbacks_) c->on_train_batch_begin(i, logs);

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "petal/core/error.h"
+#include "petal/io/atomic_file.h"
 #include "petal/model/sequential.h"
 
 namespace petal {
@@ -25,19 +26,49 @@ std::string format_double(double v) {
 CSVLogger::CSVLogger(std::filesystem::path filename, char separator, bool append)
     : filename_(std::move(filename)), separator_(separator), append_(append) {}
 
+// The file is opened at the first epoch's end (or at train end when no epoch
+// ended), once restore() has had its say.
 void CSVLogger::on_train_begin(Logs&) {
-  header_needed_ = true;
-  if (append_ && std::filesystem::exists(filename_) && std::filesystem::file_size(filename_) > 0) {
-    header_needed_ = false;
-  }
-  out_.open(filename_, append_ ? std::ios::app : std::ios::trunc);
+  resumed_ = false;
+  keys_.clear();
+  if (out_.is_open()) out_.close();
+}
+
+void CSVLogger::open() {
+  if (out_.is_open()) out_.close();
+  std::error_code ec;
+  header_needed_ = !(append_ || resumed_) || !std::filesystem::exists(filename_, ec) ||
+                   std::filesystem::file_size(filename_, ec) == 0;
+  out_.open(filename_, append_ || resumed_ ? std::ios::app : std::ios::trunc);
   if (!out_) {
     throw IoError("CSVLogger: cannot open '" + filename_.string() + "' for writing: " + std::strerror(errno) + ".");
   }
-  keys_.clear();
+}
+
+void CSVLogger::restore(const CallbackState&) {
+  const int64_t epochs = model_ ? model_->epochs_completed() : 0;
+  std::ifstream in(filename_, std::ios::binary);
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header) {
+      kept += line + "\n";
+      header = false;
+      continue;
+    }
+    int64_t epoch = -1;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), epoch);
+    if (ec == std::errc() && (end == line.data() + line.size() || *end == separator_) && epoch >= 0 && epoch < epochs) {
+      kept += line + "\n";
+    }
+  }
+  in.close();
+  if (!kept.empty()) write_file_atomically(filename_, kept);
+  resumed_ = true;
 }
 
 void CSVLogger::on_epoch_end(int64_t epoch, Logs& logs) {
+  if (!out_.is_open()) open();
   if (keys_.empty()) {
     keys_ = logs.keys();
     std::sort(keys_.begin(), keys_.end());
@@ -57,6 +88,9 @@ void CSVLogger::on_epoch_end(int64_t epoch, Logs& logs) {
   if (!out_) throw IoError("CSVLogger: writing '" + filename_.string() + "' failed.");
 }
 
-void CSVLogger::on_train_end(Logs&) { out_.close(); }
+void CSVLogger::on_train_end(Logs&) {
+  if (!out_.is_open()) open();
+  out_.close();
+}
 
 }  // namespace petal

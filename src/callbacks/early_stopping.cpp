@@ -42,6 +42,21 @@ void EarlyStopping::on_epoch_end(int64_t epoch, Logs& logs) {
   }
 }
 
+CallbackState EarlyStopping::state() const {
+  CallbackState s{.values = {{"wait", static_cast<double>(wait_)},
+                             {"stopped_epoch", static_cast<double>(stopped_epoch_)},
+                             {"best", best_}},
+                  .tensors = best_weights_};
+  return s;
+}
+
+void EarlyStopping::restore(const CallbackState& s) {
+  wait_ = static_cast<int64_t>(s.value("wait", 0));
+  stopped_epoch_ = static_cast<int64_t>(s.value("stopped_epoch", 0));
+  best_ = s.value("best", best_);
+  best_weights_ = s.tensors;
+}
+
 void EarlyStopping::on_train_end(Logs&) {
   if (stopped_epoch_ > 0 && options_.verbose > 0) {
     char buf[64];

@@ -55,6 +55,18 @@ void ReduceLROnPlateau::on_epoch_end(int64_t epoch, Logs& logs) {
   }
 }
 
+CallbackState ReduceLROnPlateau::state() const {
+  return {.values = {{"best", best_},
+                     {"wait", static_cast<double>(wait_)},
+                     {"cooldown_counter", static_cast<double>(cooldown_counter_)}}};
+}
+
+void ReduceLROnPlateau::restore(const CallbackState& s) {
+  best_ = s.value("best", best_);
+  wait_ = static_cast<int64_t>(s.value("wait", 0));
+  cooldown_counter_ = static_cast<int64_t>(s.value("cooldown_counter", 0));
+}
+
 LearningRateScheduler::LearningRateScheduler(Schedule schedule, int verbose)
     : schedule_(std::move(schedule)), verbose_(verbose) {
   if (!schedule_) throw ConfigError("LearningRateScheduler: expected a schedule function; received none.");

@@ -83,6 +83,15 @@ ModelCheckpoint::ModelCheckpoint(ModelCheckpointOptions options)
 
 void ModelCheckpoint::on_train_begin(Logs&) { since_last_save_ = 0; }
 
+CallbackState ModelCheckpoint::state() const {
+  return {.values = {{"best", best_}, {"since_last_save", static_cast<double>(since_last_save_)}}};
+}
+
+void ModelCheckpoint::restore(const CallbackState& s) {
+  best_ = s.value("best", best_);
+  since_last_save_ = static_cast<int64_t>(s.value("since_last_save", 0));
+}
+
 void ModelCheckpoint::on_epoch_end(int64_t epoch, Logs& logs) {
   if (++since_last_save_ < options_.period) return;
   since_last_save_ = 0;

@@ -161,6 +161,12 @@ MixGenerator::MixGenerator(Generator& inner, BatchMixOptions options) : inner_(i
   validate(options_);
 }
 
+bool MixGenerator::seek(int64_t batches) {
+  if (!inner_.seek(batches)) return false;
+  taken_ = static_cast<uint64_t>(batches);
+  return true;
+}
+
 Batch MixGenerator::next() {
   Batch b = inner_.next();
   Rng rng = Rng(options_.seed).fork(taken_++);

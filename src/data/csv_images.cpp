@@ -175,6 +175,22 @@ Batch CsvImageReader::next() {
   return make_batch(std::move(x), labels);
 }
 
+bool CsvImageReader::seek(int64_t batches) {
+  if (options_.mode != CsvMode::Train) return false;
+  if (batches < 0) throw ConfigError("CsvImageReader('" + path_ + "'): cannot seek to batch " + std::to_string(batches) + "; expected >= 0.");
+  const int64_t rows = num_rows();
+  rewind();
+  if (rows == 0) return true;
+  // (batches * batch_size) % rows without overflow
+  const auto r = static_cast<uint64_t>(rows);  // (batches * batch_size) % rows, without overflow for rows < 2^32
+  const auto skip = static_cast<int64_t>((static_cast<uint64_t>(batches) % r) *
+                                         (static_cast<uint64_t>(options_.batch_size) % r) % r);
+  std::string line;
+  for (int64_t i = 0; i < skip && next_line(line); ++i) {
+  }
+  return true;
+}
+
 Batch CsvImageReader::read_all() {
   CsvReaderOptions options = options_;
   options.mode = CsvMode::Eval;

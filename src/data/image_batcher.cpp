@@ -114,6 +114,12 @@ void ImageBatcher::set_epoch(int64_t epoch) {
   next_batch_ = 0;
 }
 
+void ImageBatcher::seek(int64_t batches) {
+  if (batches < 0) throw ConfigError(name_ + ": cannot seek to batch " + std::to_string(batches) + "; expected >= 0.");
+  epoch_.store(batches / size());
+  next_batch_ = batches % size();
+}
+
 std::pair<int64_t, int64_t> ImageBatcher::advance() {
   const std::pair<int64_t, int64_t> at{epoch_.load(), next_batch_};
   if (++next_batch_ == size()) on_epoch_end();

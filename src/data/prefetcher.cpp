@@ -9,6 +9,7 @@
 namespace petal {
 
 Prefetcher::Prefetcher(Generator& generator, PrefetchOptions options) : generator_(&generator), options_(options) {
+  if (options_.first_batch > 0) generator.seek(options_.first_batch);
   start();
 }
 
@@ -18,7 +19,11 @@ Prefetcher::Prefetcher(Sequence& sequence, PrefetchOptions options) : sequence_(
     throw DataError("fit_generator: the Sequence has " + std::to_string(epoch_size_) +
                     " batches per epoch; expected at least one.");
   }
-  sequence.set_epoch(options_.first_epoch);
+  if (options_.first_batch < 0) {
+    throw ConfigError("Prefetcher: expected first_batch >= 0; received " + std::to_string(options_.first_batch) + ".");
+  }
+  sequence.set_epoch(options_.first_batch / epoch_size_);
+  offset_ = options_.first_batch % epoch_size_;
   start();
 }
 
@@ -40,11 +45,13 @@ Prefetcher::~Prefetcher() {
   for (auto& t : threads_) t.join();
 }
 
-int64_t Prefetcher::batch_index(int64_t pos) {
-  const int64_t epoch = options_.first_epoch + pos / epoch_size_;
+int64_t Prefetcher::batch_index(int64_t taken) {
+  const int64_t pos = taken + offset_;  // in the stream from the first epoch's start
+  const int64_t epoch = options_.first_batch / epoch_size_ + pos / epoch_size_;
   const int64_t i = pos % epoch_size_;
   if (!options_.shuffle) return i;
-  if (i == 0 || order_.empty()) {
+  if (i == 0 || order_.empty() || order_epoch_ != epoch) {
+    order_epoch_ = epoch;
     order_.resize(static_cast<size_t>(epoch_size_));
     std::iota(order_.begin(), order_.end(), 0);
     Rng rng = Rng(options_.seed).fork(static_cast<uint64_t>(epoch));
@@ -60,7 +67,7 @@ bool Prefetcher::may_claim() const {
   if (stop_ || failed_) return false;
   if (options_.total >= 0 && next_claim_ >= options_.total) return false;
   if (next_claim_ - next_take_ >= options_.max_queue_size) return false;
-  if (sequence_ && next_claim_ / epoch_size_ > epochs_done_) return false;
+  if (sequence_ && (next_claim_ + offset_) / epoch_size_ > epochs_done_) return false;
   return true;
 }
 
@@ -115,7 +122,7 @@ void Prefetcher::worker() {
 }
 
 void Prefetcher::finish_epoch_if_needed(int64_t taken_pos) {
-  if (!sequence_ || (taken_pos + 1) % epoch_size_ != 0) return;
+  if (!sequence_ || (taken_pos + offset_ + 1) % epoch_size_ != 0) return;
   sequence_->on_epoch_end();
   std::lock_guard<std::mutex> lock(mutex_);
   ++epochs_done_;

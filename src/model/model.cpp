@@ -211,6 +211,10 @@ ConvAlgorithm Model::conv_algorithm() const { return impl_->options.conv_algorit
 uint64_t Model::seed() const { return impl_->options.seed; }
 int64_t Model::epochs_completed() const { return impl_->epochs_completed; }
 void Model::set_epochs_completed(int64_t epochs) { impl_->epochs_completed = epochs; }
+CallbackStates Model::callback_states() const {
+  return impl_->callback_state_source ? impl_->callback_state_source() : impl_->callback_states;
+}
+void Model::set_callback_states(CallbackStates states) { impl_->callback_states = std::move(states); }
 
 std::vector<Layer*> Model::Impl::layer_ptrs() const {
   std::vector<Layer*> out;

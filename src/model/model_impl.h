@@ -2,6 +2,7 @@
 // batch steps, training loops, saving, summary).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -40,6 +41,10 @@ struct Model::Impl {
   std::vector<std::vector<Metric>> metrics{{}};  // resolved per output
   bool compiled = false;
   int64_t epochs_completed = 0;
+  // Callback states: a running training loop's source (save() asks it), else
+  // those read from the model file (src/train/callback_resume.*).
+  std::function<CallbackStates()> callback_state_source;
+  CallbackStates callback_states;
   // Data-parallel training: averages gradients over ranks (null: one process).
   std::shared_ptr<detail::GradientHook> grad_hook;
 

@@ -4,10 +4,12 @@
 //   <layer>/<weight>:0               weights in Keras shapes and names
 //   optimizer/iterations             int64 [1]
 //   optimizer/<layer>/<weight>:0/<slot>  optimizer state in Keras shapes
+//   callbacks/<callback>/<value>     callback states for resuming (callback_state_io.h)
 // Version 1 files (a Sequential's layer list) still load. A .h5 / .hdf5 path
 // means a Keras HDF5 file instead, as in Keras (src/interop/keras_*).
 #include <nlohmann/json.hpp>
 
+#include "model/callback_state_io.h"
 #include "model/model_document.h"
 #include "model/model_schema.h"
 #include "model/model_impl.h"
@@ -96,6 +98,7 @@ void Model::save(const std::filesystem::path& path) const {
       }
     }
   }
+  detail::append_callback_states(callback_states(), arrays);
   save_npz(path, arrays);
 }
 
@@ -113,6 +116,7 @@ Model load_model(const std::filesystem::path& path) {
   Model m = detail::model_from_document(j, what);
   restore_weights(m, arrays, what);
   if (m.compiled()) restore_optimizer(m, arrays, what);
+  m.set_callback_states(detail::read_callback_states(arrays, what));
   return m;
 }
 

@@ -58,7 +58,8 @@ History Model::fit_generator(Generator& generator, const FitGeneratorOptions& o)
   }
   detail::LoopSettings s = generator_settings(o, o.steps_per_epoch);
   Prefetcher prefetcher(generator, {.workers = o.workers, .max_queue_size = o.max_queue_size,
-                                    .total = (o.epochs - o.initial_epoch) * o.steps_per_epoch});
+                                    .total = (o.epochs - o.initial_epoch) * o.steps_per_epoch,
+                                    .first_batch = o.initial_epoch * o.steps_per_epoch});
   PrefetchSource source(prefetcher);
   std::unique_ptr<detail::TrainStrategy> strategy = detail::make_strategy(*this, o.distributed);
   s.validate = validator(*this, o, *strategy);
@@ -83,7 +84,7 @@ History Model::fit_generator(Sequence& full_sequence, const FitGeneratorOptions&
   Prefetcher prefetcher(sequence, {.workers = o.workers, .max_queue_size = o.max_queue_size,
                                    .total = (o.epochs - o.initial_epoch) * steps, .shuffle = o.shuffle,
                                    .seed = strategy->common(o.seed.value_or(seed())),
-                                   .first_epoch = size > 0 ? o.initial_epoch * steps / size : 0});
+                                   .first_batch = o.initial_epoch * steps});
   PrefetchSource source(prefetcher);
   s.validate = validator(*this, o, *strategy);
   return detail::run_fit_loop(*this, source, s, *strategy);

@@ -5,6 +5,7 @@
 
 #include "petal/callbacks/progbar_logger.h"
 #include "petal/core/error.h"
+#include "train/callback_resume.h"
 
 namespace petal::detail {
 
@@ -93,6 +94,7 @@ History run_loop(Model& model, EpochSource& source, const LoopSettings& s, Train
 
   Logs train_logs;
   callbacks.on_train_begin(train_logs);
+  const CallbackStateScope states(model, callbacks, s.initial_epoch);
   for (int64_t epoch = s.initial_epoch; epoch < s.epochs; ++epoch) {
     Logs epoch_logs;
     callbacks.on_epoch_begin(epoch, epoch_logs);

@@ -27,6 +27,10 @@ class EarlyStopping : public Callback {
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int64_t epoch, Logs& logs) override;
   void on_train_end(Logs& logs) override;
+  // wait, stopped_epoch, best, and the best weights (restore_best_weights).
+  std::string state_key() const override { return "EarlyStopping"; }
+  CallbackState state() const override;
+  void restore(const CallbackState& state) override;
 
   int64_t stopped_epoch() const { return stopped_epoch_; }
   double best() const { return best_; }

@@ -25,6 +25,10 @@ class ModelCheckpoint : public Callback {
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int64_t epoch, Logs& logs) override;
   double best() const { return best_; }
+  // The best value so far and the epochs since the last save.
+  std::string state_key() const override { return "ModelCheckpoint"; }
+  CallbackState state() const override;
+  void restore(const CallbackState& state) override;
 
  private:
   ModelCheckpointOptions options_;

@@ -25,6 +25,10 @@ class ReduceLROnPlateau : public Callback {
   explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int64_t epoch, Logs& logs) override;
+  // best, wait and the cooldown counter (the rate itself is the optimizer's, saved with it).
+  std::string state_key() const override { return "ReduceLROnPlateau"; }
+  CallbackState state() const override;
+  void restore(const CallbackState& state) override;
 
  private:
   ReduceLROnPlateauOptions options_;

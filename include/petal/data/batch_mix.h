@@ -59,6 +59,8 @@ class MixGenerator : public Generator {
  public:
   MixGenerator(Generator& inner, BatchMixOptions options);
   Batch next() override;
+  // Seeks the inner generator too; false (nothing moved) when it cannot.
+  bool seek(int64_t batches) override;
 
  private:
   Generator& inner_;

@@ -46,6 +46,9 @@ class CsvImageReader final : public Generator {
   explicit CsvImageReader(std::string path, CsvReaderOptions options = {});
 
   Batch next() override;
+  // Train mode: the row next() reads as if it had been called `batches` times
+  // from the first row (wrapping around the file). False in eval mode.
+  bool seek(int64_t batches) override;
   // Eval mode: the last next() reached the end of the file.
   bool end_of_pass() const { return end_of_pass_; }
   // Back to the first row.

@@ -76,6 +76,8 @@ class ImageBatcher {
   int64_t epoch() const { return epoch_.load(); }
   void on_epoch_end();
   void set_epoch(int64_t epoch);
+  // advance()'s position: as if it had been called `batches` times from epoch 0.
+  void seek(int64_t batches);
   std::pair<int64_t, int64_t> advance();
 
   // StateError when the generator needs featurewise statistics it has not fitted.

@@ -66,6 +66,11 @@ class NumpyArrayIterator : public Sequence, public Generator {
   // Walks the batches of the current epoch, then calls on_epoch_end() and starts
   // again, forever. Use either next() or get()/on_epoch_end(), not both.
   Batch next() override;
+  // next()'s position as if it had been called `batches` times from epoch 0.
+  bool seek(int64_t batches) override {
+    batcher_->seek(batches);
+    return true;
+  }
 
   // Batch `index` of epoch `epoch`, whatever the current epoch is.
   Batch batch(int64_t epoch, int64_t index) const;

@@ -23,7 +23,10 @@ struct PrefetchOptions {
   // Sequence only:
   bool shuffle = false;         // reorder each epoch's batches (from seed and epoch)
   uint64_t seed = 0;
-  int64_t first_epoch = 0;      // the Sequence epoch the first batch belongs to
+  // Sequence: the position of the first batch in the stream of all epochs' batches
+  // (epoch first_batch / size(), batch first_batch % size()): a resumed run whose
+  // epochs are not whole passes starts mid-pass. Generator: passed to seek().
+  int64_t first_batch = 0;
 };
 
 class Prefetcher {
@@ -51,7 +54,7 @@ class Prefetcher {
   void worker();
   // Makes Sequence batch `index`, or the generator's next batch (no lock held).
   Slot make(int64_t index);
-  int64_t batch_index(int64_t pos);
+  int64_t batch_index(int64_t taken);
   bool may_claim() const;
   void finish_epoch_if_needed(int64_t taken_pos);
 
@@ -59,6 +62,7 @@ class Prefetcher {
   Sequence* sequence_ = nullptr;
   PrefetchOptions options_;
   int64_t epoch_size_ = 0;
+  int64_t offset_ = 0;  // Sequence: first_batch % epoch_size_ (position 0 is that batch)
 
   std::mutex mutex_;
   std::mutex generator_mutex_;
@@ -68,6 +72,7 @@ class Prefetcher {
   int64_t next_take_ = 0;   // next position next() returns
   int64_t epochs_done_ = 0; // Sequence epochs whose on_epoch_end has run
   std::vector<int64_t> order_;  // batch order of the current Sequence epoch
+  int64_t order_epoch_ = -1;    // the epoch order_ was drawn for
   bool stop_ = false;
   bool failed_ = false;
   std::vector<std::thread> threads_;

@@ -24,6 +24,12 @@ class Generator {
  public:
   virtual ~Generator() = default;
   virtual Batch next() = 0;
+  // Positions the generator as if next() had been called `batches` times since it
+  // was made (fit_generator calls it with initial_epoch * steps_per_epoch, so that a
+  // resumed run sees the batches an uninterrupted one would). Returns false when
+  // the generator cannot seek (the default): it then continues where it is, as
+  // Keras's generators do.
+  virtual bool seek(int64_t /*batches*/) { return false; }
 };
 
 // A finite, indexable epoch of batches (keras.utils.Sequence). get() must be safe

@@ -65,6 +65,10 @@ struct FitGeneratorOptions {
   int64_t max_queue_size = 10;
   int workers = 1;  // 0: batches are made on the calling thread
   bool shuffle = true;  // Sequence only: reorders its batches every epoch
+  // Batches are taken from position initial_epoch * steps_per_epoch of the stream
+  // (a Sequence mid-pass, Generator::seek), so a resumed run sees an
+  // uninterrupted one's batches; callback states the model holds are restored
+  // when initial_epoch == the model's epochs_completed().
   int64_t initial_epoch = 0;
   std::optional<uint64_t> seed = std::nullopt;
   // As FitOptions::distributed; a Sequence is sharded by batch (steps_per_epoch is

@@ -205,6 +205,10 @@ class Model {
   // Training position saved with the model (epochs completed), for resuming.
   int64_t epochs_completed() const;
   void set_epochs_completed(int64_t epochs);
+  // The callbacks' states (Callback::state) saved with the model: while a training
+  // loop runs, its callbacks' current ones; otherwise those load_model read.
+  CallbackStates callback_states() const;
+  void set_callback_states(CallbackStates states);
 
   struct Impl;
   Impl& impl() { return *impl_; }
