@@ -10,6 +10,7 @@
 #include "data/image_fixtures.h"
 #include "data/image_format.h"
 #include "petal/core/error.h"
+#include "testing/error_of.h"
 
 #if __has_include(<jpeglib.h>)
 #include <dlfcn.h>
@@ -26,15 +27,7 @@ using image_testing::ImageTempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "(no DataError)";
-}
+using testing::error_of;
 
 double mean_abs_diff(const Image& a, const Image& b) {
   EXPECT_EQ(a.shape(), b.shape());
@@ -251,7 +244,7 @@ TEST(ChooseReduction, LargestScaleStillCoveringTheTarget) {
 }
 
 TEST(DecodeImage, MissingFileNamesIt) {
-  EXPECT_THAT(error_of([] { decode_image("/nonexistent/petal/x.jpg"); }),
+  EXPECT_THAT(error_of<DataError>([] { decode_image("/nonexistent/petal/x.jpg"); }),
               AllOf(HasSubstr("decode_image('/nonexistent/petal/x.jpg')"), HasSubstr("does not exist")));
 }
 
@@ -259,7 +252,7 @@ TEST(DecodeImage, TextFileNamedJpgQuotesItsFirstBytes) {
   ImageTempDir dir;
   const std::string text = "<html>not found</html>";
   image_testing::write_bytes(dir / "page.jpg", std::vector<uint8_t>(text.begin(), text.end()));
-  EXPECT_THAT(error_of([&] { decode_image(dir / "page.jpg"); }),
+  EXPECT_THAT(error_of<DataError>([&] { decode_image(dir / "page.jpg"); }),
               AllOf(HasSubstr("page.jpg"), HasSubstr("expected an image file"), HasSubstr("'<html>no'"),
                     HasSubstr("Hint:")));
 }
@@ -267,7 +260,7 @@ TEST(DecodeImage, TextFileNamedJpgQuotesItsFirstBytes) {
 TEST(DecodeImage, EmptyFileIsAnError) {
   ImageTempDir dir;
   image_testing::write_bytes(dir / "empty.png", {});
-  EXPECT_THAT(error_of([&] { decode_image(dir / "empty.png"); }),
+  EXPECT_THAT(error_of<DataError>([&] { decode_image(dir / "empty.png"); }),
               AllOf(HasSubstr("empty.png"), HasSubstr("empty file (0 bytes)")));
 }
 
@@ -279,13 +272,13 @@ TEST(DecodeImage, TruncatedJpegIsDetected) {
   bytes.resize(bytes.size() * 6 / 10);
   EXPECT_FALSE(detail::parse_jpeg(bytes).complete);
   image_testing::write_bytes(dir / "cut.jpg", bytes);
-  EXPECT_THAT(error_of([&] { decode_image(dir / "cut.jpg"); }),
+  EXPECT_THAT(error_of<DataError>([&] { decode_image(dir / "cut.jpg"); }),
               AllOf(HasSubstr("cut.jpg"), HasSubstr("image file is truncated: JPEG"), HasSubstr("FF D9"),
                     HasSubstr(std::to_string(bytes.size()) + " bytes")));
   // Cut inside the headers, before any frame header.
   bytes.resize(20);
   image_testing::write_bytes(dir / "stub.jpg", bytes);
-  EXPECT_THAT(error_of([&] { decode_image(dir / "stub.jpg"); }), HasSubstr("SOF"));
+  EXPECT_THAT(error_of<DataError>([&] { decode_image(dir / "stub.jpg"); }), HasSubstr("SOF"));
 }
 
 TEST(DecodeImage, TruncatedPngIsDetected) {
@@ -294,7 +287,7 @@ TEST(DecodeImage, TruncatedPngIsDetected) {
   std::vector<uint8_t> bytes = image_testing::read_bytes(dir / "whole.png");
   bytes.resize(bytes.size() - 20);
   image_testing::write_bytes(dir / "cut.png", bytes);
-  EXPECT_THAT(error_of([&] { decode_image(dir / "cut.png"); }),
+  EXPECT_THAT(error_of<DataError>([&] { decode_image(dir / "cut.png"); }),
               AllOf(HasSubstr("cut.png"), HasSubstr("image file is truncated: PNG")));
 }
 
@@ -303,7 +296,7 @@ TEST(DecodeImage, ZeroSizedImageIsAnError) {
   // A structurally complete PNG whose header says 0 x 0 pixels.
   image_testing::PngSpec png{.width = 0, .height = 0, .color_type = 0, .samples = {}};
   image_testing::write_bytes(dir / "zero.png", image_testing::encode_png(png));
-  EXPECT_THAT(error_of([&] { decode_image(dir / "zero.png"); }), HasSubstr("zero.png"));
+  EXPECT_THAT(error_of<DataError>([&] { decode_image(dir / "zero.png"); }), HasSubstr("zero.png"));
 }
 
 TEST(DecodeImage, BadTargetSizeIsAConfigError) {

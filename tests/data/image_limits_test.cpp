@@ -10,6 +10,7 @@
 #include "io/zip.h"
 #include "petal/core/error.h"
 #include "petal/data/image_io.h"
+#include "testing/error_of.h"
 
 namespace petal {
 namespace {
@@ -19,15 +20,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "(no DataError)";
-}
+using testing::error_of;
 
 Image gradient(int64_t h, int64_t w) {
   Image img{h, w, 3, std::vector<uint8_t>(static_cast<size_t>(h * w * 3))};
@@ -70,17 +63,17 @@ TEST(ImageLimits, ShortestWebpExtendedHeaderIsReadWithinItsBytes) {
   EXPECT_TRUE(d.known);
   EXPECT_EQ(d.width, 10000);
   EXPECT_EQ(d.height, 20000);
-  EXPECT_THAT(error_of([&] { decode_image_bytes(webp, "canvas.webp"); }),
+  EXPECT_THAT(error_of<DataError>([&] { decode_image_bytes(webp, "canvas.webp"); }),
               HasSubstr("WebP header declares 10000x20000 = 200000000 pixels"));
 }
 
 TEST(ImageLimits, PngDeclaring65535SquaredIsRefusedFromItsHeader) {
   const auto bomb = png_with(65535, 65535, 8, 2, image_testing::zlib_stored({}));
-  const std::string e = error_of([&] { decode_image_bytes(bomb, "bomb.png"); });
+  const std::string e = error_of<DataError>([&] { decode_image_bytes(bomb, "bomb.png"); });
   EXPECT_THAT(e, AllOf(HasSubstr("bomb.png"), HasSubstr("PNG header declares 65535x65535 = 4294836225 pixels"),
                        HasSubstr("at most 89478485"), HasSubstr("decompression bomb"), Not(HasSubstr("OpenCV("))));
   // Without petal's limit, OpenCV's own is named instead of its assertion text.
-  const std::string opencv = error_of([&] { decode_image_bytes(bomb, "bomb.png", {.max_pixels = 0}); });
+  const std::string opencv = error_of<DataError>([&] { decode_image_bytes(bomb, "bomb.png", {.max_pixels = 0}); });
   EXPECT_THAT(opencv, AllOf(HasSubstr("at most 1073741824 (OpenCV's CV_IO_MAX_IMAGE_PIXELS)"),
                             Not(HasSubstr("Assertion"))));
 }
@@ -95,7 +88,7 @@ TEST(ImageLimits, JpegDeclaring65500SquaredIsRefusedFromItsHeader) {
       break;
     }
   }
-  EXPECT_THAT(error_of([&] { decode_image_bytes(bytes, "bomb.jpg"); }),
+  EXPECT_THAT(error_of<DataError>([&] { decode_image_bytes(bytes, "bomb.jpg"); }),
               HasSubstr("JPEG header declares 65500x65500 = 4290250000 pixels"));
 }
 
@@ -108,7 +101,7 @@ TEST(ImageLimits, ARealThirtyThousandSquarePngIsRefusedFromItsHeader) {
   for (std::byte b : deflated) zlib.push_back(static_cast<uint8_t>(b));
   image_testing::put_be32(zlib, (static_cast<uint32_t>(raw.size() % 65521) << 16) | 1);  // adler32 of zeros
   const auto png = png_with(side, side, 1, 0, zlib);
-  EXPECT_THAT(error_of([&] { decode_image_bytes(png, "big.png"); }),
+  EXPECT_THAT(error_of<DataError>([&] { decode_image_bytes(png, "big.png"); }),
               AllOf(HasSubstr("30000x30000 = 900000000 pixels"), HasSubstr("--max-image-pixels"),
                     Not(HasSubstr("OpenCV("))));
 }
@@ -118,7 +111,7 @@ TEST(ImageLimits, TheLimitIsAnOption) {
   ImageTempDir dir;
   write_image((dir.path() / "a.png").string(), img);
   const std::string path = (dir.path() / "a.png").string();
-  EXPECT_THAT(error_of([&] { decode_image(path, {.max_pixels = 9999}); }), HasSubstr("at most 9999"));
+  EXPECT_THAT(error_of<DataError>([&] { decode_image(path, {.max_pixels = 9999}); }), HasSubstr("at most 9999"));
   EXPECT_EQ(decode_image(path, {.max_pixels = 10000}).pixels, img.pixels);
 }
 
@@ -127,7 +120,7 @@ TEST(ImageTruncation, LoadTruncatedKeepsWhatDecodesAndSaysSo) {
   write_image((dir.path() / "whole.jpg").string(), gradient(64, 64));
   auto bytes = image_testing::read_bytes((dir.path() / "whole.jpg").string());
   bytes.resize(bytes.size() * 7 / 10);
-  EXPECT_THAT(error_of([&] { decode_image_bytes(bytes, "cut.jpg"); }), HasSubstr("image file is truncated"));
+  EXPECT_THAT(error_of<DataError>([&] { decode_image_bytes(bytes, "cut.jpg"); }), HasSubstr("image file is truncated"));
   DecodeInfo info;
   const Image kept = decode_image_bytes(bytes, "cut.jpg", {.load_truncated = true}, &info);
   EXPECT_TRUE(info.truncated);

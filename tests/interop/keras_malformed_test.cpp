@@ -15,6 +15,7 @@
 #include "petal/layers/core_layers.h"
 #include "petal/layers/dense.h"
 #include "petal/optimizers/adam.h"
+#include "testing/error_of.h"
 #include "testing/temp_dir.h"
 
 namespace petal {
@@ -38,15 +39,7 @@ Sequential tiny_model() {
 }
 
 // The message of the petal::Error `f` throws; fails the test on anything else.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;
@@ -64,8 +57,8 @@ TEST(KerasMalformed, TruncatedFilesAreOneLineErrors) {
   for (size_t n = 0; n < bytes.size(); n += (n < 1024 ? 61 : 397)) {
     SCOPED_TRACE(n);
     write_bytes(cut, bytes.substr(0, n));
-    const std::string model_error = error_of([&] { load_keras_model(cut); });
-    const std::string weights_error = error_of([&] { load_keras_weights(target, cut); });
+    const std::string model_error = error_of<Error>([&] { load_keras_model(cut); });
+    const std::string weights_error = error_of<Error>([&] { load_keras_weights(target, cut); });
     EXPECT_THAT(model_error, StartsWith("'" + cut.string() + "': "));
     EXPECT_EQ(model_error.find('\n'), std::string::npos) << model_error;
     EXPECT_EQ(weights_error, model_error);
@@ -85,9 +78,9 @@ TEST(KerasMalformed, FilesThatAreNotHdf5) {
   std::filesystem::rename(dir / "petal_model.petal", dir / "petal_model.h5");
   for (const char* name : {"text.h5", "empty.h5", "petal_model.h5"}) {
     const auto p = dir / name;
-    EXPECT_EQ(error_of([&] { load_keras_model(p); }), "'" + p.string() + "': not an HDF5 file (no HDF5 signature found).");
+    EXPECT_EQ(error_of<Error>([&] { load_keras_model(p); }), "'" + p.string() + "': not an HDF5 file (no HDF5 signature found).");
   }
-  EXPECT_EQ(error_of([&] { load_keras_model(dir / "absent.h5"); }), "'" + (dir / "absent.h5").string() + "': no such file.");
+  EXPECT_EQ(error_of<Error>([&] { load_keras_model(dir / "absent.h5"); }), "'" + (dir / "absent.h5").string() + "': no such file.");
 }
 
 TEST(KerasMalformed, Hdf5FilesThatAreNotKerasFiles) {
@@ -103,8 +96,8 @@ TEST(KerasMalformed, Hdf5FilesThatAreNotKerasFiles) {
   const std::string expected = "'" + p.string() +
                                "': not a Keras file: expected a 'layer_names' attribute at the root (save_weights) or a "
                                "'model_weights' group (model.save); found neither.";
-  EXPECT_EQ(error_of([&] { load_keras_model(p); }), expected);
-  EXPECT_EQ(error_of([&] { load_keras_weights(m, p); }), expected);
+  EXPECT_EQ(error_of<Error>([&] { load_keras_model(p); }), expected);
+  EXPECT_EQ(error_of<Error>([&] { load_keras_weights(m, p); }), expected);
 }
 
 // Writes a Keras-looking file through the raw HDF5 wrappers, broken by `edit`.
@@ -121,31 +114,31 @@ TEST(KerasMalformed, KerasFilesWithBrokenStructure) {
   TempDir dir;
   Sequential m = tiny_model();
   const auto missing_group = broken(dir, "g.h5", [](auto& f) { f.write_string_array_attribute("layer_names", {"conv"}); });
-  EXPECT_EQ(error_of([&] { load_keras_weights(m, missing_group); }),
+  EXPECT_EQ(error_of<Error>([&] { load_keras_weights(m, missing_group); }),
             "'" + missing_group.string() + "': layer 'conv' is listed in '/@layer_names' but '/conv' is not a group.");
   const auto missing_weight = broken(dir, "w.h5", [](auto& f) {
     f.write_string_array_attribute("layer_names", {"conv"});
     f.create_group("conv").write_string_array_attribute("weight_names", {"conv/kernel:0"});
   });
-  EXPECT_EQ(error_of([&] { load_keras_weights(m, missing_weight); }),
+  EXPECT_EQ(error_of<Error>([&] { load_keras_weights(m, missing_weight); }),
             "'" + missing_weight.string() +
                 "': layer 'conv': weight 'conv/kernel:0' is listed in weight_names but '/conv/conv/kernel:0' is not a dataset.");
   const auto numbers = broken(dir, "n.h5", [](auto& f) {
     f.write_string_array_attribute("layer_names", {});
     f.create_group("model_weights").write_dataset("x", Tensor({1}));
   });
-  EXPECT_THAT(error_of([&] { load_keras_weights(m, numbers); }), HasSubstr("file holds weights for 0 layer(s)"));
+  EXPECT_THAT(error_of<Error>([&] { load_keras_weights(m, numbers); }), HasSubstr("file holds weights for 0 layer(s)"));
   const auto bad_json = broken(dir, "j.h5", [](auto& f) {
     f.write_string_attribute("model_config", "{\"class_name\": \"Sequential\", ");
     f.create_group("model_weights").write_string_array_attribute("layer_names", {});
   });
-  EXPECT_THAT(error_of([&] { load_keras_model(bad_json); }),
+  EXPECT_THAT(error_of<Error>([&] { load_keras_model(bad_json); }),
               StartsWith("'" + bad_json.string() + "': model_config is not valid JSON ("));
   const auto odd_class = broken(dir, "c.h5", [](auto& f) {
     f.write_string_attribute("model_config", R"({"class_name": "Graph", "config": {}})");
     f.create_group("model_weights").write_string_array_attribute("layer_names", {});
   });
-  EXPECT_EQ(error_of([&] { load_keras_model(odd_class); }),
+  EXPECT_EQ(error_of<Error>([&] { load_keras_model(odd_class); }),
             "'" + odd_class.string() + "': model_config: expected class_name 'Sequential', 'Model' or 'Functional'; "
             "received 'Graph'.");
 }
@@ -169,16 +162,16 @@ TEST(KerasMalformed, LayersPetalLacksNameLayerAndClass) {
   TempDir dir;
   const auto lambda = sequential_with(dir, json::parse(R"({"class_name": "Lambda", "config": {"name": "lambda_1",
       "function": ["4wEAAAAA", null, null], "function_type": "lambda", "arguments": {}}})"));
-  EXPECT_THAT(error_of([&] { load_keras_model(lambda); }),
+  EXPECT_THAT(error_of<Error>([&] { load_keras_model(lambda); }),
               StartsWith("'" + lambda.string() + "': Keras layer 'lambda_1' has class Lambda, which petal does not support; "));
   const auto lstm = sequential_with(dir, json::parse(R"({"class_name": "LSTM", "config": {"name": "lstm_1", "units": 8}})"));
-  EXPECT_THAT(error_of([&] { load_keras_model(lstm); }),
+  EXPECT_THAT(error_of<Error>([&] { load_keras_model(lstm); }),
               StartsWith("'" + lstm.string() + "': Keras layer 'lstm_1' has class LSTM, which petal does not support; "));
   const std::string dir_k = testing::keras_h5_dir();
   if (dir_k.empty()) GTEST_SKIP() << testing::kNoKerasFiles;
   const auto densenet = std::filesystem::path(dir_k) / "func_densenet_mnist_concat_lambda_k2.2.4.h5";
   // A functional file: the first Lambda in call order is named, with its class.
-  EXPECT_THAT(error_of([&] { load_keras_model(densenet); }),
+  EXPECT_THAT(error_of<Error>([&] { load_keras_model(densenet); }),
               StartsWith("'" + densenet.string() + "': Keras layer 'lambda_1' has class Lambda, which petal does not "
                          "support; "));
 }
@@ -187,30 +180,30 @@ TEST(KerasMalformed, OptionsPetalLacksNameLayerAndField) {
   TempDir dir;
   const auto dilated = sequential_with(dir, json::parse(R"({"class_name": "Dense", "config": {"name": "dense_2",
       "units": 2, "activity_regularizer": {"class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.0}}}})"));
-  EXPECT_EQ(error_of([&] { load_keras_model(dilated); }),
+  EXPECT_EQ(error_of<Error>([&] { load_keras_model(dilated); }),
             "'" + dilated.string() + "': Dense(name='dense_2'): Keras field 'activity_regularizer': expected null; received "
             "{\"class_name\":\"L1L2\",\"config\":{\"l1\":0.01,\"l2\":0.0}}. Hint: petal has no such option.");
   const std::string dir_k = testing::keras_h5_dir();
   if (dir_k.empty()) GTEST_SKIP() << testing::kNoKerasFiles;
   const auto mixed = std::filesystem::path(dir_k) / "seq_simpleconv2d_mixed_data_format_dl4j_k2.3.1.hdf5";
-  EXPECT_EQ(error_of([&] { load_keras_model(mixed); }),
+  EXPECT_EQ(error_of<Error>([&] { load_keras_model(mixed); }),
             "'" + mixed.string() + "': Conv2D(name='conv2d_1'): Keras field 'data_format': expected \"channels_last\"; "
             "received \"channels_first\".");
 }
 
 TEST(KerasMalformed, ArchitectureJsonErrors) {
-  EXPECT_THAT(error_of([] { sequential_from_keras_json("{\"class_name\": "); }),
+  EXPECT_THAT(error_of<Error>([] { sequential_from_keras_json("{\"class_name\": "); }),
               StartsWith("Keras model JSON: not valid JSON ("));
-  EXPECT_EQ(error_of([] { sequential_from_keras_json("[1, 2]"); }),
+  EXPECT_EQ(error_of<Error>([] { sequential_from_keras_json("[1, 2]"); }),
             "Keras model JSON: expected class_name 'Sequential'; received null.");
-  EXPECT_EQ(error_of([] { sequential_from_keras_json(R"({"class_name": "Sequential", "config": [3]})"); }),
+  EXPECT_EQ(error_of<Error>([] { sequential_from_keras_json(R"({"class_name": "Sequential", "config": [3]})"); }),
             "Keras Sequential config: layer #0 has no class_name.");
-  EXPECT_EQ(error_of([] {
+  EXPECT_EQ(error_of<Error>([] {
               sequential_from_keras_json(R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense",
                   "config": {"name": "d", "units": "many", "batch_input_shape": [null, 3]}}]}})");
             }),
             "Dense(name='d'): Keras field 'units': expected an integer; received \"many\".");
-  EXPECT_EQ(error_of([] {
+  EXPECT_EQ(error_of<Error>([] {
               sequential_from_keras_json(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
                   {"class_name": "Dense", "config": {"name": "d", "units": 2}}]}})");
             }),

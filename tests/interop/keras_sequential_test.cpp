@@ -18,6 +18,7 @@
 #include "petal/optimizers/adam.h"
 #include "petal/optimizers/rmsprop.h"
 #include "petal/optimizers/sgd.h"
+#include "testing/error_of.h"
 #include "testing/temp_dir.h"
 
 namespace petal {
@@ -66,15 +67,7 @@ void expect_same_weights(const Model& a, const Model& b) {
   for (size_t i = 0; i < wa.size(); ++i) EXPECT_EQ(max_abs_diff(wa[i], wb[i]), 0.0f) << a.weight_names()[i];
 }
 
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(KerasWeights, SaveWritesKerasLayoutThatH5pyReads) {
   SKIP_WITHOUT_H5PY();

@@ -8,6 +8,7 @@
 
 #include "io/hdf5_file.h"
 #include "petal/core/error.h"
+#include "testing/error_of.h"
 #include "testing/python.h"
 #include "testing/temp_dir.h"
 
@@ -31,15 +32,7 @@ json dump(const std::string& args) {
     if (!why.empty()) GTEST_SKIP() << why;                                         \
   } while (0)
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const IoError& e) {
-    return e.what();
-  }
-  return "(no IoError)";
-}
+using testing::error_of;
 
 TEST(Hdf5File, ReadsWhatH5pyWrites) {
   SKIP_WITHOUT_H5PY();
@@ -86,26 +79,26 @@ TEST(Hdf5File, WrongTypesAndMissingObjectsAreOneLineErrors) {
   dump("write " + dir.str());
   const File f = File::open_read(dir / "types.h5");
   const std::string file = "'" + (dir / "types.h5").string() + "'";
-  EXPECT_EQ(error_of([&] { f.open_attribute("number").read_strings(); }),
+  EXPECT_EQ(error_of<IoError>([&] { f.open_attribute("number").read_strings(); }),
             file + ": attribute '/@number': expected strings (a scalar or a list); received integers.");
-  EXPECT_EQ(error_of([&] { f.open_attribute("matrix").read_strings(); }),
+  EXPECT_EQ(error_of<IoError>([&] { f.open_attribute("matrix").read_strings(); }),
             file + ": attribute '/@matrix': expected strings (a scalar or a list); received a 2-D array.");
-  EXPECT_EQ(error_of([&] { f.open_attribute("names_fixed").read_string(); }),
+  EXPECT_EQ(error_of<IoError>([&] { f.open_attribute("names_fixed").read_string(); }),
             file + ": attribute '/@names_fixed': expected one string; received 2.");
-  const std::string missing = error_of([&] { f.open_group("deep").open_dataset("a/nothing:0"); });
+  const std::string missing = error_of<IoError>([&] { f.open_group("deep").open_dataset("a/nothing:0"); });
   EXPECT_EQ(missing.rfind(file + ": cannot open dataset '/deep/a/nothing:0': ", 0), 0u) << missing;
   EXPECT_EQ(missing.find('\n'), std::string::npos) << missing;
-  const std::string no_attr = error_of([&] { f.open_attribute("nope"); });
+  const std::string no_attr = error_of<IoError>([&] { f.open_attribute("nope"); });
   EXPECT_EQ(no_attr.rfind(file + ": cannot open attribute '/@nope': ", 0), 0u) << no_attr;
 }
 
 TEST(Hdf5File, UnreadableFilesAreOneLineErrors) {
   TempDir dir;
-  EXPECT_EQ(error_of([&] { File::open_read(dir / "absent.h5"); }), "'" + (dir / "absent.h5").string() + "': no such file.");
-  EXPECT_EQ(error_of([&] { File::open_read(dir.path()); }),
+  EXPECT_EQ(error_of<IoError>([&] { File::open_read(dir / "absent.h5"); }), "'" + (dir / "absent.h5").string() + "': no such file.");
+  EXPECT_EQ(error_of<IoError>([&] { File::open_read(dir.path()); }),
             "'" + dir.str() + "': is a directory, not an HDF5 file.");
   std::ofstream(dir / "text.h5") << "not an HDF5 file at all\n";
-  EXPECT_EQ(error_of([&] { File::open_read(dir / "text.h5"); }),
+  EXPECT_EQ(error_of<IoError>([&] { File::open_read(dir / "text.h5"); }),
             "'" + (dir / "text.h5").string() + "': not an HDF5 file (no HDF5 signature found).");
 }
 
@@ -195,7 +188,7 @@ TEST(Hdf5File, AStringOverTheHeaderLimitIsRefused) {
   TempDir dir;
   File f = File::create(dir / "big.h5");
   const std::string message =
-      error_of([&] { detail::h5::write_keras_string_list(f, "weight_names", {std::string(70000, 'w')}); });
+      error_of<IoError>([&] { detail::h5::write_keras_string_list(f, "weight_names", {std::string(70000, 'w')}); });
   EXPECT_NE(message.find("longer than HDF5's 64512-byte attribute limit"), std::string::npos) << message;
 }
 

@@ -29,21 +29,14 @@
 #include "petal/io/npz.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/sgd.h"
+#include "testing/parity.h"
 #include "testing/python.h"
 #include "testing/temp_dir.h"
 
 namespace petal {
 namespace {
 
-double rel_error(const Tensor& a, const Tensor& b) {
-  double diff = 0, scale = 0;
-  for (int64_t i = 0; i < a.size(); ++i) {
-    const double d = static_cast<double>(a[i]) - b[i];
-    diff += d * d;
-    scale += static_cast<double>(b[i]) * b[i];
-  }
-  return scale > 0 ? std::sqrt(diff / scale) : std::sqrt(diff);
-}
+using testing::rel_error;
 
 double l2_norm(const Tensor& a) {
   double s = 0;

@@ -10,6 +10,15 @@ namespace petal::detail {
 
 namespace {
 
+// float32 values as raw_data: little-endian, as float32 is in memory on every
+// target petal builds for.
+void set_float_values(onnx::TensorProto& t, std::span<const float> values) {
+  t.set_data_type(onnx::TensorProto::FLOAT);
+  std::string bytes(values.size() * sizeof(float), '\0');
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  t.set_raw_data(std::move(bytes));
+}
+
 std::vector<int64_t> permutation(ValueLayout to) {
   return to == ValueLayout::Nchw ? std::vector<int64_t>{0, 3, 1, 2} : std::vector<int64_t>{0, 2, 3, 1};
 }
@@ -148,22 +157,13 @@ std::string OnnxGraphBuilder::add_initializer(const std::string& name, const Sha
   if (!used_.insert(name).second) {
     throw ConfigError("ONNX export: initializer name '" + name + "' is used twice; expected unique weight names.");
   }
-  onnx::TensorProto& t = new_initializer(name, dims);
-  t.set_data_type(onnx::TensorProto::FLOAT);
-  // raw_data is little-endian, as float32 is in memory on every target petal builds for.
-  std::string bytes(values.size() * sizeof(float), '\0');
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  t.set_raw_data(std::move(bytes));
+  set_float_values(new_initializer(name, dims), values);
   return name;
 }
 
 std::string OnnxGraphBuilder::add_constant(const std::string& base, const Shape& dims, std::span<const float> values) {
   const std::string name = fresh(base + "_constant");
-  onnx::TensorProto& t = new_initializer(name, dims);
-  t.set_data_type(onnx::TensorProto::FLOAT);
-  std::string bytes(values.size() * sizeof(float), '\0');
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  t.set_raw_data(std::move(bytes));
+  set_float_values(new_initializer(name, dims), values);
   return name;
 }
 
