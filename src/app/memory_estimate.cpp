@@ -1,5 +1,6 @@
 // estimate_memory: per-layer output shapes and parameter counts from configs
-// (no layer is built), and this machine's memory from sysconf, cgroups and meminfo.
+// (no layer is built) or from a built graph's nodes, and this machine's memory
+// from sysconf, cgroups and meminfo.
 #include "petal/app/memory_estimate.h"
 
 #include <unistd.h>
@@ -8,8 +9,10 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
+#include "model/graph_node.h"
 #include "model/model_schema.h"
 #include "petal/core/error.h"
 
@@ -31,6 +34,11 @@ double read_number_file(const char* path) {
   std::string text;
   if (!(in >> text) || text == "max") return 0;
   return std::strtod(text.c_str(), nullptr);
+}
+
+// The formula in memory_estimate.h.
+double total_bytes(double params, double activations, int64_t batch, bool training) {
+  return 4.0 * (params * (training ? 4.0 : 1.0) + static_cast<double>(batch) * activations * (training ? 3.0 : 1.0));
 }
 
 }  // namespace
@@ -58,7 +66,33 @@ MemoryEstimate estimate_memory(const std::vector<LayerSpec>& layers, const Shape
   }
   e.parameters = static_cast<int64_t>(std::min(params, 9e18));
   e.activations = static_cast<int64_t>(std::min(activations, 9e18));
-  e.bytes = 4.0 * (params * (training ? 4.0 : 1.0) + static_cast<double>(batch) * activations * (training ? 3.0 : 1.0));
+  e.bytes = total_bytes(params, activations, batch, training);
+  return e;
+}
+
+// A built graph: its parameters and every node's output, each node once.
+MemoryEstimate estimate_memory(const Model& built, int64_t batch, bool training) {
+  MemoryEstimate e;
+  double activations = 0, largest = -1;
+  std::set<const detail::GraphNode*> seen;
+  std::vector<KerasTensor> todo = built.outputs();
+  while (!todo.empty()) {
+    const KerasTensor t = todo.back();
+    todo.pop_back();
+    if (!seen.insert(t.node().get()).second) continue;
+    const double n = elements(t.shape());
+    activations += n;
+    if (n > largest) {
+      largest = n;
+      e.largest_layer = t.layer().name();
+      e.largest_output = t.shape();
+    }
+    todo.insert(todo.end(), t.node()->inputs.begin(), t.node()->inputs.end());
+  }
+  const double params = static_cast<double>(built.count_params());
+  e.parameters = built.count_params();
+  e.activations = static_cast<int64_t>(std::min(activations, 9e18));
+  e.bytes = total_bytes(params, activations, batch, training);
   return e;
 }
 
