@@ -13,7 +13,7 @@
 #include <string>
 
 #include "model/graph_node.h"
-#include "model/model_schema.h"
+#include "layers/layer_factory.h"
 #include "petal/core/error.h"
 
 namespace petal {
@@ -51,7 +51,7 @@ MemoryEstimate estimate_memory(const std::vector<LayerSpec>& layers, const Shape
   for (const LayerSpec& l : layers) {
     const json config = json::parse(l.config_json);
     const Shape in = shape;
-    shape = detail::layer_output_shape(l.type, config, in, params);
+    shape = detail::walk_layer(l.type, config, in, params).value_or(in);
     if (shape.empty()) {
       throw ConfigError(l.type + "(name='" + config.value("name", std::string("?")) + "'): cannot take input " +
                         to_string(in) + ".");

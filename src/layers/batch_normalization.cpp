@@ -2,6 +2,7 @@
 #include "petal/layers/batch_normalization.h"
 
 #include "layers/config_json.h"
+#include "layers/config_rules.h"
 #include "layers/layer_factory.h"
 #include "layers/keras_axes.h"
 #include "petal/core/error.h"
@@ -54,6 +55,23 @@ std::unique_ptr<Layer> detail::batch_normalization_from_config(const nlohmann::j
   return std::make_unique<BatchNormalization>(BatchNormalizationOptions{
       j.at("axis").get<int>(), j.at("momentum").get<float>(), j.at("epsilon").get<float>(), j.at("center").get<bool>(),
       j.at("scale").get<bool>(), input_shape_from_config(j), j.at("name").get<std::string>()});
+}
+
+detail::JsonRule detail::batch_normalization_config_rule() {
+  return config_rule_with({{"axis", json_integer(-4, 4)}, {"momentum", json_number(0, 1)},
+                            {"epsilon", json_number(1e-30, 1e30)}, {"center", json_boolean()},
+                            {"scale", json_boolean()}});
+}
+
+// Normalizing the last axis: moving mean and variance, gamma (scale) and beta
+// (center) per channel. Other axes are checked when built.
+std::optional<Shape> detail::batch_normalization_walk(const nlohmann::json& j, const Shape& in, double& weights) {
+  if (in.empty()) return Shape{};
+  const int axis = j.at("axis").get<int>();
+  if (axis != -1 && axis != static_cast<int>(in.size())) return std::nullopt;
+  const double per_channel = 2.0 + (j.at("center").get<bool>() ? 1.0 : 0.0) + (j.at("scale").get<bool>() ? 1.0 : 0.0);
+  weights += per_channel * static_cast<double>(in.back());
+  return in;
 }
 
 }  // namespace petal

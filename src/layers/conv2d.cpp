@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "layers/config_json.h"
+#include "layers/config_rules.h"
 #include "layers/conv_common.h"
 #include "layers/layer_factory.h"
 #include "petal/core/error.h"
@@ -105,6 +106,30 @@ std::unique_ptr<Layer> detail::conv2d_from_config(const nlohmann::json& j) {
   o.input_shape = input_shape_from_config(j);
   o.name = j.at("name").get<std::string>();
   return std::make_unique<Conv2D>(std::move(o));
+}
+
+detail::JsonRule detail::conv2d_config_rule() {
+  return config_rule_with({{"filters", json_integer(1, kMaxUnits)}, {"kernel_size", window_pair_rule(1)},
+                            {"strides", window_pair_rule(1)}, {"padding", padding_rule()},
+                            {"activation", activation_rule()}, {"use_bias", json_boolean()},
+                            {"kernel_initializer", initializer_rule()}, {"bias_initializer", initializer_rule()},
+                            {"kernel_l2", json_number(0, 1e30), false}});
+}
+
+// Plain convolutions only: dilated and grouped ones are checked when built.
+std::optional<Shape> detail::conv2d_walk(const nlohmann::json& j, const Shape& in, double& weights) {
+  if ((j.contains("groups") && j.at("groups") != nlohmann::json(1)) ||
+      (j.contains("dilation_rate") && j.at("dilation_rate") != nlohmann::json::array({1, 1}))) {
+    return std::nullopt;
+  }
+  if (in.size() != 3) return Shape{};
+  const auto k = j.at("kernel_size").get<Pair>();
+  const auto s = pair_or(j, "strides", {1, 1});
+  const Padding p = padding_from_string(j.value("padding", std::string("valid")));
+  const int64_t c = j.at("filters").get<int64_t>();
+  weights += static_cast<double>(k[0] * k[1]) * static_cast<double>(in[2]) * static_cast<double>(c) +
+             (j.value("use_bias", true) ? static_cast<double>(c) : 0.0);
+  return Shape{axis_geometry(in[0], k[0], s[0], p).out, axis_geometry(in[1], k[1], s[1], p).out, c};
 }
 
 }  // namespace petal

@@ -2,6 +2,7 @@
 #include "petal/layers/core_layers.h"
 
 #include "layers/config_json.h"
+#include "layers/config_rules.h"
 #include "layers/layer_factory.h"
 #include "petal/core/error.h"
 
@@ -66,5 +67,18 @@ std::unique_ptr<Layer> detail::activation_from_config(const nlohmann::json& j) {
   return std::make_unique<Activation>(ActivationOptions{j.at("activation").get<std::string>(), input_shape_from_config(j),
                                                         j.at("name").get<std::string>()});
 }
+
+detail::JsonRule detail::dropout_config_rule() {
+  return config_rule_with({{"rate", json_number(0, 1, true)}, {"seed", json_integer(0, kMaxU64), false}});
+}
+
+detail::JsonRule detail::activation_config_rule() { return config_rule_with({{"activation", activation_rule()}}); }
+
+std::optional<Shape> detail::flatten_walk(const nlohmann::json&, const Shape& in, double&) {
+  if (in.size() != 1 && in.size() != 3) return Shape{};
+  return Shape{static_cast<int64_t>(std::min(shape_elements(in), 9e18))};
+}
+
+std::optional<Shape> detail::same_shape_walk(const nlohmann::json&, const Shape& in, double&) { return in; }
 
 }  // namespace petal

@@ -2,6 +2,7 @@
 #include "petal/layers/dense.h"
 
 #include "layers/config_json.h"
+#include "layers/config_rules.h"
 #include "layers/layer_factory.h"
 #include "petal/core/error.h"
 #include "petal/layers/activations.h"
@@ -49,6 +50,22 @@ std::unique_ptr<Layer> detail::dense_from_config(const nlohmann::json& j) {
                                               j.at("use_bias").get<bool>(), j.at("kernel_initializer").get<std::string>(),
                                               j.at("bias_initializer").get<std::string>(), j.value("kernel_l2", 0.0f),
                                               input_shape_from_config(j), j.at("name").get<std::string>()});
+}
+
+detail::JsonRule detail::dense_config_rule() {
+  return config_rule_with({{"units", json_integer(1, kMaxUnits)}, {"activation", activation_rule()},
+                            {"use_bias", json_boolean()}, {"kernel_initializer", initializer_rule()},
+                            {"bias_initializer", initializer_rule()}, {"kernel_l2", json_number(0, 1e30), false}});
+}
+
+std::optional<Shape> detail::dense_walk(const nlohmann::json& j, const Shape& in, double& weights) {
+  if (in.empty()) return Shape{};
+  const int64_t units = j.at("units").get<int64_t>();
+  weights += static_cast<double>(in.back()) * static_cast<double>(units) +
+             (j.value("use_bias", true) ? static_cast<double>(units) : 0.0);
+  Shape out = in;
+  out.back() = units;
+  return out;
 }
 
 }  // namespace petal

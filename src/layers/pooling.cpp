@@ -2,6 +2,7 @@
 #include "petal/layers/pooling.h"
 
 #include "layers/config_json.h"
+#include "layers/config_rules.h"
 #include "layers/conv_common.h"
 #include "layers/layer_factory.h"
 #include "petal/core/error.h"
@@ -108,6 +109,23 @@ std::unique_ptr<Layer> detail::average_pooling2d_from_config(const nlohmann::jso
 std::unique_ptr<Layer> detail::global_average_pooling2d_from_config(const nlohmann::json& j) {
   return std::make_unique<GlobalAveragePooling2D>(
       GlobalAveragePooling2DOptions{input_shape_from_config(j), j.at("name").get<std::string>()});
+}
+
+detail::JsonRule detail::pooling2d_config_rule() {
+  return config_rule_with({{"pool_size", window_pair_rule(1)}, {"strides", window_pair_rule(1)},
+                            {"padding", padding_rule()}});
+}
+
+std::optional<Shape> detail::pooling2d_walk(const nlohmann::json& j, const Shape& in, double&) {
+  if (in.size() != 3) return Shape{};
+  const auto k = j.at("pool_size").get<std::array<int64_t, 2>>();
+  const auto s = pair_or(j, "strides", k);
+  const Padding p = padding_from_string(j.at("padding").get<std::string>());
+  return Shape{axis_geometry(in[0], k[0], s[0], p).out, axis_geometry(in[1], k[1], s[1], p).out, in[2]};
+}
+
+std::optional<Shape> detail::global_pooling2d_walk(const nlohmann::json&, const Shape& in, double&) {
+  return in.size() == 3 ? Shape{in[2]} : Shape{};
 }
 
 }  // namespace petal

@@ -4,14 +4,10 @@
 #include "model/model_schema.h"
 
 #include <map>
-#include <set>
 
 #include "layers/layer_factory.h"
 #include "petal/core/error.h"
 #include "petal/core/text_escape.h"
-#include "petal/layers/conv2d.h"
-#include "petal/layers/activations.h"
-#include "petal/layers/initializers.h"
 #include "petal/losses/loss.h"
 #include "petal/metrics/metric.h"
 
@@ -22,77 +18,9 @@ namespace {
 using nlohmann::json;
 using Kind = JsonRule::Kind;
 
-constexpr double kMaxUnits = 1 << 24;   // filters, units
-constexpr double kMaxWindow = 1 << 16;  // kernel, pool and stride sizes
-constexpr double kMaxU64 = 18446744073709551615.0;
-
-// A string checked by one of petal's parsers (which throw ConfigError "unknown
-// x 'y'; expected one of ...").
-JsonRule parsed_name(void (*parse)(const std::string&)) {
-  JsonRule r = json_string();
-  r.custom = [parse](const json& v, const std::string& path) -> std::optional<JsonViolation> {
-    try {
-      parse(v.get<std::string>());
-    } catch (const ConfigError& e) {
-      std::string expected = e.what();
-      const size_t at = expected.find("expected ");
-      expected = at == std::string::npos ? "a known name" : expected.substr(at + 9);
-      if (!expected.empty() && expected.back() == '.') expected.pop_back();
-      return JsonViolation{path, expected, describe_json(v)};
-    }
-    return std::nullopt;
-  };
-  return r;
-}
-
-JsonRule activation() { return parsed_name([](const std::string& s) { activation_from_string(s); }); }
-JsonRule initializer() { return parsed_name([](const std::string& s) { initializer_from_string(s); }); }
 JsonRule loss() { return parsed_name([](const std::string& s) { loss_from_string(s); }); }
 JsonRule metric() {
   return parsed_name([](const std::string& s) { resolve_metric(s, Loss::CategoricalCrossentropy, 2); });
-}
-
-JsonRule pair(double min) { return json_array(json_integer(min, kMaxWindow), 2, 2); }
-
-JsonRule shape_rule() {
-  JsonRule r = json_array(json_integer(1, static_cast<double>(kMaxModelDimension)), 1, 3);
-  r.custom = [](const json& v, const std::string& path) -> std::optional<JsonViolation> {
-    double elements = 1;
-    for (const auto& d : v) elements *= d.get<double>();
-    if (elements <= static_cast<double>(kMaxSampleElements)) return std::nullopt;
-    return JsonViolation{path, "at most 2^31 elements per sample", describe_json(v)};
-  };
-  return r;
-}
-
-// name and the optional declared input_shape, then the type's own keys.
-JsonRule layer_config(std::vector<JsonField> own) {
-  std::vector<JsonField> fields = {{"name", json_string()}, {"input_shape", shape_rule(), false}};
-  for (auto& f : own) fields.push_back(std::move(f));
-  return json_object(std::move(fields));
-}
-
-std::map<std::string, JsonRule> layer_rules() {
-  const JsonRule padding = json_string({"valid", "same"});
-  std::map<std::string, JsonRule> rules;
-  rules["Conv2D"] = layer_config({{"filters", json_integer(1, kMaxUnits)}, {"kernel_size", pair(1)},
-                                  {"strides", pair(1)}, {"padding", padding}, {"activation", activation()},
-                                  {"use_bias", json_boolean()}, {"kernel_initializer", initializer()},
-                                  {"bias_initializer", initializer()}, {"kernel_l2", json_number(0, 1e30), false}});
-  rules["Dense"] = layer_config({{"units", json_integer(1, kMaxUnits)}, {"activation", activation()},
-                                 {"use_bias", json_boolean()}, {"kernel_initializer", initializer()},
-                                 {"bias_initializer", initializer()}, {"kernel_l2", json_number(0, 1e30), false}});
-  rules["BatchNormalization"] = layer_config({{"axis", json_integer(-4, 4)}, {"momentum", json_number(0, 1)},
-                                              {"epsilon", json_number(1e-30, 1e30)}, {"center", json_boolean()},
-                                              {"scale", json_boolean()}});
-  const JsonRule pooling = layer_config({{"pool_size", pair(1)}, {"strides", pair(1)}, {"padding", padding}});
-  rules["MaxPooling2D"] = pooling;
-  rules["AveragePooling2D"] = pooling;
-  rules["GlobalAveragePooling2D"] = layer_config({});
-  rules["Flatten"] = layer_config({});
-  rules["Dropout"] = layer_config({{"rate", json_number(0, 1, true)}, {"seed", json_integer(0, kMaxU64), false}});
-  rules["Activation"] = layer_config({{"activation", activation()}});
-  return rules;
 }
 
 std::vector<std::string> keys_of(const std::map<std::string, JsonRule>& m) {
@@ -143,23 +71,23 @@ JsonRule tensor_ref() {
 }
 
 // A layer entry: a type the layer factory knows, its config (checked by the
-// type's rule where this schema has one, else for its name), and in a graph the
+// rule the type declares in the factory, else for its name), and in a graph the
 // calls that feed it (inbound_nodes).
-JsonRule layer_entry(const std::map<std::string, JsonRule>& rules) {
-  static const JsonRule named = layer_config({});
+JsonRule layer_entry() {
+  static const JsonRule named = config_rule_with({});
   JsonRule r = json_object({{"type", json_string(known_layer_types())},
                             {"config", json_object({})},
                             {"inbound_nodes", json_array(json_array(tensor_ref(), 1, 1024), 0, 1 << 16), false}});
-  r.custom = [&rules](const json& v, const std::string& path) {
-    const auto it = rules.find(v.at("type").get<std::string>());
-    return validate_json(v.at("config"), it == rules.end() ? named : it->second, json_path(path, "config"));
+  r.custom = [](const json& v, const std::string& path) {
+    const JsonRule* rule = layer_config_rule(v.at("type").get<std::string>());
+    return validate_json(v.at("config"), rule ? *rule : named, json_path(path, "config"));
   };
   return r;
 }
 
 // Layer names are unique (weights are stored under them).
-JsonRule layer_list(const std::map<std::string, JsonRule>& rules) {
-  JsonRule r = json_array(layer_entry(rules), 1, 100000);
+JsonRule layer_list() {
+  JsonRule r = json_array(layer_entry(), 1, 100000);
   r.custom = [](const json& v, const std::string& path) -> std::optional<JsonViolation> {
     std::map<std::string, size_t> seen;
     for (size_t i = 0; i < v.size(); ++i) {
@@ -178,7 +106,6 @@ JsonRule layer_list(const std::map<std::string, JsonRule>& rules) {
 bool is_graph(const json& v) { return v.value("class_name", std::string("Sequential")) == "Model"; }
 
 JsonRule document_rule() {
-  static const std::map<std::string, JsonRule> layers = layer_rules();
   static const std::map<std::string, JsonRule> optimizers = optimizer_rules();
   JsonRule r = json_object({
       {"format", json_string({"petal.model"})},
@@ -186,8 +113,8 @@ JsonRule document_rule() {
       {"class_name", json_string({"Sequential", "Model"}), false},
       {"name", json_string()},
       {"seed", json_integer(0, kMaxU64)},
-      {"input_shape", shape_rule(), false},
-      {"layers", layer_list(layers)},
+      {"input_shape", input_shape_rule(), false},
+      {"layers", layer_list()},
       {"input_layers", json_array(tensor_ref(), 1, 1024), false},
       {"output_layers", json_array(tensor_ref(), 1, 1024), false},
       {"compiled", json_boolean()},
@@ -247,26 +174,20 @@ void check_arrays(const json& document, const NamedArrays& arrays, const std::st
   }
 }
 
-double elements(const Shape& shape) {
-  double n = 1;
-  for (int64_t d : shape) n *= static_cast<double>(d);
-  return n;
-}
-
-std::array<int64_t, 2> pair_or(const json& j, const char* key, std::array<int64_t, 2> fallback) {
-  return j.contains(key) ? j.at(key).get<std::array<int64_t, 2>>() : fallback;
-}
-
-// The input shapes flow through the layers; the weights they imply must be in the
-// archive (restore_weights needs one array of the exact shape per weight).
+// A Sequential's input shape flows through the layers' shape walks (the layer
+// factory's); the weights they imply must be in the archive (restore_weights
+// needs one array of the exact shape per weight). The walk stops at the first
+// layer beyond it: later shapes are checked as the layers are built.
 void check_shapes(const json& document, const NamedArrays& arrays, const std::string& what) {
   Shape shape = document.at("input_shape").get<Shape>();
   double implied = 0;
   const json& layers = document.at("layers");
   for (size_t i = 0; i < layers.size(); ++i) {
     const Shape in = shape;
-    shape = layer_output_shape(layers[i].at("type").get<std::string>(), layers[i].at("config"), in, implied);
-    if (shape.empty() || elements(shape) < 1) {
+    const auto out = walk_layer(layers[i].at("type").get<std::string>(), layers[i].at("config"), in, implied);
+    if (!out) return;
+    shape = *out;
+    if (shape.empty() || shape_elements(shape) < 1) {
       throw IoError(what + ": the model description's layer " + std::to_string(i) + " (" +
                     layers[i].at("type").get<std::string>() + " '" +
                     escape_text(layers[i].at("config").at("name").get<std::string>(), 40) +
@@ -286,59 +207,7 @@ void check_shapes(const json& document, const NamedArrays& arrays, const std::st
   }
 }
 
-// A Sequential of layers whose shape and weight rules layer_output_shape knows
-// exactly (plain convolutions: no dilation or groups).
-bool walkable(const json& document) {
-  static const std::set<std::string> known = {"Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                                              "Flatten", "Dense", "BatchNormalization", "Activation", "Dropout"};
-  if (is_graph(document)) return false;
-  for (const auto& l : document.at("layers")) {
-    if (!known.count(l.at("type").get<std::string>())) return false;
-    const json& c = l.at("config");
-    if ((c.contains("groups") && c.at("groups") != json(1)) ||
-        (c.contains("dilation_rate") && c.at("dilation_rate") != json::array({1, 1}))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
-
-Shape layer_output_shape(const std::string& type, const json& j, const Shape& in, double& weights) {
-  const bool conv = type == "Conv2D";
-  if (conv || type == "MaxPooling2D" || type == "AveragePooling2D") {
-    if (in.size() != 3) return {};
-    const auto k = pair_or(j, conv ? "kernel_size" : "pool_size", {2, 2});
-    const auto s = pair_or(j, "strides", conv ? std::array<int64_t, 2>{1, 1} : k);
-    const Padding p = padding_from_string(j.value("padding", std::string("valid")));
-    const int64_t c = conv ? j.at("filters").get<int64_t>() : in[2];
-    if (conv) {
-      weights += static_cast<double>(k[0] * k[1]) * static_cast<double>(in[2]) * static_cast<double>(c) +
-                 (j.value("use_bias", true) ? static_cast<double>(c) : 0.0);
-    }
-    return {axis_geometry(in[0], k[0], s[0], p).out, axis_geometry(in[1], k[1], s[1], p).out, c};
-  }
-  if (type == "GlobalAveragePooling2D") return in.size() == 3 ? Shape{in[2]} : Shape{};
-  if (type == "Flatten") {
-    if (in.size() != 1 && in.size() != 3) return {};
-    return {static_cast<int64_t>(std::min(elements(in), 9e18))};
-  }
-  if (type == "Dense") {
-    if (in.empty()) return {};
-    const int64_t units = j.at("units").get<int64_t>();
-    weights += static_cast<double>(in.back()) * static_cast<double>(units) +
-               (j.value("use_bias", true) ? static_cast<double>(units) : 0.0);
-    Shape out = in;
-    out.back() = units;
-    return out;
-  }
-  if (type == "BatchNormalization") {
-    if (in.empty()) return {};
-    weights += 4.0 * static_cast<double>(in.back());
-  }
-  return in;  // BatchNormalization, Activation, Dropout, and types this walk does not know
-}
 
 const JsonRule& model_document_rule() {
   static const JsonRule rule = document_rule();
@@ -346,9 +215,8 @@ const JsonRule& model_document_rule() {
 }
 
 const JsonRule* layer_config_rule(const std::string& type) {
-  static const std::map<std::string, JsonRule> rules = layer_rules();
-  const auto it = rules.find(type);
-  return it == rules.end() ? nullptr : &it->second;
+  const LayerKind* kind = find_layer_kind(type);
+  return kind && kind->config_rule ? &*kind->config_rule : nullptr;
 }
 
 void validate_model_document(const json& document, const NamedArrays& arrays, const std::string& what) {
@@ -370,9 +238,8 @@ void validate_model_document(const json& document, const NamedArrays& arrays, co
     throw IoError(what + ": the model description's field '" + bad->field + "': expected " + bad->expected +
                   "; received " + bad->received + ".");
   }
-  // A chain of the layers layer_output_shape knows can be walked here; the
-  // shapes of other models are checked as they are built.
-  if (walkable(document)) check_shapes(document, arrays, what);
+  // A chain can be walked here; the shapes of graphs are checked as they are built.
+  if (!is_graph(document)) check_shapes(document, arrays, what);
   check_arrays(document, arrays, what);
 }
 

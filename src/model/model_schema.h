@@ -8,28 +8,18 @@
 #include "petal/core/shape.h"
 
 #include "io/json_schema.h"
+#include "layers/config_rules.h"
 #include "petal/io/npz.h"
 
 namespace petal::detail {
-
-// The largest input shape a model file may declare: each dimension, and elements
-// per sample (2^31: 8 GiB per float sample, far beyond any real image).
-inline constexpr int64_t kMaxModelDimension = int64_t{1} << 20;
-inline constexpr int64_t kMaxSampleElements = int64_t{1} << 31;
 
 // The rule for a version-1 model description; extend it key by key (for example a
 // `graph` section) where the document grows.
 const JsonRule& model_document_rule();
 
-// The rule for one layer's `config` of layer type `type`; nullptr for a type
-// petal does not know.
+// The rule the layer factory holds for a `config` of layer type `type`; nullptr
+// for a type petal does not know or one that declares none (only its name is checked).
 const JsonRule* layer_config_rule(const std::string& type);
-
-// The output shape (per sample) of a layer of type `type` with a config that passed
-// layer_config_rule, for input `in`, following the layers' own shape rules; adds
-// the weights it creates to `weights` (a double: hostile sizes cannot overflow).
-// Empty when the layer cannot take `in` (wrong rank). Unknown types pass `in` on.
-Shape layer_output_shape(const std::string& type, const nlohmann::json& config, const Shape& in, double& weights);
 
 // Throws IoError "<what>: the model description's field '<path>': expected ...;
 // received ..." for the first departure from the schema: the document itself, the

@@ -26,7 +26,7 @@ int64_t make_divisible(double v, int64_t divisor = 8) {
   return out;
 }
 
-struct Builder {
+struct MobileNetBuilder {
   const ZooOptions& o;
   float momentum;
 
@@ -82,7 +82,7 @@ struct Builder {
 
 Model mobilenet_v2(const ZooOptions& o) {
   detail::check_zoo_options("mobilenet_v2", o);
-  const Builder b{o, o.bn_momentum.value_or(0.999f)};
+  const MobileNetBuilder b{o, o.bn_momentum.value_or(0.999f)};
   const KerasTensor input = Input({o.height, o.width, o.depth});
   KerasTensor x = Conv2D({.filters = make_divisible(32.0 * o.alpha),
                           .kernel_size = {3, 3},

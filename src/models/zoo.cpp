@@ -12,10 +12,10 @@ namespace petal {
 
 namespace {
 
-using Builder = std::function<Model(const ZooOptions&)>;
+using ZooBuilder = std::function<Model(const ZooOptions&)>;
 
-const std::vector<std::pair<std::string, Builder>>& registry() {
-  static const std::vector<std::pair<std::string, Builder>> models = {
+const std::vector<std::pair<std::string, ZooBuilder>>& registry() {
+  static const std::vector<std::pair<std::string, ZooBuilder>> models = {
       {"minivggnet", minivggnet}, {"shallownet", shallownet}, {"lenet", lenet},       {"vgg_bn", vgg_bn},
       {"resnet18", resnet18},     {"resnet34", resnet34},     {"resnet50", resnet50}, {"resnet20", resnet20},
       {"resnet56", resnet56},     {"mobilenet_v2", mobilenet_v2}};

@@ -18,7 +18,7 @@ using detail::HAlign;
 using detail::Rect;
 using detail::Rgb;
 using detail::VAlign;
-using History = std::map<std::string, std::vector<double>>;
+using HistoryColumns = std::map<std::string, std::vector<double>>;
 
 // matplotlib's ggplot colour cycle.
 constexpr uint32_t kCycle[] = {0xE24A33, 0x348ABD, 0x988ED5, 0x777777, 0xFBC15E, 0x8EBA42, 0xFFB5B8};
@@ -38,7 +38,7 @@ std::string alias_of(const std::string& key) {
   return "";
 }
 
-std::vector<Series> pick_series(const History& history, const PlotOptions& o, const std::string& where) {
+std::vector<Series> pick_series(const HistoryColumns& history, const PlotOptions& o, const std::string& where) {
   if (history.empty()) throw ConfigError(where + ": expected a history with at least one series; received an empty one.");
   std::vector<Series> out;
   auto taken = [&](const std::string& k) {
@@ -253,7 +253,7 @@ std::string clip_note(const YRange& y) {
 
 }  // namespace
 
-void plot_training_history(const History& history, const PlotOptions& o) {
+void plot_training_history(const HistoryColumns& history, const PlotOptions& o) {
   const std::string where = "plot_training_history('" + o.path.string() + "')";
   if (o.path.empty()) throw ConfigError("plot_training_history: expected PlotOptions::path; received an empty path.");
   const auto series = pick_series(history, o, where);

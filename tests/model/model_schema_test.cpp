@@ -6,6 +6,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "layers/layer_factory.h"
 #include "model/model_schema.h"
 #include "petal/core/error.h"
 #include "petal/io/npz.h"
@@ -154,6 +155,21 @@ TEST(ModelSchemaAccepts, EveryLayerTypeAndOptimizerSaveWrites) {
     EXPECT_NO_THROW(load_model(dir.path() / "all.petal")) << name;
   }
   EXPECT_EQ(detail::layer_config_rule("LSTM"), nullptr);
+  EXPECT_EQ(detail::find_layer_kind("LSTM"), nullptr);
+  EXPECT_NE(detail::layer_config_rule("Conv2D"), nullptr);
+}
+
+// The weight count the schema expects follows the layer's config: a
+// BatchNormalization without center and scale keeps only its two statistics.
+TEST(ModelSchemaAccepts, BatchNormalizationWithoutCenterOrScale) {
+  testing::TempDir dir;
+  Sequential m({.seed = 3, .input_shape = {4, 4, 2}});
+  m.add(Conv2D({.filters = 3, .kernel_size = {1, 1}, .use_bias = false}));
+  m.add(BatchNormalization({.center = false, .scale = false}));
+  m.add(Flatten());
+  m.save(dir.path() / "bn.petal");
+  Model loaded = load_model(dir.path() / "bn.petal");
+  EXPECT_EQ(loaded.count_params(), 2 * 3 + 2 * 3);
 }
 
 }  // namespace
