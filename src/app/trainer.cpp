@@ -15,10 +15,10 @@
 #include "app/run_messages.h"
 #include "app/run_resume.h"
 #include "app/run_report.h"
+#include "app/train_model.h"
 #include "app/train_modes.h"
 #include "train/callback_resume.h"
 #include "petal/app/dataset.h"
-#include "petal/app/memory_estimate.h"
 #include "petal/app/run_dir.h"
 #include "petal/app/train_sources.h"
 #include "petal/callbacks/early_stopping.h"
@@ -29,12 +29,6 @@
 #include "petal/core/error.h"
 #include "petal/core/text_escape.h"
 #include "petal/io/atomic_file.h"
-#include "petal/models/zoo.h"
-#include "petal/optimizers/adam.h"
-#include "petal/optimizers/adamw.h"
-#include "petal/optimizers/rmsprop.h"
-#include "petal/optimizers/sgd.h"
-#include "petal/optimizers/sgdw.h"
 #include "petal/report/history_csv.h"
 
 namespace petal {
@@ -62,35 +56,6 @@ std::string resume_config_path(const fs::path& run_dir) {
 
 namespace {
 
-std::unique_ptr<Optimizer> make_optimizer(const TrainConfig& c) {
-  if (c.optimizer == "adam") return std::make_unique<Adam>(AdamOptions{.learning_rate = c.lr, .decay = c.decay});
-  if (c.optimizer == "adamw") {
-    return std::make_unique<AdamW>(AdamWOptions{.learning_rate = c.lr, .weight_decay = c.weight_decay,
-                                                .decay = c.decay, .decay_all_weights = c.weight_decay_all});
-  }
-  if (c.optimizer == "sgdw") {
-    return std::make_unique<SGDW>(SGDWOptions{.learning_rate = c.lr, .weight_decay = c.weight_decay,
-                                              .momentum = c.momentum, .nesterov = c.nesterov, .decay = c.decay,
-                                              .decay_all_weights = c.weight_decay_all});
-  }
-  if (c.optimizer == "rmsprop") {
-    return std::make_unique<RMSprop>(RMSpropOptions{.learning_rate = c.lr, .decay = c.decay});
-  }
-  return std::make_unique<SGD>(
-      SGDOptions{.learning_rate = c.lr, .momentum = c.momentum, .nesterov = c.nesterov, .decay = c.decay});
-}
-
-// The model and a batch must fit before anything is decoded or built.
-void check_training_memory(const TrainConfig& c) {
-  if (detail::is_model_file_name(c.model)) return;  // its weights are checked as the file is read
-  const MemoryEstimate e = estimate_zoo_memory(
-      c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = 2, .alpha = c.alpha},
-      c.batch_size, true);
-  check_memory(e.bytes, "training " + c.model + " on " + std::to_string(c.image_height) + "x" +
-                            std::to_string(c.image_width) + " images in batches of " + std::to_string(c.batch_size),
-               describe(e), "lower --image-size or --batch-size.");
-}
-
 // ema: the moving average (null when off), before the recorder so that it saves the averages.
 std::vector<CallbackPtr> make_callbacks(const TrainConfig& c, CallbackPtr recorder, int64_t steps_per_epoch,
                                         CallbackPtr ema) {
@@ -115,59 +80,6 @@ int64_t optimizer_steps_per_epoch(const TrainConfig& c, int64_t train_samples, i
   if (c.mode != "fit") return detail::steps_per_epoch(c, train_samples);
   const int64_t global = c.batch_size * ranks;  // fit's batches: one pass over the arrays
   return train_samples / global + (train_samples % global >= ranks ? 1 : 0);
-}
-
-// A model file given as --model (petal's or a Keras .h5), compiled with this
-// run's optimizer and loss: its weights are where training starts.
-Model model_from_file(const TrainConfig& c, int64_t k) {
-  Model m = load_model(c.model);
-  const Shape want_in = {c.image_height, c.image_width, 3};
-  if (m.input_shapes() != std::vector<Shape>{want_in} || m.output_shapes() != std::vector<Shape>{Shape{k}}) {
-    throw DataError("--model '" + c.model + "': the model takes " + to_string(m.input_shape()) + " and gives " +
-                    to_string(m.output_shape()) + "; the data gives " + to_string(want_in) + " images of " +
-                    std::to_string(k) + " classes.\nHint: pass --image-size to match the model's input.");
-  }
-  m.compile(*make_optimizer(c), detail::loss_spec(c), {"accuracy"});
-  return m;
-}
-
-// The model to train: a fresh built-in one, a model file, or model_last.petal of a resumed run.
-Model make_model(const TrainConfig& c, const Dataset& d, const RunPaths& p, bool resume) {
-  const int64_t k = d.num_classes();
-  if (!resume && detail::is_model_file_name(c.model)) return model_from_file(c, k);
-  if (!resume) {
-    Model m = build_model(c.model, {.height = c.image_height, .width = c.image_width, .depth = 3, .classes = k,
-                                         .seed = *c.seed, .l2 = static_cast<float>(c.l2),
-                                         .bn_momentum = static_cast<float>(c.bn_momentum), .alpha = c.alpha});
-    m.compile(*make_optimizer(c), detail::loss_spec(c), {"accuracy"});
-    return m;
-  }
-  // config.json as recorded, before this run rewrites it with the new flags.
-  detail::check_resume_options(c, resolve_train_config({.config_file = p.config().string()}));
-  Model m = load_model(p.model_last());
-  if (m.loss_spec().label_smoothing != c.label_smoothing) {
-    throw ConfigError("--resume: model_last.petal was compiled with label_smoothing " +
-                      detail::format_number(m.loss_spec().label_smoothing) + "; received --label-smoothing " +
-                      detail::format_number(c.label_smoothing) + ".\nHint: resume with the run's own value.");
-  }
-  const Shape want_in = {c.image_height, c.image_width, 3};
-  if (m.input_shape() != want_in || m.output_shape() != Shape{k}) {
-    throw DataError("--resume: model_last.petal takes " + to_string(m.input_shape()) + " and gives " +
-                    to_string(m.output_shape()) + "; the data gives " + to_string(want_in) + " images of " +
-                    std::to_string(k) + " classes.");
-  }
-  detail::check_resumed_network(m, c, k);
-  if (detail::saved_stop_training(m) && detail::run_reported(p)) {
-    throw ConfigError("--resume: the run stopped early after epoch " + std::to_string(m.epochs_completed()) +
-                      " (--early-stopping or a NaN loss) and is complete.\nHint: to train it further, start a new "
-                      "run from its weights: --model " + p.model_last().string() + " --out NEW_DIR.");
-  }
-  if (m.epochs_completed() >= c.epochs && detail::run_reported(p)) {
-    throw ConfigError("--resume: the run already completed " + std::to_string(m.epochs_completed()) +
-                      " epochs (--epochs " + std::to_string(c.epochs) + ").\nHint: pass --epochs N with N > " +
-                      std::to_string(m.epochs_completed()) + " to train further.");
-  }
-  return m;
 }
 
 // The run's RunRecorder, with the history of a resumed run (cut to the epochs
@@ -292,7 +204,7 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   if (leftovers > 0) {
     log.line("[INFO] removed " + std::to_string(leftovers) + " temporary file(s) an interrupted write left behind");
   }
-  check_training_memory(c);
+  detail::check_training_memory(c);
   log.line("[INFO] loading " + c.data + " ...");
   Dataset d = load_dataset(dataset_options(c));
   log.line("[INFO] " + d.description);
@@ -301,7 +213,7 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   Tensor train_x = std::move(d.train_x), train_y = std::move(d.train_y);
   ValidationData val = split_validation(c, d, train_x, train_y);
 
-  Model model = make_model(c, d, paths, o.resume);
+  Model model = detail::make_model(c, d, paths, o.resume);
   const int64_t initial_epoch = o.resume ? model.epochs_completed() : 0;
   const int64_t train_samples = d.train_csv.empty() ? train_x.dim(0) : d.train_csv_rows;
   if (root) {

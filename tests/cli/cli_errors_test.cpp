@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "cli/cli_fixtures.h"
+#include "cli/cli_test_base.h"
 #include "petal/io/npy.h"
 #include "testing/temp_dir.h"
 
@@ -17,16 +17,11 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace fs = std::filesystem;
 
-class CliErrors : public ::testing::Test {
+class CliErrors : public cli_testing::CliTest {
  protected:
-  void SetUp() override { cli_testing::write_class_folders(data(), {"a", "b"}, 4, 8); }
-  fs::path data() const { return tmp.path() / "data"; }
-  fs::path out() const { return tmp.path() / "run"; }
   cli_testing::CliResult train(std::vector<std::string> more) {
-    std::vector<std::string> a = {"train", "--data", data().string(), "--out", out().string(), "--model", "shallownet",
-                                  "--image-size", "8", "--epochs", "1", "--verbose", "0", "--seed", "1"};
-    a.insert(a.end(), more.begin(), more.end());
-    return run_petal(a);
+    more.insert(more.begin(), {"--epochs", "1"});
+    return run_petal(train_args(more));
   }
   // A model file from a one-epoch run.
   fs::path trained_model() {
@@ -34,7 +29,6 @@ class CliErrors : public ::testing::Test {
     EXPECT_EQ(r.rc, 0) << r.err;
     return out() / "model_last.petal";
   }
-  testing::TempDir tmp;
 };
 
 // One line (a Hint may follow on its own line), no stack trace.

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_fixtures.h"
+#include "cli/cli_test_base.h"
 #include "petal/io/npy.h"
 #include "petal/io/npz.h"
 #include "petal/model/sequential.h"
@@ -22,19 +22,13 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace fs = std::filesystem;
 
-class CliHostile : public ::testing::Test {
+class CliHostile : public cli_testing::CliTest {
  protected:
-  void SetUp() override { cli_testing::write_class_folders(data(), {"a", "b"}, 4, 8); }
-  fs::path data() const { return tmp.path() / "data"; }
-  fs::path out() const { return tmp.path() / "run"; }
-  std::vector<std::string> train_args(const fs::path& d, std::vector<std::string> more = {}) const {
-    std::vector<std::string> a = {"train", "--data", d.string(), "--out", out().string(), "--model", "shallownet",
-                                  "--image-size", "8", "--epochs", "1", "--verbose", "0", "--seed", "1",
-                                  "--threads", "1"};
-    a.insert(a.end(), more.begin(), more.end());
-    return a;
+  // One epoch from `d`.
+  std::vector<std::string> train_from(const fs::path& d, std::vector<std::string> more = {}) const {
+    more.insert(more.begin(), {"--epochs", "1"});
+    return train_args(more, d);
   }
-  testing::TempDir tmp;
 };
 
 // Exit 1, one line naming `what` first, and nothing a terminal would act on.
@@ -47,7 +41,7 @@ void expect_clean_failure(const cli_testing::CliResult& r, const std::vector<std
 }
 
 TEST_F(CliHostile, CraftedModelFilesNameTheFileAndTheField) {
-  ASSERT_EQ(run_petal(train_args(data())).rc, 0);
+  ASSERT_EQ(run_petal(train_from(data())).rc, 0);
   const fs::path good = out() / "model_last.petal";
   const auto craft = [&](const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
     NamedArrays arrays = load_npz(good);
@@ -88,7 +82,7 @@ TEST_F(CliHostile, SizesBeyondMemoryAreRefusedWithTheEstimate) {
   const auto summary = run_petal({"summary", "--model", "minivggnet", "--input-shape", "1048576,1048576,3"});
   expect_clean_failure(summary, {"building minivggnet", "needs about", "this machine has"});
   EXPECT_THAT(summary.err, HasSubstr("Hint: a smaller --input-shape"));
-  const auto train = run_petal(train_args(data(), {"--model", "vgg_bn", "--image-size", "4096"}));
+  const auto train = run_petal(train_from(data(), {"--model", "vgg_bn", "--image-size", "4096"}));
   expect_clean_failure(train, {"training vgg_bn on 4096x4096 images in batches of", "needs about", "TiB"});
 }
 
@@ -106,13 +100,13 @@ TEST_F(CliHostile, DecompressionBombsAndTruncatedImagesAreListedOrLeftOut) {
   const std::string png = cli_testing::read_text(data() / "a" / "img_10.png");
   std::ofstream(data() / "a" / "cut.png", std::ios::binary) << png.substr(0, png.size() - 30);
 
-  const auto refused = run_petal(train_args(data()));
+  const auto refused = run_petal(train_from(data()));
   expect_clean_failure(refused, {"3 of 12 image files cannot be used"});
   EXPECT_THAT(refused.err, AllOf(HasSubstr("bomb.png: the PNG header declares 65535x65535"),
                                  HasSubstr("cut.jpg: image file is truncated"),
                                  HasSubstr("cut.png: image file is truncated"), HasSubstr("--on-bad-image skip")));
 
-  const auto skipped = run_petal(train_args(data(), {"--on-bad-image", "skip"}));
+  const auto skipped = run_petal(train_from(data(), {"--on-bad-image", "skip"}));
   ASSERT_EQ(skipped.rc, 0) << skipped.err;
   const std::string log = cli_testing::read_text(out() / "train.log");
   EXPECT_THAT(log, AllOf(HasSubstr("3 image file(s) left out or kept truncated (--on-bad-image skip)"),
@@ -120,7 +114,7 @@ TEST_F(CliHostile, DecompressionBombsAndTruncatedImagesAreListedOrLeftOut) {
   // ... and listed again at the end of the run, after the report line.
   EXPECT_LT(log.find("test accuracy"), log.rfind("cut.jpg"));
 
-  const auto warned = run_petal(train_args(data(), {"--on-bad-image", "warn", "--overwrite"}));
+  const auto warned = run_petal(train_from(data(), {"--on-bad-image", "warn", "--overwrite"}));
   ASSERT_EQ(warned.rc, 0) << warned.err;
   EXPECT_THAT(cli_testing::read_text(out() / "train.log"),
               AllOf(HasSubstr("cut.jpg: image file is truncated; kept as far as it decodes"),
@@ -131,7 +125,7 @@ TEST_F(CliHostile, FilesThatAreNotImagesAreCountedAndNamed) {
   std::ofstream(data() / "a" / "anim.gif") << "GIF89a";
   std::ofstream(data() / "b" / "notes.txt") << "hello";
   std::ofstream(data() / "b" / "more.gif") << "GIF89a";
-  const auto r = run_petal(train_args(data()));
+  const auto r = run_petal(train_from(data()));
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_THAT(cli_testing::read_text(out() / "train.log"),
               AllOf(HasSubstr("skipped 3 file(s) in the class folders that are not images petal reads"),
@@ -141,7 +135,7 @@ TEST_F(CliHostile, FilesThatAreNotImagesAreCountedAndNamed) {
 TEST_F(CliHostile, NamesThatAreNotUtf8TrainAndRoundTrip) {
   const fs::path odd = tmp.path() / "odd";
   cli_testing::write_class_folders(odd, {"caf\xe9", "b\xff\\x41", "\xc3\xa9t\xc3\xa9"}, 4, 8);
-  const auto r = run_petal(train_args(odd));
+  const auto r = run_petal(train_from(odd));
   ASSERT_EQ(r.rc, 0) << r.err;
   const std::string config = cli_testing::read_text(out() / "config.json");
   const auto j = nlohmann::json::parse(config);  // strict: valid UTF-8 throughout
@@ -157,20 +151,20 @@ TEST_F(CliHostile, NamesThatAreNotUtf8TrainAndRoundTrip) {
 TEST_F(CliHostile, BytesFromFilesAreEscapedInMessages) {
   const fs::path csv = tmp.path() / "pixels.csv";
   std::ofstream(csv) << "a,1,2,3\nb,4,\x1b[2J\x07,6\n";
-  const auto r = run_petal(train_args(csv, {"--image-size", "1"}));
+  const auto r = run_petal(train_from(csv, {"--image-size", "1"}));
   expect_clean_failure(r, {"pixels.csv"});
   EXPECT_THAT(r.err, HasSubstr("\\x1b[2J\\x07"));
 }
 
 TEST_F(CliHostile, SymbolicLinkLoopsAreNamedAsSuch) {
   fs::create_symlink(tmp.path() / "loop", tmp.path() / "loop");
-  expect_clean_failure(run_petal(train_args(tmp.path() / "loop")), {"loop of symbolic links"});
+  expect_clean_failure(run_petal(train_from(tmp.path() / "loop")), {"loop of symbolic links"});
   fs::create_symlink(tmp.path() / "nowhere", tmp.path() / "dangling");
-  expect_clean_failure(run_petal(train_args(tmp.path() / "dangling")), {"symbolic link to a missing target"});
+  expect_clean_failure(run_petal(train_from(tmp.path() / "dangling")), {"symbolic link to a missing target"});
 }
 
 TEST_F(CliHostile, Float16ArraysArePredicted) {
-  ASSERT_EQ(run_petal(train_args(data())).rc, 0);
+  ASSERT_EQ(run_petal(train_from(data())).rc, 0);
   // [2, 8, 8, 3] float16 from raw bits: 0x5000 is 32.0.
   std::vector<std::byte> bits(2 * 8 * 8 * 3 * 2);
   for (size_t i = 0; i < bits.size(); i += 2) bits[i + 1] = std::byte{0x50};

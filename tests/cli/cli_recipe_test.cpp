@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_fixtures.h"
+#include "cli/cli_test_base.h"
 #include "petal/io/npy.h"
 #include "petal/model/sequential.h"
 #include "petal/model/test_time_augmentation.h"
@@ -22,32 +22,26 @@ using cli_testing::run_petal;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-// 3 classes x 12 images of 16x16: 27 train + 9 test; batches of 9 line up with epochs.
-std::vector<std::string> args(const fs::path& data, const fs::path& out, std::vector<std::string> more = {}) {
-  std::vector<std::string> a = {"train", "--data", data.string(), "--out", out.string(), "--model", "shallownet",
-                                "--image-size", "16", "--batch-size", "9", "--seed", "3", "--verbose", "0",
-                                "--threads", "1", "--epochs", "2"};
-  a.insert(a.end(), more.begin(), more.end());
-  return a;
-}
-
 void expect_same_weights(const fs::path& a, const fs::path& b) {
   const auto wa = load_model(a).get_weights(), wb = load_model(b).get_weights();
   ASSERT_EQ(wa.size(), wb.size());
   for (size_t i = 0; i < wa.size(); ++i) EXPECT_EQ(max_abs_diff(wa[i], wb[i]), 0.0f) << a << " weight " << i;
 }
 
-class CliRecipe : public ::testing::Test {
+// 3 classes x 12 images of 16x16: 27 train + 9 test; batches of 9 line up with epochs.
+class CliRecipe : public cli_testing::CliTest {
  protected:
-  void SetUp() override { cli_testing::write_class_folders(tmp.path() / "data", {"blue", "green", "red"}, 12, 16); }
-  fs::path data() const { return tmp.path() / "data"; }
-  testing::TempDir tmp;
+  CliRecipe() : CliTest({{"blue", "green", "red"}, 12, 16, 3}) {}
+  std::vector<std::string> args(const fs::path& to, std::vector<std::string> more = {}) const {
+    more.insert(more.begin(), {"--batch-size", "9", "--epochs", "2"});
+    return train_args(more, {}, to);
+  }
 };
 
 TEST_F(CliRecipe, OffValuesChangeNothingAndEveryOptionIsRecorded) {
   const fs::path plain = tmp.path() / "plain", off = tmp.path() / "off", on = tmp.path() / "on";
-  ASSERT_EQ(run_petal(args(data(), plain)).rc, 0);
-  const auto r = run_petal(args(data(), off, {"--label-smoothing", "0", "--mixup", "0", "--cutmix", "0",
+  ASSERT_EQ(run_petal(args(plain)).rc, 0);
+  const auto r = run_petal(args(off, {"--label-smoothing", "0", "--mixup", "0", "--cutmix", "0",
                                              "--random-resized-crop", "none", "--brightness-jitter", "0",
                                              "--contrast-jitter", "0", "--saturation-jitter", "0",
                                              "--random-erasing", "0", "--weight-decay", "0", "--ema", "0",
@@ -57,7 +51,7 @@ TEST_F(CliRecipe, OffValuesChangeNothingAndEveryOptionIsRecorded) {
   EXPECT_EQ(read_text(plain / "history.csv"), read_text(off / "history.csv"));
   EXPECT_FALSE(fs::exists(off / "ema_state.npz"));
 
-  const auto r2 = run_petal(args(data(), on, {"--label-smoothing", "0.1", "--mixup", "0.2", "--cutmix", "1",
+  const auto r2 = run_petal(args(on, {"--label-smoothing", "0.1", "--mixup", "0.2", "--cutmix", "1",
                                               "--random-resized-crop", "0.3,1", "--brightness-jitter", "0.2",
                                               "--random-erasing", "0.25", "--optimizer", "adamw", "--lr", "0.002",
                                               "--weight-decay", "0.05", "--lr-schedule", "onecycle",
@@ -106,7 +100,7 @@ TEST_F(CliRecipe, ConflictsAreUsageErrorsNamingTheOption) {
       {{"--seeds", "1,2"}, "--seeds runs one training per seed; drop --seed"},
   };
   for (const Case& c : cases) {
-    const auto r = run_petal(args(data(), out, c.flags));
+    const auto r = run_petal(args(out, c.flags));
     EXPECT_EQ(r.rc, 2) << c.message;
     EXPECT_THAT(r.err, HasSubstr(c.message));
   }
@@ -118,10 +112,10 @@ TEST_F(CliRecipe, EmaRunResumesAsAnUninterruptedOne) {
   const std::vector<std::string> more = {"--lr-schedule", "none", "--ema", "0.8", "--ema-num-updates", "--mixup",
                                          "0.4", "--label-smoothing", "0.1", "--optimizer", "sgdw", "--weight-decay",
                                          "0.01", "--random-erasing", "0.5"};
-  ASSERT_EQ(run_petal(args(data(), a, more)).rc, 0);
+  ASSERT_EQ(run_petal(args(a, more)).rc, 0);
   const auto r = run_petal({"train", "--resume", a.string(), "--epochs", "3", "--verbose", "0"});
   ASSERT_EQ(r.rc, 0) << r.err;
-  auto straight = args(data(), b, more);
+  auto straight = args(b, more);
   straight.insert(straight.end(), {"--epochs", "3"});
   ASSERT_EQ(run_petal(straight).rc, 0);
   expect_same_weights(a / "model_last.petal", b / "model_last.petal");
@@ -134,7 +128,7 @@ TEST_F(CliRecipe, BatchModeMatchesGeneratorModeWithTheRecipeCallbacks) {
   // Batches of 8: 3 steps per epoch of a 4-batch flow, so epochs do not line up with the flow's.
   const std::vector<std::string> more = {"--batch-size", "8", "--epochs", "3", "--ema", "0.7", "--mixup", "0.3",
                                          "--cutmix", "0.5", "--lr-schedule-unit", "step", "--warmup-epochs", "1"};
-  auto ga = args(data(), g, more), ba = args(data(), b, more);
+  auto ga = args(g, more), ba = args(b, more);
   ga.insert(ga.end(), {"--mode", "generator"});
   ba.insert(ba.end(), {"--mode", "batch"});
   ASSERT_EQ(run_petal(ga).rc, 0);
@@ -146,7 +140,7 @@ TEST_F(CliRecipe, BatchModeMatchesGeneratorModeWithTheRecipeCallbacks) {
 
 TEST_F(CliRecipe, ReportStatesTheWilsonInterval) {
   const fs::path run = tmp.path() / "run";
-  ASSERT_EQ(run_petal(args(data(), run, {"--epochs", "1"})).rc, 0);
+  ASSERT_EQ(run_petal(args(run, {"--epochs", "1"})).rc, 0);
   const auto j = nlohmann::json::parse(read_text(run / "report.json"));
   const double acc = j["accuracy"].get<double>();
   const auto correct = static_cast<int64_t>(std::lround(acc * 9));
@@ -162,11 +156,11 @@ TEST_F(CliRecipe, ReportStatesTheWilsonInterval) {
 
 TEST_F(CliRecipe, SeedsRunOneFolderPerSeedAndSummariseThem) {
   const fs::path group = tmp.path() / "group", single = tmp.path() / "single";
-  auto a = args(data(), group, {"--epochs", "1", "--seeds", "3,7"});
+  auto a = args(group, {"--epochs", "1", "--seeds", "3,7"});
   a.erase(std::find(a.begin(), a.end(), "--seed"), std::find(a.begin(), a.end(), "--seed") + 2);
   const auto r = run_petal(a);
   ASSERT_EQ(r.rc, 0) << r.err;
-  ASSERT_EQ(run_petal(args(data(), single, {"--epochs", "1"})).rc, 0);  // --seed 3 on its own
+  ASSERT_EQ(run_petal(args(single, {"--epochs", "1"})).rc, 0);  // --seed 3 on its own
   expect_same_weights(group / "seed_3" / "model_last.petal", single / "model_last.petal");
   const auto s = nlohmann::json::parse(read_text(group / "seeds.json"));
   EXPECT_EQ(s["seeds"], nlohmann::json::array({3, 7}));
@@ -188,7 +182,7 @@ TEST_F(CliRecipe, SeedsRunOneFolderPerSeedAndSummariseThem) {
 
 TEST_F(CliRecipe, EvaluateAndPredictTakeTta) {
   const fs::path run = tmp.path() / "run";
-  ASSERT_EQ(run_petal(args(data(), run, {"--epochs", "1"})).rc, 0);
+  ASSERT_EQ(run_petal(args(run, {"--epochs", "1"})).rc, 0);
   Rng rng(2);
   Tensor x({4, 16, 16, 3});
   for (float& v : x.values()) v = static_cast<float>(rng.below(256));

@@ -7,7 +7,7 @@
 
 #include <csignal>
 
-#include "cli/cli_fixtures.h"
+#include "cli/cli_test_base.h"
 #include "cli/cli_process.h"
 #include "petal/model/sequential.h"
 #include "petal/report/history_csv.h"
@@ -24,20 +24,15 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace fs = std::filesystem;
 
-class CliRunSafety : public ::testing::Test {
+class CliRunSafety : public cli_testing::CliTest {
  protected:
-  void SetUp() override { cli_testing::write_class_folders(data(), {"a", "b"}, 6, 8); }
-  fs::path data() const { return tmp.path() / "data"; }
-  fs::path out() const { return tmp.path() / "run"; }
+  CliRunSafety() : CliTest({.per_class = 6}) {}
+  // Batches of 4 into `dir` (out() when empty).
   std::vector<std::string> args(std::vector<std::string> more, const fs::path& dir = {}) const {
-    std::vector<std::string> a = {"train", "--data", data().string(), "--out", (dir.empty() ? out() : dir).string(),
-                                  "--model", "shallownet", "--image-size", "8", "--verbose", "0", "--seed", "1",
-                                  "--threads", "1", "--batch-size", "4"};
-    a.insert(a.end(), more.begin(), more.end());
-    return a;
+    more.insert(more.begin(), {"--batch-size", "4"});
+    return train_args(more, {}, dir);
   }
   static int64_t epochs_in(const fs::path& model) { return load_model(model).epochs_completed(); }
-  testing::TempDir tmp;
 };
 
 TEST_F(CliRunSafety, ASecondRunOnTheSameFolderFailsAtOnceNamingTheFirstsPid) {

@@ -7,7 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_fixtures.h"
+#include "cli/cli_test_base.h"
 #include "petal/data/image_folder.h"
 #include "petal/data/split.h"
 #include "petal/layers/batch_normalization.h"
@@ -22,12 +22,6 @@ using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kClasses = {"blue", "green", "red"};
-
-// 3 classes x 12 images of 16x16: 27 train + 9 test with --test-split 0.25.
-std::vector<std::string> tiny_train_args(const fs::path& data, const fs::path& out) {
-  return {"train", "--data", data.string(), "--out", out.string(), "--model", "shallownet", "--image-size", "16",
-          "--batch-size", "9", "--seed", "3", "--verbose", "0", "--threads", "1"};
-}
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& more) {
   a.insert(a.end(), more.begin(), more.end());
@@ -46,16 +40,16 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   return rows;
 }
 
-class CliTrain : public ::testing::Test {
+// 3 classes x 12 images of 16x16: 27 train + 9 test with --test-split 0.25.
+class CliTrain : public cli_testing::CliTest {
  protected:
-  void SetUp() override { cli_testing::write_class_folders(tmp.path() / "data", kClasses, 12, 16); }
-  fs::path data() const { return tmp.path() / "data"; }
-  testing::TempDir tmp;
+  CliTrain() : CliTest({kClasses, 12, 16, 3}) {}
+  std::vector<std::string> tiny(const fs::path& to) const { return train_args({"--batch-size", "9"}, {}, to); }
 };
 
 TEST_F(CliTrain, ShortRunLeavesEveryFile) {
   const fs::path run = tmp.path() / "run";
-  const auto r = run_petal(with(tiny_train_args(data(), run), {"--epochs", "2"}));
+  const auto r = run_petal(with(tiny(run), {"--epochs", "2"}));
   ASSERT_EQ(r.rc, 0) << r.err;
   for (const char* f : {"model.petal", "model_last.petal", "history.csv", "plot.png", "report.txt", "report.json",
                         "confusion.png", "config.json", "train.log"}) {
@@ -98,7 +92,7 @@ std::map<std::string, std::vector<double>> parse_report(const std::string& text)
 TEST_F(CliTrain, ReportMatchesAnIndependentComputation) {
   const fs::path run = tmp.path() / "run";
   // One epoch at a small learning rate, so that the report is not all ones.
-  const auto r = run_petal(with(tiny_train_args(data(), run),
+  const auto r = run_petal(with(tiny(run),
                                 {"--epochs", "1", "--mode", "fit", "--augment", "none", "--lr", "0.0005"}));
   ASSERT_EQ(r.rc, 0) << r.err;
   // The test split by hand: the listing, the tutorial's seeded shuffle, the decoded pixels / 255.
@@ -137,7 +131,7 @@ TEST_F(CliTrain, ReportMatchesAnIndependentComputation) {
 TEST_F(CliTrain, ResumeContinuesFromTheLastEpochAsAnUninterruptedRun) {
   const fs::path a = tmp.path() / "a", b = tmp.path() / "b";
   // No cosine schedule: it depends on --epochs, which the resumed run raises.
-  ASSERT_EQ(run_petal(with(tiny_train_args(data(), a), {"--epochs", "2", "--lr-schedule", "none"})).rc, 0);
+  ASSERT_EQ(run_petal(with(tiny(a), {"--epochs", "2", "--lr-schedule", "none"})).rc, 0);
   const auto before = read_csv(a / "history.csv");
   const auto r = run_petal({"train", "--resume", a.string(), "--epochs", "3", "--verbose", "0"});
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -151,7 +145,7 @@ TEST_F(CliTrain, ResumeContinuesFromTheLastEpochAsAnUninterruptedRun) {
   EXPECT_EQ(resumed.epochs_completed(), 3);
   // 27 training images in batches of 9: epochs line up with the flow's, so the
   // resumed run sees the batches an uninterrupted one does.
-  ASSERT_EQ(run_petal(with(tiny_train_args(data(), b), {"--epochs", "3", "--lr-schedule", "none"})).rc, 0);
+  ASSERT_EQ(run_petal(with(tiny(b), {"--epochs", "3", "--lr-schedule", "none"})).rc, 0);
   Model straight = load_model(b / "model_last.petal");
   const auto wa = resumed.get_weights(), wb = straight.get_weights();
   ASSERT_EQ(wa.size(), wb.size());
@@ -162,8 +156,8 @@ TEST_F(CliTrain, BatchModeGivesTheWeightsOfGeneratorMode) {
   const fs::path g = tmp.path() / "g", b = tmp.path() / "b";
   // 27 training images in batches of 8: 3 steps per epoch of a 4-batch flow.
   const std::vector<std::string> more = {"--epochs", "3", "--batch-size", "8", "--workers", "2"};
-  ASSERT_EQ(run_petal(with(with(tiny_train_args(data(), g), more), {"--mode", "generator"})).rc, 0);
-  const auto r = run_petal(with(with(tiny_train_args(data(), b), more), {"--mode", "batch"}));
+  ASSERT_EQ(run_petal(with(with(tiny(g), more), {"--mode", "generator"})).rc, 0);
+  const auto r = run_petal(with(with(tiny(b), more), {"--mode", "batch"}));
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto wg = load_model(g / "model_last.petal").get_weights(), wb = load_model(b / "model_last.petal").get_weights();
   ASSERT_EQ(wg.size(), wb.size());
@@ -174,7 +168,7 @@ TEST_F(CliTrain, BatchModeGivesTheWeightsOfGeneratorMode) {
 TEST_F(CliTrain, FitModeIsReproducibleForASeed) {
   const fs::path a = tmp.path() / "a", b = tmp.path() / "b";
   for (const auto& out : {a, b}) {
-    const auto r = run_petal(with(tiny_train_args(data(), out), {"--epochs", "2", "--mode", "fit", "--augment", "none"}));
+    const auto r = run_petal(with(tiny(out), {"--epochs", "2", "--mode", "fit", "--augment", "none"}));
     ASSERT_EQ(r.rc, 0) << r.err;
   }
   EXPECT_EQ(read_csv(a / "history.csv"), read_csv(b / "history.csv"));
@@ -200,7 +194,7 @@ TEST_F(CliTrain, ConfigFileSetsOptionsAndFlagsOverrideIt) {
 
 TEST_F(CliTrain, ValidationSplitValidatesOnTheTrainingSplit) {
   const fs::path run = tmp.path() / "run";
-  const auto r = run_petal(with(tiny_train_args(data(), run), {"--epochs", "1", "--validation-split", "0.25"}));
+  const auto r = run_petal(with(tiny(run), {"--epochs", "1", "--validation-split", "0.25"}));
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto config = nlohmann::json::parse(cli_testing::read_text(run / "config.json"));
   EXPECT_EQ(config["run"]["validation_samples"], 7);  // 27 - int(27 * 0.75)
@@ -243,7 +237,7 @@ TEST_F(CliTrain, PresetsFollowTheModelUnlessGiven) {
 
 TEST_F(CliTrain, BnMomentumReachesEveryBatchNormalizationLayer) {
   const fs::path run = tmp.path() / "run";
-  const auto r = run_petal(with(tiny_train_args(data(), run),
+  const auto r = run_petal(with(tiny(run),
                                 {"--epochs", "1", "--model", "minivggnet", "--bn-momentum", "0.9"}));
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto config = nlohmann::json::parse(cli_testing::read_text(run / "config.json"));
@@ -262,7 +256,7 @@ TEST_F(CliTrain, BnMomentumReachesEveryBatchNormalizationLayer) {
 TEST_F(CliTrain, EarlyStoppingAndCheckpoints) {
   const fs::path run = tmp.path() / "run";
   // lr 0: the weights never change, so val_loss never improves after epoch 1.
-  const auto r = run_petal(with(tiny_train_args(data(), run),
+  const auto r = run_petal(with(tiny(run),
                                 {"--epochs", "5", "--lr", "0", "--early-stopping", "1", "--checkpoint-every", "1",
                                  "--reduce-lr-on-plateau", "--plateau-patience", "1"}));
   ASSERT_EQ(r.rc, 0) << r.err;
