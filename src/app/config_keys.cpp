@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "app/config_parse.h"
+#include "core/ascii.h"
 #include "petal/core/error.h"
 #include "petal/core/text_escape.h"
 #include "petal/models/zoo.h"
@@ -78,11 +79,14 @@ KeyEntry path_key(const char* key, const char* help, std::string TrainConfig::*m
 std::vector<KeyEntry> dataset_keys() {
   return {
       path_key("data", "dataset: Flowers-17 archive folder, class folders, or the tutorial's CSV files", &TrainConfig::data),
-      {{"image_size", "N|HxW", "images are resized to this size (height x width)"},
+      {{"image_size", "N|HxW|auto",
+        "images are resized to this size (height x width); auto: the images' median shorter side, 32 to 96"},
        [](TrainConfig& c, const std::string& l, const std::string& v) {
-         std::tie(c.image_height, c.image_width) = parse_image_size(l, v);
+         std::tie(c.image_height, c.image_width) =
+             ascii_lower(v) == "auto" ? std::pair<int64_t, int64_t>{0, 0} : parse_image_size(l, v);
        },
        [](const TrainConfig& c) {
+         if (c.image_height == 0) return json("auto");
          return c.image_height == c.image_width
                     ? json(c.image_height)
                     : json(std::to_string(c.image_height) + "x" + std::to_string(c.image_width));
@@ -200,7 +204,12 @@ std::vector<KeyEntry> training_keys() {
               &TrainConfig::label_smoothing, 0.0, 1.0, true),
       choice_key("mode", "fit (arrays) | generator (fit_generator) | batch (train_on_batch loop)", &TrainConfig::mode,
                  {"fit", "generator", "batch"}),
-      int_key("epochs", "epochs to train (with --resume: the final epoch count)", &TrainConfig::epochs, 1, 100000),
+      {{"epochs", "N|auto",
+        "epochs to train (with --resume: the final epoch count); auto: about 4650 steps, 30 to 150 epochs"},
+       [](TrainConfig& c, const std::string& l, const std::string& v) {
+         c.epochs = ascii_lower(v) == "auto" ? 0 : parse_int(l, v, 1, 100000);
+       },
+       [](const TrainConfig& c) { return c.epochs == 0 ? json("auto") : json(c.epochs); }},
       int_key("batch_size", "images per training batch", &TrainConfig::batch_size, 1, 65536),
       num_key("validation_split", "validate on this last fraction of the training split instead of the test split",
               &TrainConfig::validation_split, 0.0, 1.0, true),

@@ -22,7 +22,7 @@ void validate_recipe_options(const TrainConfig& c) {
     throw ConfigError("--warmup-epochs " + std::to_string(c.warmup_epochs) + ": a warm-up is part of a schedule; "
                       "received --lr-schedule none.\nHint: add --lr-schedule cosine (or onecycle).");
   }
-  if (c.warmup_epochs > 0 && c.warmup_epochs >= c.epochs) {
+  if (c.warmup_epochs > 0 && c.epochs > 0 && c.warmup_epochs >= c.epochs) {  // epochs 0: auto, checked once chosen
     throw ConfigError("--warmup-epochs: expected fewer warm-up epochs than --epochs " + std::to_string(c.epochs) +
                       "; received " + std::to_string(c.warmup_epochs) + ".");
   }

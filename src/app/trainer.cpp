@@ -9,6 +9,7 @@
 
 #include "app/config_keys.h"
 #include "app/config_parse.h"
+#include "app/recipe_auto.h"
 #include "app/recipe_options.h"
 #include "app/interrupt.h"
 #include "app/run_lock.h"
@@ -204,6 +205,11 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   if (leftovers > 0) {
     log.line("[INFO] removed " + std::to_string(leftovers) + " temporary file(s) an interrupted write left behind");
   }
+  if (c.image_height == 0) {
+    const detail::AutoChoice side = detail::auto_image_side(c.data);
+    c.image_height = c.image_width = side.value;
+    log.line("[INFO] --image-size auto: " + std::to_string(side.value) + " (" + side.why + ")");
+  }
   detail::check_training_memory(c);
   log.line("[INFO] loading " + c.data + " ...");
   Dataset d = load_dataset(dataset_options(c));
@@ -213,9 +219,15 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
   Tensor train_x = std::move(d.train_x), train_y = std::move(d.train_y);
   ValidationData val = split_validation(c, d, train_x, train_y);
 
+  const int64_t train_samples = d.train_csv.empty() ? train_x.dim(0) : d.train_csv_rows;
+  if (c.epochs == 0) {
+    const detail::AutoChoice epochs = detail::auto_epochs(optimizer_steps_per_epoch(c, train_samples, ranks.size()));
+    c.epochs = epochs.value;
+    log.line("[INFO] --epochs auto: " + std::to_string(epochs.value) + " (" + epochs.why + ")");
+    detail::validate_recipe_options(c);
+  }
   Model model = detail::make_model(c, d, paths, o.resume);
   const int64_t initial_epoch = o.resume ? model.epochs_completed() : 0;
-  const int64_t train_samples = d.train_csv.empty() ? train_x.dim(0) : d.train_csv_rows;
   if (root) {
     write_file_atomically(paths.config(), train_config_to_json(c, run_info_json(c, d, train_samples, val.x.rows(), o)));
   }

@@ -34,7 +34,7 @@ struct TrainConfig {
   std::string preset = "recipe";  // recorded for the reader; not an option by itself
   // dataset
   std::string data = {};
-  int64_t image_height = 96, image_width = 96;
+  int64_t image_height = 0, image_width = 0;  // 0: auto, from the images (train() chooses; recorded)
   bool fast_decode = true;        // let libjpeg decode at 1/2..1/8 scale before resizing
   std::string csv_channels = "rgb";  // channel order of pixel values in CSV files: rgb | bgr
   double test_split = 0.25;
@@ -73,7 +73,7 @@ struct TrainConfig {
   double label_smoothing = 0.0;  // categorical cross-entropy's (Keras)
   // fit loop
   std::string mode = "generator";  // fit | generator | batch
-  int64_t epochs = 100;
+  int64_t epochs = 0;  // 0: auto, from the number of training images (train() chooses; recorded)
   int64_t batch_size = 32;
   double validation_split = 0.0;   // > 0: validate on this last fraction of the training split
   int workers = 1;
