@@ -4,14 +4,12 @@
 
 #include <algorithm>
 
+#include "model/graph_fusion.h"
 #include "model/graph_plan_node.h"
 #include "model/memory_planner.h"
-#include "nn/activation_ops.h"
 #include "petal/core/error.h"
-#include "petal/layers/core_layers.h"
 
 namespace petal::detail {
-
 
 namespace {
 
@@ -31,8 +29,13 @@ memory::desc flat_md(size_t bytes) {
 
 GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, int64_t batch, Phase phase,
                      const dnnl::engine& engine, bool input_grad, dnnl::algorithm conv_algorithm)
+    : GraphPlan(nodes, outputs, batch, phase, engine,
+                Options{.input_grad = input_grad, .conv_algorithm = conv_algorithm}) {}
+
+GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, int64_t batch, Phase phase,
+                     const dnnl::engine& engine, const Options& options)
     : batch_(batch), phase_(phase), scratchpad_(std::make_unique<ScratchpadPool>(engine)) {
-  backward_ = phase == Phase::Train || input_grad;
+  backward_ = phase == Phase::Train || options.input_grad;
   nodes_.resize(nodes.size());
   for (size_t k = 0; k < nodes.size(); ++k) {
     nodes_[k].layer = nodes[k].layer;
@@ -40,7 +43,7 @@ GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>&
     if (!nodes[k].layer) inputs_.push_back(static_cast<int>(k));
   }
   for (int o : outputs) nodes_[o].is_output = true;
-  plan_nodes(nodes, engine, input_grad, conv_algorithm);
+  plan_nodes(nodes, outputs, engine, options);
   place_activations(nodes, engine);
   plan_outputs(nodes, outputs, engine);
   if (backward_) place_gradients(nodes, engine);
@@ -50,53 +53,29 @@ GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>&
 
 GraphPlan::~GraphPlan() = default;
 
-// Which Activation nodes run as post-ops of their producer, and each node's plan.
-void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const dnnl::engine& engine, bool input_grad,
-                           dnnl::algorithm conv_algorithm) {
+// Each node's plan, with the fusions proposed (graph_fusion.h); followers a plan
+// takes become identity nodes aliasing its output.
+void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs,
+                           const dnnl::engine& engine, const Options& options) {
   const size_t n = nodes_.size();
-  std::vector<std::vector<int>> consumers(n);
-  for (size_t k = 0; k < n; ++k) {
-    for (int i : nodes_[k].inputs) consumers[i].push_back(static_cast<int>(k));
-  }
-  std::vector<ActivationFn> fused(n, ActivationFn::Linear);
+  const std::vector<FusionProposal> proposals = propose_fusions(nodes, outputs, options.post_ops && !backward_);
   std::vector<bool> fused_away(n, false);
-  for (size_t k = 0; k < n; ++k) {
-    Layer* l = nodes_[k].layer;
-    if (!l || !l->accepts_fused_activation() || consumers[k].size() != 1 || nodes_[k].is_output) continue;
-    const int j = consumers[k][0];
-    const auto* act = dynamic_cast<const Activation*>(nodes_[j].layer);
-    if (!act || nodes_[j].inputs.size() != 1 || !ActivationOps::fusable(act->fn())) continue;
-    fused[k] = act->fn();
-    fused_away[j] = true;
+  for (const FusionProposal& p : proposals) {
+    if (p.activation_node >= 0) fused_away[p.activation_node] = true;
   }
   for (size_t k = 0; k < n; ++k) {
     Node& node = nodes_[k];
     if (!node.layer) {
-      node.needs_grad = input_grad;
+      node.needs_grad = options.input_grad;
       node.root = static_cast<int>(k);
       node.md = plain_md(with_batch(batch_, nodes[k].shape));
       node.out = memory(node.md, engine, DNNL_MEMORY_NONE);
       continue;
     }
-    node.needs_grad = has_trainable(node.layer);
-    PlanContext ctx;
-    ctx.engine = engine;
-    ctx.batch = batch_;
-    ctx.phase = phase_;
-    ctx.scratchpad = scratchpad_.get();
-    ctx.backward = backward_;
-    ctx.need_diff_src = false;
-    for (int i : node.inputs) {
-      ctx.src_mds.push_back(nodes_[i].md);
-      ctx.need_diff_srcs.push_back(nodes_[i].needs_grad);
-      ctx.need_diff_src = ctx.need_diff_src || nodes_[i].needs_grad;
-    }
-    node.needs_grad = node.needs_grad || ctx.need_diff_src;
-    ctx.src_md = ctx.src_mds.at(0);
-    ctx.fused_activation = fused[k];
-    ctx.conv_algorithm = conv_algorithm;
-    std::unique_ptr<LayerPlan> plan =
-        fused_away[k] ? std::make_unique<IdentityPlan>(ctx.src_md) : node.layer->make_plan(ctx);
+    std::unique_ptr<LayerPlan> plan = make_node_plan(k, fused_away[k], proposals[k], engine, options);
+    const size_t taken = plan->fused_followers();
+    if (taken > proposals[k].followers.size()) throw Error("internal: " + node.layer->where() + " took unproposed post-ops.");
+    for (size_t f = 0; f < taken; ++f) fused_away[proposals[k].followers[f]] = true;
     if (plan->is_identity()) {
       if (node.inputs.size() != 1) throw Error("internal: " + node.layer->where() + " has an identity plan over several inputs.");
       node.root = nodes_[node.inputs[0]].root;
@@ -111,6 +90,31 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const dnnl::engin
     if (!nodes_[k].plan) continue;
     for (int i : nodes_[k].inputs) nodes_[nodes_[i].root].readers.push_back(static_cast<int>(k));
   }
+}
+
+std::unique_ptr<LayerPlan> GraphPlan::make_node_plan(size_t k, bool fused_away, const FusionProposal& proposal,
+                                                     const dnnl::engine& engine, const Options& options) {
+  Node& node = nodes_[k];
+  node.needs_grad = has_trainable(node.layer);
+  PlanContext ctx;
+  ctx.engine = engine;
+  ctx.batch = batch_;
+  ctx.phase = phase_;
+  ctx.scratchpad = scratchpad_.get();
+  ctx.backward = backward_;
+  ctx.need_diff_src = false;
+  for (int i : node.inputs) {
+    ctx.src_mds.push_back(nodes_[i].md);
+    ctx.need_diff_srcs.push_back(nodes_[i].needs_grad);
+    ctx.need_diff_src = ctx.need_diff_src || nodes_[i].needs_grad;
+  }
+  node.needs_grad = node.needs_grad || ctx.need_diff_src;
+  ctx.src_md = ctx.src_mds.at(0);
+  if (fused_away) return std::make_unique<IdentityPlan>(ctx.src_md);
+  ctx.fused_activation = proposal.activation;
+  ctx.post_ops = proposal.forms;
+  ctx.conv_algorithm = options.conv_algorithm;
+  return node.layer->make_plan(ctx);
 }
 
 // Activations: kept for backward while training; otherwise placed by lifetime.
@@ -185,6 +189,10 @@ const float* GraphPlan::input_grad(size_t i) const {
   const Node& node = nodes_.at(static_cast<size_t>(inputs_.at(i)));
   if (!node.diff) throw Error("internal: input_grad on a plan built without input gradients.");
   return static_cast<const float*>(node.diff.get_data_handle());
+}
+
+size_t GraphPlan::planned_nodes() const {
+  return static_cast<size_t>(std::count_if(nodes_.begin(), nodes_.end(), [](const Node& n) { return n.plan != nullptr; }));
 }
 
 size_t GraphPlan::arena_bytes() const {

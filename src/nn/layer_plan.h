@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "nn/post_op_follower.h"
 #include "petal/layers/activations.h"
 #include "runtime/dnnl_utils.h"
 
@@ -29,6 +30,9 @@ struct PlanContext {
   // An activation the network plan fused into this layer (a following
   // Activation layer, run as a post-op); Linear when none.
   ActivationFn fused_activation = ActivationFn::Linear;
+  // Layers after this one (after fused_activation) the graph plan proposes to
+  // run as post-ops (inference only); the plan takes a prefix (fused_followers()).
+  std::vector<PostOpFollower> post_ops = {};
   // convolution_direct, or convolution_auto (oneDNN may pick Winograd).
   dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
 
@@ -72,6 +76,8 @@ class LayerPlan {
   // The output activation a fused loss gradient may skip (softmax, sigmoid).
   virtual bool ends_in_softmax() const { return false; }
   virtual bool ends_in_sigmoid() const { return false; }
+  // How many of the context's proposed post_ops this plan runs (a prefix).
+  virtual size_t fused_followers() const { return 0; }
 
  protected:
   memory::desc dst_md_;
