@@ -1,5 +1,5 @@
-// Fusion proposals: a walk from each Conv2D/Dense-like node along single
-// readers, collecting the layers that have a post-op form.
+// Fusion proposals: a walk from each node along single readers, collecting the
+// layers that have a post-op form and one residual Add.
 #include "model/graph_fusion.h"
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include "nn/activation_ops.h"
 #include "nn/post_op_chain.h"
 #include "petal/layers/core_layers.h"
+#include "petal/layers/merge.h"
 
 namespace petal::detail {
 
@@ -18,6 +19,43 @@ int sole_reader(const std::vector<PlanNode>& nodes, const std::vector<std::vecto
   if (readers[k].size() != 1 || is_output[k]) return -1;
   const int j = readers[k][0];
   return nodes[j].layer && nodes[j].inputs.size() == 1 ? j : -1;
+}
+
+bool is_add(const Layer* layer) {
+  const auto* merge = dynamic_cast<const Merge*>(layer);
+  return merge && merge->op() == MergeOp::Add;
+}
+
+// Walks on from `tail` (the head or its fused Activation) while the next layer
+// has a post-op form or is the head's one residual Add, whose other operand
+// must be ready when the head runs: computed before it, or proposed to an
+// earlier head.
+// proposed_by: the head each node was proposed to so far (-1: none).
+void collect_followers(const std::vector<PlanNode>& nodes, const std::vector<std::vector<int>>& readers,
+                       const std::vector<bool>& is_output, int head, int tail, FusionProposal& p,
+                       std::vector<int>& proposed_by) {
+  while (readers[tail].size() == 1 && !is_output[tail]) {
+    const int j = readers[tail][0];
+    const PlanNode& next = nodes[j];
+    if (!next.layer) return;
+    PostOpFollower form;
+    if (next.inputs.size() == 1) {
+      std::optional<PostOpFollower> f = post_op_form(*next.layer);
+      if (!f) return;
+      form = *f;
+    } else {
+      if (p.sum_position >= 0 || !is_add(next.layer) || next.inputs.size() != 2) return;
+      const int other = next.inputs[0] == tail ? next.inputs[1] : next.inputs[0];
+      if (other == tail || (other >= head && !(proposed_by[other] >= 0 && proposed_by[other] < head))) return;
+      form.sum = true;
+      p.sum_position = static_cast<int>(p.forms.size());
+      p.sum_other = other;
+    }
+    p.followers.push_back(j);
+    p.forms.push_back(form);
+    if (proposed_by[j] < 0) proposed_by[j] = head;
+    tail = j;
+  }
 }
 
 }  // namespace
@@ -32,6 +70,7 @@ std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes, 
   std::vector<bool> is_output(n, false), claimed(n, false);
   for (int o : outputs) is_output[o] = true;
   std::vector<FusionProposal> out(n);
+  std::vector<int> proposed_by(n, -1);
   for (size_t k = 0; k < n; ++k) {
     Layer* l = nodes[k].layer;
     if (!l || claimed[k]) continue;
@@ -46,13 +85,7 @@ std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes, 
         tail = j;
       }
     }
-    if (!post_ops) continue;
-    for (int j = sole_reader(nodes, readers, is_output, tail); j >= 0; j = sole_reader(nodes, readers, is_output, j)) {
-      std::optional<PostOpFollower> form = post_op_form(*nodes[j].layer);
-      if (!form) break;
-      out[k].followers.push_back(j);
-      out[k].forms.push_back(*form);
-    }
+    if (post_ops) collect_followers(nodes, readers, is_output, static_cast<int>(k), tail, out[k], proposed_by);
   }
   return out;
 }

@@ -14,11 +14,17 @@ struct FusionProposal {
   int activation_node = -1;                        // that Activation node
   std::vector<int> followers;                      // post-op nodes, in graph order
   std::vector<PostOpFollower> forms;               // their post-op forms
+  // A residual Add among the followers (a sum post-op): its position, and its
+  // other input, a node before this one whose buffer the sum adds into.
+  int sum_position = -1;
+  int sum_other = -1;
 };
 
 // Per node. A follower must be the only reader of the tensor before it, which
 // must not be a model output; post-op chains only when `post_ops` (inference
-// plans without backward).
+// plans without backward). A two-input Add whose other input comes before the
+// node is proposed as a sum; whether that buffer may be written over is for the
+// graph plan to decide (it knows the aliases).
 std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs,
                                             bool post_ops);
 

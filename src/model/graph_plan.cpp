@@ -59,9 +59,13 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
                            const dnnl::engine& engine, const Options& options) {
   const size_t n = nodes_.size();
   const std::vector<FusionProposal> proposals = propose_fusions(nodes, outputs, options.post_ops && !backward_);
-  std::vector<bool> fused_away(n, false);
-  for (const FusionProposal& p : proposals) {
-    if (p.activation_node >= 0) fused_away[p.activation_node] = true;
+  std::vector<std::vector<int>> readers(n);  // graph readers, identity nodes included
+  for (size_t k = 0; k < n; ++k) {
+    for (int i : nodes[k].inputs) readers[i].push_back(static_cast<int>(k));
+  }
+  std::vector<int> fused_into(n, -1);  // the node whose primitive runs a fused node
+  for (size_t k = 0; k < n; ++k) {
+    if (proposals[k].activation_node >= 0) fused_into[proposals[k].activation_node] = static_cast<int>(k);
   }
   for (size_t k = 0; k < n; ++k) {
     Node& node = nodes_[k];
@@ -72,10 +76,18 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
       node.out = memory(node.md, engine, DNNL_MEMORY_NONE);
       continue;
     }
-    std::unique_ptr<LayerPlan> plan = make_node_plan(k, fused_away[k], proposals[k], engine, options);
+    FusionProposal proposal = proposals[k];
+    const int sum_into = sum_target(static_cast<int>(k), proposal, readers, fused_into);
+    std::unique_ptr<LayerPlan> plan = make_node_plan(k, fused_into[k] >= 0, proposal, engine, options);
     const size_t taken = plan->fused_followers();
-    if (taken > proposals[k].followers.size()) throw Error("internal: " + node.layer->where() + " took unproposed post-ops.");
-    for (size_t f = 0; f < taken; ++f) fused_away[proposals[k].followers[f]] = true;
+    if (taken > proposal.followers.size()) throw Error("internal: " + node.layer->where() + " took unproposed post-ops.");
+    for (size_t f = 0; f < taken; ++f) fused_into[proposal.followers[f]] = static_cast<int>(k);
+    if (sum_into >= 0 && static_cast<int>(taken) > proposal.sum_position) node.in_place_of = sum_into;
+    if (fused_into[k] >= 0) {
+      node.root = nodes_[fused_into[k]].root;
+      node.md = nodes_[node.root].md;
+      continue;
+    }
     if (plan->is_identity()) {
       if (node.inputs.size() != 1) throw Error("internal: " + node.layer->where() + " has an identity plan over several inputs.");
       node.root = nodes_[node.inputs[0]].root;
@@ -90,6 +102,38 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
     if (!nodes_[k].plan) continue;
     for (int i : nodes_[k].inputs) nodes_[nodes_[i].root].readers.push_back(static_cast<int>(k));
   }
+}
+
+// A residual sum lets node k write its output over the other operand's buffer
+// (its root r, through the node it is fused into if it comes after k): only if
+// r is a planned node and every reader of r and of its aliases, but the Add,
+// runs before k, and none is a model output. Returns r and asks for r's layout;
+// otherwise drops the sum and what follows it.
+int GraphPlan::sum_target(int k, FusionProposal& proposal, const std::vector<std::vector<int>>& readers,
+                          const std::vector<int>& fused_into) const {
+  if (proposal.sum_position < 0) return -1;
+  const auto pos = static_cast<size_t>(proposal.sum_position);
+  const int add = proposal.followers[pos];
+  // The node whose memory holds node m's output, as far as known when k is planned.
+  const auto root_of = [&](int m) {
+    if (m < k) return nodes_[m].root;
+    return fused_into[m] >= 0 && fused_into[m] < k ? nodes_[fused_into[m]].root : -1;
+  };
+  const int r = root_of(proposal.sum_other);
+  bool safe = r >= 0 && nodes_[r].plan != nullptr;
+  for (int m = 0; m < static_cast<int>(nodes_.size()) && safe; ++m) {
+    if (root_of(m) != r) continue;
+    safe = !nodes_[m].is_output;
+    for (int c : readers[m]) safe = safe && (c == add || c < k || root_of(c) == r);  // or an alias itself
+  }
+  if (!safe) {
+    proposal.followers.resize(pos);
+    proposal.forms.resize(pos);
+    proposal.sum_position = -1;
+    return -1;
+  }
+  proposal.forms[pos].sum_md = nodes_[r].md;
+  return r;
 }
 
 std::unique_ptr<LayerPlan> GraphPlan::make_node_plan(size_t k, bool fused_away, const FusionProposal& proposal,
@@ -118,20 +162,28 @@ std::unique_ptr<LayerPlan> GraphPlan::make_node_plan(size_t k, bool fused_away, 
 }
 
 // Activations: kept for backward while training; otherwise placed by lifetime.
+// A node that writes over another's buffer (a fused residual sum) shares its
+// slot, which then lives until the last reader of either.
 void GraphPlan::place_activations(const std::vector<PlanNode>&, const dnnl::engine& engine) {
   const int n = static_cast<int>(nodes_.size());
-  std::vector<Lifetime> lives;
-  std::vector<int> owner;
+  std::vector<int> last(nodes_.size(), -1), slot(nodes_.size(), -1);
   for (int k = 0; k < n; ++k) {
     Node& node = nodes_[k];
     if (!node.plan) continue;
-    int last = k;
-    for (int r : node.readers) last = std::max(last, r);
-    if (backward_ || node.is_output) last = n;
+    last[k] = k;
+    for (int r : node.readers) last[k] = std::max(last[k], r);
+    if (backward_ || node.is_output) last[k] = n;
     for (int j = k + 1; j < n; ++j) {
-      if (nodes_[j].root == k && nodes_[j].is_output) last = n;  // an identity node aliasing it is returned
+      if (nodes_[j].root == k && nodes_[j].is_output) last[k] = n;  // an identity node aliasing it is returned
     }
-    lives.push_back({bytes_of(node.md), k, last});
+    slot[k] = node.in_place_of >= 0 ? slot[node.in_place_of] : k;
+    last[slot[k]] = std::max(last[slot[k]], last[k]);
+  }
+  std::vector<Lifetime> lives;
+  std::vector<int> owner;
+  for (int k = 0; k < n; ++k) {
+    if (slot[k] != k) continue;
+    lives.push_back({bytes_of(nodes_[k].md), k, last[k]});
     owner.push_back(k);
   }
   const ArenaLayout layout = plan_arena(lives);
@@ -140,6 +192,9 @@ void GraphPlan::place_activations(const std::vector<PlanNode>&, const dnnl::engi
   for (size_t t = 0; t < owner.size(); ++t) {
     Node& node = nodes_[owner[t]];
     node.out = memory(node.md, engine, base + layout.offsets[t]);
+  }
+  for (int k = 0; k < n; ++k) {
+    if (slot[k] >= 0 && slot[k] != k) nodes_[k].out = memory(nodes_[k].md, engine, nodes_[slot[k]].out.get_data_handle());
   }
   for (Node& node : nodes_) {
     if (node.root >= 0 && !node.plan && node.layer) node.out = nodes_[node.root].out;

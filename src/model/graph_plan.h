@@ -93,6 +93,8 @@ class GraphPlan {
   };
   void plan_nodes(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, const dnnl::engine& engine,
                   const Options& options);
+  int sum_target(int k, FusionProposal& proposal, const std::vector<std::vector<int>>& readers,
+                 const std::vector<int>& fused_into) const;
   std::unique_ptr<LayerPlan> make_node_plan(size_t k, bool fused_away, const FusionProposal& proposal,
                                             const dnnl::engine& engine, const Options& options);
   void place_activations(const std::vector<PlanNode>& nodes, const dnnl::engine& engine);

@@ -66,19 +66,25 @@ void ConvPlan::bind_backward(const memory& diff_dst, const memory& diff_src) {
 // oneDNN's "auto" picks direct (brgconv) for inference even where its
 // Winograd kernel is ~2x faster: with auto, ask for Winograd first. Winograd
 // takes eltwise post-ops only: it gets the followers up to the first batch norm
-// (the rest run on their own), direct convolution gets them all.
+// (the rest run on their own), direct convolution gets them all; a residual
+// sum only when the output layout matches the buffer it adds into.
 dnnl::convolution_forward::primitive_desc ConvPlan::forward_pd(const PlanContext& ctx) {
+  const auto make = [&](algorithm alg) {
+    return [&, alg](const dnnl::primitive_attr& attr, const memory::desc& dst) {
+      return dnnl::convolution_forward::primitive_desc({ctx.forward_prop(), alg, src_any_, w_any_, b_md_,
+                                                        dst.is_zero() ? dst_any_ : dst, strides_, dilates_, pad_l_,
+                                                        pad_r_},
+                                                       attr, ctx.engine);
+    };
+  };
   if (algorithm_ == algorithm::convolution_auto) {
     try {
-      return {{ctx.forward_prop(), algorithm::convolution_winograd, src_any_, w_any_, b_md_, dst_any_, strides_,
-               dilates_, pad_l_, pad_r_},
-              forward_attr(chain_.eltwise_prefix()), ctx.engine};
+      return forward_pd_with(chain_.eltwise_prefix(), make(algorithm::convolution_winograd));
     } catch (const dnnl::error&) {
       // not supported for this shape: oneDNN's choice below
     }
   }
-  return {{ctx.forward_prop(), algorithm_, src_any_, w_any_, b_md_, dst_any_, strides_, dilates_, pad_l_, pad_r_},
-          forward_attr(chain_.proposed()), ctx.engine};
+  return forward_pd_with(chain_.proposed(), make(algorithm_));
 }
 
 // oneDNN's "auto" keeps backward-weights direct even where its Winograd

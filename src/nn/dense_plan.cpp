@@ -46,8 +46,9 @@ class DensePlan final : public WeightedPlan {
     w_md_ = kernel_.storage_md();
     propose_post_ops(layer.options().units, 2);
     const auto prop = ctx.forward_prop();
-    fwd_pd_ = dnnl::inner_product_forward::primitive_desc({prop, src_md_, w_md_, b_md_, dst_plain_},
-                                                          forward_attr(chain_.proposed()), ctx.engine);
+    fwd_pd_ = forward_pd_with(chain_.proposed(), [&](const dnnl::primitive_attr& attr, const memory::desc&) {
+      return dnnl::inner_product_forward::primitive_desc({prop, src_md_, w_md_, b_md_, dst_plain_}, attr, ctx.engine);
+    });
     dst_md_ = fwd_pd_.dst_desc();
     act_.plan(dst_md_, ctx);
   }

@@ -84,9 +84,34 @@ size_t PostOpChain::eltwise_prefix() const {
   return n;
 }
 
+size_t PostOpChain::fitting(size_t count, const memory::desc& dst_md) const {
+  for (size_t i = 0; i < count; ++i) {
+    if (followers_[i].sum && followers_[i].sum_md != dst_md) return i;
+  }
+  return count;
+}
+
+size_t PostOpChain::before_sum(size_t count) const {
+  for (size_t i = 0; i < count; ++i) {
+    if (followers_[i].sum) return i;
+  }
+  return count;
+}
+
+memory::desc PostOpChain::required_dst(size_t count) const {
+  for (size_t i = 0; i < count; ++i) {
+    if (followers_[i].sum) return followers_[i].sum_md;
+  }
+  return {};
+}
+
 void PostOpChain::append(dnnl::post_ops& ops, size_t count) {
   if (count > followers_.size()) throw Error("internal: a plan took more post-ops than were proposed");
   for (size_t i = 0; i < count; ++i) {
+    if (followers_[i].sum) {
+      ops.append_sum(1.0f);
+      continue;
+    }
     if (!followers_[i].affine) {
       EltwiseOps::append_post_ops(ops, followers_[i].eltwise);
       continue;

@@ -27,8 +27,15 @@ class PostOpChain {
   PostOpChain(std::vector<PostOpFollower> followers, int64_t channels, int rank, const dnnl::engine& engine);
 
   size_t proposed() const { return followers_.size(); }
-  // How many leading followers are eltwise functions (all that Winograd takes).
+  // How many leading followers are eltwise functions or sums (all that Winograd takes).
   size_t eltwise_prefix() const;
+  // Of followers [0, count), how many a primitive whose output layout is dst_md
+  // can take: a sum needs the layout of the buffer it adds into.
+  size_t fitting(size_t count, const memory::desc& dst_md) const;
+  // How many of followers [0, count) precede a sum among them (count if none).
+  size_t before_sum(size_t count) const;
+  // The output layout a sum among followers [0, count) needs (zero: any).
+  memory::desc required_dst(size_t count) const;
   // Appends followers [0, count) to `ops` after the post-ops already there. The
   // last call is the one the primitive uses: it fixes taken() and the indices.
   void append(dnnl::post_ops& ops, size_t count);

@@ -22,9 +22,13 @@ struct ChannelAffine {
 };
 
 struct PostOpFollower {
-  bool affine = false;  // a ChannelAffine (two binary post-ops), else an eltwise function
+  bool affine = false;  // a ChannelAffine (two binary post-ops)
+  // A residual Add as a sum post-op: the primitive's output buffer already holds
+  // the other operand, so its output layout must be sum_md.
+  bool sum = false;
+  dnnl::memory::desc sum_md;
   ChannelAffine channel_affine;
-  EltwiseSpec eltwise;
+  EltwiseSpec eltwise;  // neither: an eltwise function
 };
 
 }  // namespace petal::detail

@@ -2,6 +2,8 @@
 // a fused output activation, and forward/backward op lists bound once.
 #pragma once
 
+#include <string>
+
 #include "nn/activation_ops.h"
 #include "nn/layer_plan.h"
 #include "nn/param_view.h"
@@ -61,6 +63,27 @@ class WeightedPlan : public LayerPlan {
     chain_.append(po, followers);
     if (po.len() > 0) attr.set_post_ops(po);
     return attr;
+  }
+
+  // The forward primitive descriptor with as many of the first `followers` as it
+  // takes well: make(attr, dst) creates it for given attributes and output
+  // layout (zero: the primitive's choice; a sum asks for the layout of the buffer
+  // it adds into). A sum whose layout is refused, or post-ops that only oneDNN's
+  // reference kernel accepts, are dropped: first from the sum on, then all.
+  template <typename Make>
+  auto forward_pd_with(size_t followers, const Make& make) {
+    const auto try_with = [&](size_t n) { return make(forward_attr(n), chain_.required_dst(n)); };
+    auto pd = try_with(followers);
+    size_t n = chain_.fitting(followers, pd.dst_desc());
+    if (n != followers) pd = try_with(n);
+    if (n > 0 && is_reference(pd)) pd = try_with(n = chain_.before_sum(n));
+    if (n > 0 && is_reference(pd)) pd = try_with(0);
+    return pd;
+  }
+
+  template <typename PD>
+  static bool is_reference(const PD& pd) {
+    return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
   }
 
   // Binds a primitive's forward: src staged into the wanted layout, weights, bias.
