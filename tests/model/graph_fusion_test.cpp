@@ -136,6 +136,23 @@ TEST(GraphFusion, EveryFollowerKindMatchesTheUnfusedPlan) {
   EXPECT_EQ(expect_fusion_matches(model, batch, "every follower kind"), 10u);
 }
 
+// A residual Add runs as a sum post-op writing over its other operand, where no
+// later layer reads that operand: conv -> Add -> ReLU (a sum first, which every
+// ISA's kernels take), conv -> BN -> Add (a sum after batch norm, which some
+// kernels refuse; then the Add runs on its own), and an operand read again later.
+TEST(GraphFusion, ResidualAddRunsAsASumWhereItsOperandIsFree) {
+  const auto conv = [] { return Conv2D({.filters = 8, .kernel_size = {3, 3}, .padding = Padding::Same}); };
+  const KerasTensor in = Input({10, 10, 8});
+  const KerasTensor x0 = conv()(in);
+  const KerasTensor x1 = ReLU()(Add()({x0, conv()(conv()(x0))}));                       // sum + relu
+  const KerasTensor x2 = Add()({x1, BatchNormalization()(conv()(conv()(x1)))});         // BN, maybe sum
+  const KerasTensor x3 = Add()({Add()({x2, conv()(conv()(x2))}), x2});                   // x2 read again
+  const KerasTensor out = Dense({.units = 3})(GlobalAveragePooling2D()(x3));
+  Model model(in, out, {.seed = 21});
+  randomize_batch_norms(model, 22);
+  EXPECT_GE(expect_fusion_matches(model, random_input({2, 10, 10, 8}, 23), "residual sums"), 3u);
+}
+
 // The folded scale and shift follow the weights: predict after training steps
 // (which move the weights and the moving statistics) uses the new values.
 TEST(GraphFusion, PredictAfterTrainingUsesTheCurrentWeights) {
