@@ -6,8 +6,11 @@
 
 #include "nn/activation_ops.h"
 #include "nn/post_op_chain.h"
+#include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"
+#include "petal/layers/depthwise_conv2d.h"
 #include "petal/layers/merge.h"
+#include "petal/layers/padding2d.h"
 
 namespace petal::detail {
 
@@ -58,6 +61,38 @@ void collect_followers(const std::vector<PlanNode>& nodes, const std::vector<std
   }
 }
 
+// Folds a ZeroPadding2D into the Conv2D / DepthwiseConv2D that alone reads it,
+// where the padding that results stays within the (dilated) kernel: oneDNN's
+// fast kernels take that much.
+template <typename Conv>
+bool fold_into(const ZeroPadding2D& zp, const Conv& conv, FusionProposal& zp_p, int conv_node,
+               FusionProposal& conv_p) {
+  const Sides2D& b = zp.options().padding;
+  const std::array<int64_t, 4> border{b.top, b.left, b.bottom, b.right}, own = conv.pads();
+  const auto& o = conv.options();
+  for (size_t i = 0; i < 4; ++i) {
+    const size_t axis = i % 2;
+    if (border[i] + own[i] > (o.kernel_size[axis] - 1) * o.dilation_rate[axis]) return false;
+  }
+  zp_p.padding_into = conv_node;
+  conv_p.folded_padding = border;
+  return true;
+}
+
+void propose_padding_folds(const std::vector<PlanNode>& nodes, const std::vector<std::vector<int>>& readers,
+                           const std::vector<bool>& is_output, std::vector<FusionProposal>& out) {
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const auto* zp = dynamic_cast<const ZeroPadding2D*>(nodes[k].layer);
+    const int j = zp ? sole_reader(nodes, readers, is_output, static_cast<int>(k)) : -1;
+    if (j < 0) continue;
+    if (const auto* conv = dynamic_cast<const Conv2D*>(nodes[j].layer)) {
+      fold_into(*zp, *conv, out[k], j, out[j]);
+    } else if (const auto* dw = dynamic_cast<const DepthwiseConv2D*>(nodes[j].layer)) {
+      fold_into(*zp, *dw, out[k], j, out[j]);
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs,
@@ -87,6 +122,7 @@ std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes, 
     }
     if (post_ops) collect_followers(nodes, readers, is_output, static_cast<int>(k), tail, out[k], proposed_by);
   }
+  if (post_ops) propose_padding_folds(nodes, readers, is_output, out);
   return out;
 }
 

@@ -1,8 +1,10 @@
 // Which layers of a graph run inside the primitive before them: an Activation
 // after a Conv2D/Dense (both phases), and at inference the chain of batch norms
-// and activations after it as post-ops. Proposals only: a node's plan takes a prefix.
+// and activations after it as post-ops, and a ZeroPadding2D before a convolution
+// as its padding. Proposals only: a node's plan takes a prefix of its post-ops.
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "model/graph_plan.h"
@@ -18,6 +20,10 @@ struct FusionProposal {
   // other input, a node before this one whose buffer the sum adds into.
   int sum_position = -1;
   int sum_other = -1;
+  // Inference: a ZeroPadding2D folded into the convolution reading it (on the
+  // padding node: that convolution; on the convolution: the border it adds).
+  int padding_into = -1;
+  std::array<int64_t, 4> folded_padding = {0, 0, 0, 0};
 };
 
 // Per node. A follower must be the only reader of the tensor before it, which

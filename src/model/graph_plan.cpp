@@ -78,7 +78,8 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
     }
     FusionProposal proposal = proposals[k];
     const int sum_into = sum_target(static_cast<int>(k), proposal, readers, fused_into);
-    std::unique_ptr<LayerPlan> plan = make_node_plan(k, fused_into[k] >= 0, proposal, engine, options);
+    const bool away = fused_into[k] >= 0 || proposal.padding_into >= 0;  // the latter: an identity
+    std::unique_ptr<LayerPlan> plan = make_node_plan(k, away, proposal, engine, options);
     const size_t taken = plan->fused_followers();
     if (taken > proposal.followers.size()) throw Error("internal: " + node.layer->where() + " took unproposed post-ops.");
     for (size_t f = 0; f < taken; ++f) fused_into[proposal.followers[f]] = static_cast<int>(k);
@@ -157,6 +158,7 @@ std::unique_ptr<LayerPlan> GraphPlan::make_node_plan(size_t k, bool fused_away, 
   if (fused_away) return std::make_unique<IdentityPlan>(ctx.src_md);
   ctx.fused_activation = proposal.activation;
   ctx.post_ops = proposal.forms;
+  ctx.folded_padding = proposal.folded_padding;
   ctx.conv_algorithm = options.conv_algorithm;
   return node.layer->make_plan(ctx);
 }

@@ -2,6 +2,7 @@
 // oneDNN primitives created once, bound to fixed buffers, run every step.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct PlanContext {
   // Layers after this one (after fused_activation) the graph plan proposes to
   // run as post-ops (inference only); the plan takes a prefix (fused_followers()).
   std::vector<PostOpFollower> post_ops = {};
+  // Inference: a ZeroPadding2D border (top, left, bottom, right) the graph plan
+  // folded into this convolution: the input arrives without it and the
+  // convolution pads that much more instead (Conv2D, DepthwiseConv2D).
+  std::array<int64_t, 4> folded_padding = {0, 0, 0, 0};
   // convolution_direct, or convolution_auto (oneDNN may pick Winograd).
   dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
 

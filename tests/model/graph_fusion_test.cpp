@@ -12,6 +12,7 @@
 #include "petal/layers/core_layers.h"
 #include "petal/layers/dense.h"
 #include "petal/layers/merge.h"
+#include "petal/layers/padding2d.h"
 #include "petal/layers/depthwise_conv2d.h"
 #include "petal/layers/pooling.h"
 #include "petal/layers/rescaling.h"
@@ -151,6 +152,21 @@ TEST(GraphFusion, ResidualAddRunsAsASumWhereItsOperandIsFree) {
   Model model(in, out, {.seed = 21});
   randomize_batch_norms(model, 22);
   EXPECT_GE(expect_fusion_matches(model, random_input({2, 10, 10, 8}, 23), "residual sums"), 3u);
+}
+
+// At inference a ZeroPadding2D read only by a convolution becomes its padding
+// (MobileNetV2's stride-2 blocks), unless the padding would exceed the kernel.
+TEST(GraphFusion, ZeroPaddingFoldsIntoTheConvolutionAfterIt) {
+  const KerasTensor in = Input({9, 9, 4});
+  KerasTensor x = ZeroPadding2D({.padding = Sides2D({0, 1}, {1, 1})})(in);
+  x = DepthwiseConv2D({.kernel_size = {3, 3}, .strides = {2, 2}})(x);                  // folded
+  x = ZeroPadding2D({.padding = Sides2D(1)})(x);
+  x = Conv2D({.filters = 6, .kernel_size = {3, 3}, .padding = Padding::Same})(x);       // folded: 1 + 1 <= 2
+  x = ZeroPadding2D({.padding = Sides2D(3)})(x);
+  x = Conv2D({.filters = 5, .kernel_size = {3, 3}})(x);                                 // 3 > 2: kept apart
+  const KerasTensor out = Dense({.units = 3})(GlobalAveragePooling2D()(x));
+  Model model(in, out, {.seed = 31});
+  EXPECT_EQ(expect_fusion_matches(model, random_input({2, 9, 9, 4}, 32), "zero padding"), 2u);
 }
 
 // The folded scale and shift follow the weights: predict after training steps
