@@ -4,14 +4,12 @@
 
 #include <algorithm>
 
+#include "model/graph_fusion.h"
 #include "model/graph_plan_node.h"
 #include "model/memory_planner.h"
-#include "nn/activation_ops.h"
 #include "petal/core/error.h"
-#include "petal/layers/core_layers.h"
 
 namespace petal::detail {
-
 
 namespace {
 
@@ -31,8 +29,13 @@ memory::desc flat_md(size_t bytes) {
 
 GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, int64_t batch, Phase phase,
                      const dnnl::engine& engine, bool input_grad, dnnl::algorithm conv_algorithm)
+    : GraphPlan(nodes, outputs, batch, phase, engine,
+                Options{.input_grad = input_grad, .conv_algorithm = conv_algorithm}) {}
+
+GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, int64_t batch, Phase phase,
+                     const dnnl::engine& engine, const Options& options)
     : batch_(batch), phase_(phase), scratchpad_(std::make_unique<ScratchpadPool>(engine)) {
-  backward_ = phase == Phase::Train || input_grad;
+  backward_ = phase == Phase::Train || options.input_grad;
   nodes_.resize(nodes.size());
   for (size_t k = 0; k < nodes.size(); ++k) {
     nodes_[k].layer = nodes[k].layer;
@@ -40,7 +43,7 @@ GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>&
     if (!nodes[k].layer) inputs_.push_back(static_cast<int>(k));
   }
   for (int o : outputs) nodes_[o].is_output = true;
-  plan_nodes(nodes, engine, input_grad, conv_algorithm);
+  plan_nodes(nodes, outputs, engine, options);
   place_activations(nodes, engine);
   plan_outputs(nodes, outputs, engine);
   if (backward_) place_gradients(nodes, engine);
@@ -50,53 +53,42 @@ GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>&
 
 GraphPlan::~GraphPlan() = default;
 
-// Which Activation nodes run as post-ops of their producer, and each node's plan.
-void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const dnnl::engine& engine, bool input_grad,
-                           dnnl::algorithm conv_algorithm) {
+// Each node's plan, with the fusions proposed (graph_fusion.h); followers a plan
+// takes become identity nodes aliasing its output.
+void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs,
+                           const dnnl::engine& engine, const Options& options) {
   const size_t n = nodes_.size();
-  std::vector<std::vector<int>> consumers(n);
+  const std::vector<FusionProposal> proposals = propose_fusions(nodes, outputs, options.post_ops && !backward_);
+  std::vector<std::vector<int>> readers(n);  // graph readers, identity nodes included
   for (size_t k = 0; k < n; ++k) {
-    for (int i : nodes_[k].inputs) consumers[i].push_back(static_cast<int>(k));
+    for (int i : nodes[k].inputs) readers[i].push_back(static_cast<int>(k));
   }
-  std::vector<ActivationFn> fused(n, ActivationFn::Linear);
-  std::vector<bool> fused_away(n, false);
+  std::vector<int> fused_into(n, -1);  // the node whose primitive runs a fused node
   for (size_t k = 0; k < n; ++k) {
-    Layer* l = nodes_[k].layer;
-    if (!l || !l->accepts_fused_activation() || consumers[k].size() != 1 || nodes_[k].is_output) continue;
-    const int j = consumers[k][0];
-    const auto* act = dynamic_cast<const Activation*>(nodes_[j].layer);
-    if (!act || nodes_[j].inputs.size() != 1 || !ActivationOps::fusable(act->fn())) continue;
-    fused[k] = act->fn();
-    fused_away[j] = true;
+    if (proposals[k].activation_node >= 0) fused_into[proposals[k].activation_node] = static_cast<int>(k);
   }
   for (size_t k = 0; k < n; ++k) {
     Node& node = nodes_[k];
     if (!node.layer) {
-      node.needs_grad = input_grad;
+      node.needs_grad = options.input_grad;
       node.root = static_cast<int>(k);
       node.md = plain_md(with_batch(batch_, nodes[k].shape));
       node.out = memory(node.md, engine, DNNL_MEMORY_NONE);
       continue;
     }
-    node.needs_grad = has_trainable(node.layer);
-    PlanContext ctx;
-    ctx.engine = engine;
-    ctx.batch = batch_;
-    ctx.phase = phase_;
-    ctx.scratchpad = scratchpad_.get();
-    ctx.backward = backward_;
-    ctx.need_diff_src = false;
-    for (int i : node.inputs) {
-      ctx.src_mds.push_back(nodes_[i].md);
-      ctx.need_diff_srcs.push_back(nodes_[i].needs_grad);
-      ctx.need_diff_src = ctx.need_diff_src || nodes_[i].needs_grad;
+    FusionProposal proposal = proposals[k];
+    const int sum_into = sum_target(static_cast<int>(k), proposal, readers, fused_into);
+    const bool away = fused_into[k] >= 0 || proposal.padding_into >= 0;  // the latter: an identity
+    std::unique_ptr<LayerPlan> plan = make_node_plan(k, away, proposal, engine, options);
+    const size_t taken = plan->fused_followers();
+    if (taken > proposal.followers.size()) throw Error("internal: " + node.layer->where() + " took unproposed post-ops.");
+    for (size_t f = 0; f < taken; ++f) fused_into[proposal.followers[f]] = static_cast<int>(k);
+    if (sum_into >= 0 && static_cast<int>(taken) > proposal.sum_position) node.in_place_of = sum_into;
+    if (fused_into[k] >= 0) {
+      node.root = nodes_[fused_into[k]].root;
+      node.md = nodes_[node.root].md;
+      continue;
     }
-    node.needs_grad = node.needs_grad || ctx.need_diff_src;
-    ctx.src_md = ctx.src_mds.at(0);
-    ctx.fused_activation = fused[k];
-    ctx.conv_algorithm = conv_algorithm;
-    std::unique_ptr<LayerPlan> plan =
-        fused_away[k] ? std::make_unique<IdentityPlan>(ctx.src_md) : node.layer->make_plan(ctx);
     if (plan->is_identity()) {
       if (node.inputs.size() != 1) throw Error("internal: " + node.layer->where() + " has an identity plan over several inputs.");
       node.root = nodes_[node.inputs[0]].root;
@@ -113,21 +105,87 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const dnnl::engin
   }
 }
 
+// A residual sum lets node k write its output over the other operand's buffer
+// (its root r, through the node it is fused into if it comes after k): only if
+// r is a planned node and every reader of r and of its aliases, but the Add,
+// runs before k, and none is a model output. Returns r and asks for r's layout;
+// otherwise drops the sum and what follows it.
+int GraphPlan::sum_target(int k, FusionProposal& proposal, const std::vector<std::vector<int>>& readers,
+                          const std::vector<int>& fused_into) const {
+  if (proposal.sum_position < 0) return -1;
+  const auto pos = static_cast<size_t>(proposal.sum_position);
+  const int add = proposal.followers[pos];
+  // The node whose memory holds node m's output, as far as known when k is planned.
+  const auto root_of = [&](int m) {
+    if (m < k) return nodes_[m].root;
+    return fused_into[m] >= 0 && fused_into[m] < k ? nodes_[fused_into[m]].root : -1;
+  };
+  const int r = root_of(proposal.sum_other);
+  bool safe = r >= 0 && nodes_[r].plan != nullptr;
+  for (int m = 0; m < static_cast<int>(nodes_.size()) && safe; ++m) {
+    if (root_of(m) != r) continue;
+    safe = !nodes_[m].is_output;
+    for (int c : readers[m]) safe = safe && (c == add || c < k || root_of(c) == r);  // or an alias itself
+  }
+  if (!safe) {
+    proposal.followers.resize(pos);
+    proposal.forms.resize(pos);
+    proposal.sum_position = -1;
+    return -1;
+  }
+  proposal.forms[pos].sum_md = nodes_[r].md;
+  return r;
+}
+
+std::unique_ptr<LayerPlan> GraphPlan::make_node_plan(size_t k, bool fused_away, const FusionProposal& proposal,
+                                                     const dnnl::engine& engine, const Options& options) {
+  Node& node = nodes_[k];
+  node.needs_grad = has_trainable(node.layer);
+  PlanContext ctx;
+  ctx.engine = engine;
+  ctx.batch = batch_;
+  ctx.phase = phase_;
+  ctx.scratchpad = scratchpad_.get();
+  ctx.backward = backward_;
+  ctx.need_diff_src = false;
+  for (int i : node.inputs) {
+    ctx.src_mds.push_back(nodes_[i].md);
+    ctx.need_diff_srcs.push_back(nodes_[i].needs_grad);
+    ctx.need_diff_src = ctx.need_diff_src || nodes_[i].needs_grad;
+  }
+  node.needs_grad = node.needs_grad || ctx.need_diff_src;
+  ctx.src_md = ctx.src_mds.at(0);
+  if (fused_away) return std::make_unique<IdentityPlan>(ctx.src_md);
+  ctx.fused_activation = proposal.activation;
+  ctx.post_ops = proposal.forms;
+  ctx.folded_padding = proposal.folded_padding;
+  ctx.conv_algorithm = options.conv_algorithm;
+  return node.layer->make_plan(ctx);
+}
+
 // Activations: kept for backward while training; otherwise placed by lifetime.
+// A node that writes over another's buffer (a fused residual sum) shares its
+// slot, which then lives until the last reader of either.
 void GraphPlan::place_activations(const std::vector<PlanNode>&, const dnnl::engine& engine) {
   const int n = static_cast<int>(nodes_.size());
-  std::vector<Lifetime> lives;
-  std::vector<int> owner;
+  std::vector<int> last(nodes_.size(), -1), slot(nodes_.size(), -1);
   for (int k = 0; k < n; ++k) {
     Node& node = nodes_[k];
     if (!node.plan) continue;
-    int last = k;
-    for (int r : node.readers) last = std::max(last, r);
-    if (backward_ || node.is_output) last = n;
+    last[k] = k;
+    for (int r : node.readers) last[k] = std::max(last[k], r);
+    if (backward_ || node.is_output) last[k] = n;
     for (int j = k + 1; j < n; ++j) {
-      if (nodes_[j].root == k && nodes_[j].is_output) last = n;  // an identity node aliasing it is returned
+      if (nodes_[j].root == k && nodes_[j].is_output) last[k] = n;  // an identity node aliasing it is returned
     }
-    lives.push_back({bytes_of(node.md), k, last});
+    slot[k] = node.in_place_of >= 0 ? slot[node.in_place_of] : k;
+    last[slot[k]] = std::max(last[slot[k]], last[k]);
+  }
+  std::vector<Lifetime> lives;
+  std::vector<int> owner;
+  for (int k = 0; k < n; ++k) {
+    if (slot[k] != k) continue;
+    lives.push_back({bytes_of(nodes_[k].md), k, last[k]});
     owner.push_back(k);
   }
   const ArenaLayout layout = plan_arena(lives);
@@ -136,6 +194,9 @@ void GraphPlan::place_activations(const std::vector<PlanNode>&, const dnnl::engi
   for (size_t t = 0; t < owner.size(); ++t) {
     Node& node = nodes_[owner[t]];
     node.out = memory(node.md, engine, base + layout.offsets[t]);
+  }
+  for (int k = 0; k < n; ++k) {
+    if (slot[k] >= 0 && slot[k] != k) nodes_[k].out = memory(nodes_[k].md, engine, nodes_[slot[k]].out.get_data_handle());
   }
   for (Node& node : nodes_) {
     if (node.root >= 0 && !node.plan && node.layer) node.out = nodes_[node.root].out;
@@ -185,6 +246,10 @@ const float* GraphPlan::input_grad(size_t i) const {
   const Node& node = nodes_.at(static_cast<size_t>(inputs_.at(i)));
   if (!node.diff) throw Error("internal: input_grad on a plan built without input gradients.");
   return static_cast<const float*>(node.diff.get_data_handle());
+}
+
+size_t GraphPlan::planned_nodes() const {
+  return static_cast<size_t>(std::count_if(nodes_.begin(), nodes_.end(), [](const Node& n) { return n.plan != nullptr; }));
 }
 
 size_t GraphPlan::arena_bytes() const {

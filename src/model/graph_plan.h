@@ -23,8 +23,20 @@ struct PlanNode {
   int layer_id = -1;         // the layer's index in the model (timings, layer_done)
 };
 
+struct FusionProposal;
+
 class GraphPlan {
  public:
+  struct Options {
+    // Backward also computes d loss / d input (input_grad()), in either phase (an
+    // inference plan then supports backward, for gradient checks).
+    bool input_grad = false;
+    dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
+    // Inference plans without backward run batch norms and activations that follow
+    // a convolution or dense as its post-ops; false runs every layer on its own
+    // (tests compare the two).
+    bool post_ops = true;
+  };
   // Nodes in topological order; model inputs are the nodes without a layer, in
   // order; `outputs` lists the nodes whose tensors the model returns. With
   // input_grad, backward also computes d loss / d input (input_grad()), in
@@ -32,6 +44,8 @@ class GraphPlan {
   GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, int64_t batch, Phase phase,
             const dnnl::engine& engine, bool input_grad = false,
             dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct);
+  GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, int64_t batch, Phase phase,
+            const dnnl::engine& engine, const Options& options);
   ~GraphPlan();
 
   int64_t batch() const { return batch_; }
@@ -66,6 +80,8 @@ class GraphPlan {
   const std::vector<Timing>& timings() const { return timings_; }
   void reset_timings() { timings_.assign(timings_.size(), Timing{}); }
   size_t arena_bytes() const;
+  // Nodes that run a plan of their own (not model inputs, identity or fused ones).
+  size_t planned_nodes() const;
 
  private:
   struct Node;
@@ -75,8 +91,12 @@ class GraphPlan {
     float* grad_ptr = nullptr;
     bool softmax = false, sigmoid = false;
   };
-  void plan_nodes(const std::vector<PlanNode>& nodes, const dnnl::engine& engine, bool input_grad,
-                  dnnl::algorithm conv_algorithm);
+  void plan_nodes(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, const dnnl::engine& engine,
+                  const Options& options);
+  int sum_target(int k, FusionProposal& proposal, const std::vector<std::vector<int>>& readers,
+                 const std::vector<int>& fused_into) const;
+  std::unique_ptr<LayerPlan> make_node_plan(size_t k, bool fused_away, const FusionProposal& proposal,
+                                            const dnnl::engine& engine, const Options& options);
   void place_activations(const std::vector<PlanNode>& nodes, const dnnl::engine& engine);
   void plan_outputs(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, const dnnl::engine& engine);
   void place_gradients(const std::vector<PlanNode>& nodes, const dnnl::engine& engine);

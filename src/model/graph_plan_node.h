@@ -16,6 +16,7 @@ struct GraphPlan::Node {
   bool is_output = false;
   int output_index = -1;            // on the root node of a model output
   std::vector<int> readers;         // non-identity nodes reading this (root) tensor
+  int in_place_of = -1;             // inference: writes over this root's buffer (a fused residual sum)
   memory diff;                      // d loss / d output (root nodes)
   std::vector<Op> accumulate;       // after backward: private input gradients added in
   bool accumulate_params = false;   // a later call of a shared layer adds into its grads

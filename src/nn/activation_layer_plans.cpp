@@ -104,6 +104,10 @@ class SoftmaxPlan final : public LayerPlan {
   Op pass_through_;
 };
 
+}  // namespace
+
+namespace detail {
+
 EltwiseSpec relu_like(float slope) {
   EltwiseSpec s;
   s.main = {algorithm::eltwise_relu, slope, 0.0f};
@@ -113,19 +117,32 @@ EltwiseSpec relu_like(float slope) {
   return s;
 }
 
-}  // namespace
-
-std::unique_ptr<detail::LayerPlan> ReLU::make_plan(const detail::PlanContext& ctx) {
-  const ReLUOptions& o = options_;
-  if (o.threshold == 0.0f && !o.max_value) return make_eltwise_plan(ctx, relu_like(o.negative_slope));
+std::optional<EltwiseSpec> relu_layer_spec(const ReLUOptions& o) {
+  if (o.threshold == 0.0f && !o.max_value) return relu_like(o.negative_slope);
   if (o.threshold == 0.0f && o.negative_slope == 0.0f) {
     EltwiseSpec s;
     s.main = {algorithm::eltwise_clip_v2, 0.0f, *o.max_value};
     s.has_from_dst = true;
     s.from_dst = algorithm::eltwise_clip_v2_use_dst_for_bwd;
-    return make_eltwise_plan(ctx, s);
+    return s;
   }
-  return std::make_unique<ThresholdReluPlan>(ctx, input_shape(), o);
+  return std::nullopt;
+}
+
+EltwiseSpec elu_layer_spec(float alpha) {
+  EltwiseSpec s;
+  s.main = {algorithm::eltwise_elu, alpha, 0.0f};
+  // From the output, x <= 0 shows as y <= 0 only when alpha >= 0.
+  s.has_from_dst = alpha >= 0.0f;
+  s.from_dst = algorithm::eltwise_elu_use_dst_for_bwd;
+  return s;
+}
+
+}  // namespace detail
+
+std::unique_ptr<detail::LayerPlan> ReLU::make_plan(const detail::PlanContext& ctx) {
+  if (const auto spec = relu_layer_spec(options_)) return make_eltwise_plan(ctx, *spec);
+  return std::make_unique<ThresholdReluPlan>(ctx, input_shape(), options_);
 }
 
 std::unique_ptr<detail::LayerPlan> LeakyReLU::make_plan(const detail::PlanContext& ctx) {
@@ -133,12 +150,7 @@ std::unique_ptr<detail::LayerPlan> LeakyReLU::make_plan(const detail::PlanContex
 }
 
 std::unique_ptr<detail::LayerPlan> ELU::make_plan(const detail::PlanContext& ctx) {
-  EltwiseSpec s;
-  s.main = {algorithm::eltwise_elu, options_.alpha, 0.0f};
-  // From the output, x <= 0 shows as y <= 0 only when alpha >= 0.
-  s.has_from_dst = options_.alpha >= 0.0f;
-  s.from_dst = algorithm::eltwise_elu_use_dst_for_bwd;
-  return make_eltwise_plan(ctx, s);
+  return make_eltwise_plan(ctx, elu_layer_spec(options_.alpha));
 }
 
 std::unique_ptr<detail::LayerPlan> Softmax::make_plan(const detail::PlanContext& ctx) {

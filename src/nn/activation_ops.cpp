@@ -126,6 +126,10 @@ void FusedActivation::add_post_op(dnnl::primitive_attr& attr) const {
   attr.set_post_ops(po);
 }
 
+void FusedActivation::append_post_op(dnnl::post_ops& ops) const {
+  if (ActivationOps::fusable(fn_) && !separate_) ActivationOps::append_post_op(ops, fn_);
+}
+
 void FusedActivation::plan(const memory::desc& dst_md, const PlanContext& ctx) {
   if (fn_ != ActivationFn::Linear) ops_ = ActivationOps(fn_, dst_md, ctx);
 }

@@ -58,6 +58,10 @@ class FusedActivation {
   ActivationFn fn() const { return fn_; }
   // Adds the post-op to the primitive's attributes when the activation fuses.
   void add_post_op(dnnl::primitive_attr& attr) const;
+  // Appends it to a post-op list when it fuses.
+  void append_post_op(dnnl::post_ops& ops) const;
+  // Whether it runs as its own primitive after the producing one.
+  bool separate() const { return separate_; }
   // dst_md: the primitive's output layout. Call before binding.
   void plan(const memory::desc& dst_md, const PlanContext& ctx);
   // Returns the memory the primitive writes (dst itself unless a separate op follows).

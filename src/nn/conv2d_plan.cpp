@@ -21,6 +21,14 @@ void set_window(ConvSpec& s, const std::array<int64_t, 2>& strides, const std::a
   s.pad_r = {pads[2], pads[3]};
 }
 
+// A zero border folded in by the graph plan: a smaller input, more padding.
+void fold_padding(ConvSpec& s, const std::array<int64_t, 4>& border) {
+  s.src_shape[0] -= border[0] + border[2];
+  s.src_shape[1] -= border[1] + border[3];
+  s.pad_l = {s.pad_l[0] + border[0], s.pad_l[1] + border[1]};
+  s.pad_r = {s.pad_r[0] + border[2], s.pad_r[1] + border[3]};
+}
+
 }  // namespace
 
 std::unique_ptr<detail::LayerPlan> Conv2D::make_plan(const detail::PlanContext& ctx) {
@@ -35,6 +43,7 @@ std::unique_ptr<detail::LayerPlan> Conv2D::make_plan(const detail::PlanContext& 
   set_window(s, o.strides, o.dilation_rate, pads());
   s.activation = own_or_fused(ctx, o.activation);
   s.winograd_allowed = o.groups == 1 && o.dilation_rate == std::array<int64_t, 2>{1, 1};
+  fold_padding(s, ctx.folded_padding);
   return std::make_unique<ConvPlan>(s, ctx);
 }
 
@@ -51,6 +60,7 @@ std::unique_ptr<detail::LayerPlan> DepthwiseConv2D::make_plan(const detail::Plan
   s.dst_shape = output_shape();
   set_window(s, o.strides, o.dilation_rate, pads());
   s.activation = own_or_fused(ctx, o.activation);
+  fold_padding(s, ctx.folded_padding);
   return std::make_unique<ConvPlan>(s, ctx);
 }
 

@@ -25,7 +25,7 @@ class ConvPlan final : public WeightedPlan {
   void bind_backward(const memory& diff_dst, const memory& diff_src) override;
 
  private:
-  dnnl::convolution_forward::primitive_desc forward_pd(const PlanContext& ctx, const dnnl::primitive_attr& attr);
+  dnnl::convolution_forward::primitive_desc forward_pd(const PlanContext& ctx);
   dnnl::convolution_backward_weights::primitive_desc backward_weights_pd() const;
 
   dnnl::algorithm algorithm_;

@@ -44,11 +44,11 @@ class DensePlan final : public WeightedPlan {
     // a distributed job (whose last batches differ) must store it alike.
     if (!layer.params()[0]->layout) kernel_.value_for(preferred_kernel_md(layer, ctx));
     w_md_ = kernel_.storage_md();
-    dnnl::primitive_attr attr = scratch_attr();
-    act_.add_post_op(attr);
+    propose_post_ops(layer.options().units, 2);
     const auto prop = ctx.forward_prop();
-    fwd_pd_ = dnnl::inner_product_forward::primitive_desc({prop, src_md_, w_md_, b_md_, dst_plain_}, attr,
-                                                          ctx.engine);
+    fwd_pd_ = forward_pd_with(chain_.proposed(), [&](const dnnl::primitive_attr& attr, const memory::desc&) {
+      return dnnl::inner_product_forward::primitive_desc({prop, src_md_, w_md_, b_md_, dst_plain_}, attr, ctx.engine);
+    });
     dst_md_ = fwd_pd_.dst_desc();
     act_.plan(dst_md_, ctx);
   }

@@ -2,9 +2,11 @@
 // oneDNN primitives created once, bound to fixed buffers, run every step.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
+#include "nn/post_op_follower.h"
 #include "petal/layers/activations.h"
 #include "runtime/dnnl_utils.h"
 
@@ -29,6 +31,13 @@ struct PlanContext {
   // An activation the network plan fused into this layer (a following
   // Activation layer, run as a post-op); Linear when none.
   ActivationFn fused_activation = ActivationFn::Linear;
+  // Layers after this one (after fused_activation) the graph plan proposes to
+  // run as post-ops (inference only); the plan takes a prefix (fused_followers()).
+  std::vector<PostOpFollower> post_ops = {};
+  // Inference: a ZeroPadding2D border (top, left, bottom, right) the graph plan
+  // folded into this convolution: the input arrives without it and the
+  // convolution pads that much more instead (Conv2D, DepthwiseConv2D).
+  std::array<int64_t, 4> folded_padding = {0, 0, 0, 0};
   // convolution_direct, or convolution_auto (oneDNN may pick Winograd).
   dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
 
@@ -72,6 +81,8 @@ class LayerPlan {
   // The output activation a fused loss gradient may skip (softmax, sigmoid).
   virtual bool ends_in_softmax() const { return false; }
   virtual bool ends_in_sigmoid() const { return false; }
+  // How many of the context's proposed post_ops this plan runs (a prefix).
+  virtual size_t fused_followers() const { return 0; }
 
  protected:
   memory::desc dst_md_;

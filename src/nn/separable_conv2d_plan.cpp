@@ -28,6 +28,7 @@ class SeparablePlan final : public LayerPlan {
     dw.pad_r = {p[2], p[3]};
     PlanContext dw_ctx = ctx;
     dw_ctx.fused_activation = ActivationFn::Linear;
+    dw_ctx.post_ops.clear();  // followers go after the pointwise step
     depthwise_ = std::make_unique<ConvPlan>(dw, dw_ctx);
 
     ConvSpec pw;
@@ -50,6 +51,7 @@ class SeparablePlan final : public LayerPlan {
 
   bool ends_in_softmax() const override { return pointwise_->ends_in_softmax(); }
   bool ends_in_sigmoid() const override { return pointwise_->ends_in_sigmoid(); }
+  size_t fused_followers() const override { return pointwise_->fused_followers(); }
 
   void bind(const memory& src, const memory& dst) override {
     depthwise_->bind(src, mid_.mem());

@@ -2,9 +2,12 @@
 // a fused output activation, and forward/backward op lists bound once.
 #pragma once
 
+#include <string>
+
 #include "nn/activation_ops.h"
 #include "nn/layer_plan.h"
 #include "nn/param_view.h"
+#include "nn/post_op_chain.h"
 
 namespace petal::detail {
 
@@ -15,12 +18,14 @@ inline ActivationFn own_or_fused(const PlanContext& ctx, const std::string& own)
 
 class WeightedPlan : public LayerPlan {
  public:
-  bool ends_in_softmax() const override { return act_.fn() == ActivationFn::Softmax; }
-  bool ends_in_sigmoid() const override { return act_.fn() == ActivationFn::Sigmoid; }
+  bool ends_in_softmax() const override { return chain_.taken() == 0 && act_.fn() == ActivationFn::Softmax; }
+  bool ends_in_sigmoid() const override { return chain_.taken() == 0 && act_.fn() == ActivationFn::Sigmoid; }
+  size_t fused_followers() const override { return chain_.taken(); }
 
   void forward(StepContext& step) override {
     kernel_.prepare_value(step.stream);
     if (has_bias_) bias_.prepare_value(step.stream);
+    chain_.prepare();
     run_all(fwd_ops_, step.stream);
     act_.forward(step.stream);
   }
@@ -43,6 +48,44 @@ class WeightedPlan : public LayerPlan {
     if (has_bias_) bias_ = ParamView(*params[1], bias_md, ctx.engine);
   }
 
+  // Followers proposed as post-ops (output: `channels` at dim 1 of `rank` dims);
+  // none when the own activation runs as a separate primitive after this one.
+  void propose_post_ops(int64_t channels, int rank) {
+    if (!ctx_.post_ops.empty() && !act_.separate()) chain_ = PostOpChain(ctx_.post_ops, channels, rank, ctx_.engine);
+  }
+
+  // The forward attributes: scratchpad, the own activation, then followers
+  // [0, followers) of the chain (the last call decides what the primitive takes).
+  dnnl::primitive_attr forward_attr(size_t followers) {
+    dnnl::primitive_attr attr = scratch_attr();
+    dnnl::post_ops po;
+    act_.append_post_op(po);
+    chain_.append(po, followers);
+    if (po.len() > 0) attr.set_post_ops(po);
+    return attr;
+  }
+
+  // The forward primitive descriptor with as many of the first `followers` as it
+  // takes well: make(attr, dst) creates it for given attributes and output
+  // layout (zero: the primitive's choice; a sum asks for the layout of the buffer
+  // it adds into). A sum whose layout is refused, or post-ops that only oneDNN's
+  // reference kernel accepts, are dropped: first from the sum on, then all.
+  template <typename Make>
+  auto forward_pd_with(size_t followers, const Make& make) {
+    const auto try_with = [&](size_t n) { return make(forward_attr(n), chain_.required_dst(n)); };
+    auto pd = try_with(followers);
+    size_t n = chain_.fitting(followers, pd.dst_desc());
+    if (n != followers) pd = try_with(n);
+    if (n > 0 && is_reference(pd)) pd = try_with(n = chain_.before_sum(n));
+    if (n > 0 && is_reference(pd)) pd = try_with(0);
+    return pd;
+  }
+
+  template <typename PD>
+  static bool is_reference(const PD& pd) {
+    return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+  }
+
   // Binds a primitive's forward: src staged into the wanted layout, weights, bias.
   template <typename PD, typename Prim>
   void bind_forward_op(const PD& pd, const memory& src, const memory& dst) {
@@ -51,6 +94,7 @@ class WeightedPlan : public LayerPlan {
                                              {DNNL_ARG_WEIGHTS, kernel_.value_for(pd.weights_desc())},
                                              {DNNL_ARG_DST, act_.bind_forward(dst, stage_)}};
     if (has_bias_) args.push_back({DNNL_ARG_BIAS, bias_.value_for(b_md_)});
+    chain_.add_args(args);
     add_scratchpad(args, pd, ctx_.scratchpad);
     fwd_ops_.push_back(Op(Prim(pd), std::move(args)));
   }
@@ -81,6 +125,7 @@ class WeightedPlan : public LayerPlan {
   PlanContext ctx_;
   Staging stage_;
   FusedActivation act_;
+  PostOpChain chain_;  // followers run as post-ops (inference)
   bool has_bias_;
   memory::desc b_md_;
   ParamView kernel_, bias_;

@@ -1,5 +1,5 @@
-// A training step allocates no buffers once warm: every malloc-family call in
-// the process (petal, oneDNN, the C++ runtime) is counted while steps run.
+// A training step and a predict step allocate no buffers once warm: every
+// malloc-family call in the process (petal, oneDNN, the C++ runtime) is counted while steps run.
 // Its own executable: it interposes malloc, which must not meet the sanitizers.
 #include <dlfcn.h>
 #include <malloc.h>
@@ -90,8 +90,29 @@ Run run_for(const std::string& name) {
   return {32, 5, 5};  // the tutorial's networks and vgg_bn
 }
 
-// Warm steps of one zoo model at 64x64; returns the buffer allocations counted.
-long warm_step_buffers(const std::string& name) {
+// Warm inference steps (predict_on_batch, fused post-ops included) of a trained
+// model; returns the buffer allocations counted. The returned probabilities
+// ([batch, 17], under a page) are the only allocation the API itself makes.
+long warm_predict_buffers(petal::Model& model, const std::string& name, const petal::Tensor& x) {
+  const auto [batch, warmup, steps] = run_for(name);
+  for (int i = 0; i < warmup; ++i) model.predict_on_batch(x);
+  small_allocs = large_allocs = large_bytes = 0;
+  counting = true;
+  for (int i = 0; i < steps; ++i) model.predict_on_batch(x);
+  counting = false;
+  std::printf("%-12s batch %2lld per predict: %.1f small allocations, %.1f buffer allocations (%ld bytes)\n",
+              name.c_str(), static_cast<long long>(batch), static_cast<double>(small_allocs) / steps,
+              static_cast<double>(large_allocs) / steps, large_bytes.load() / steps);
+  return large_allocs.load();
+}
+
+struct Counts {
+  long train = 0, predict = 0;
+};
+
+// Warm steps of one zoo model at 64x64; returns the buffer allocations counted
+// (training steps in `train`, then predict steps of the trained model).
+Counts warm_step_buffers(const std::string& name) {
   const auto t0 = std::chrono::steady_clock::now();
   petal::Model model = petal::build_model(name, {.height = 64, .width = 64, .depth = 3, .classes = 17, .seed = 1});
   model.compile(petal::SGD({.learning_rate = 0.01, .momentum = 0.9}), "categorical_crossentropy", {"accuracy"});
@@ -107,7 +128,8 @@ long warm_step_buffers(const std::string& name) {
   std::printf("%-12s batch %2lld per step: %.1f small allocations (< %zu bytes), %.1f buffer allocations (%ld bytes); %.0f s\n",
               name.c_str(), static_cast<long long>(batch), static_cast<double>(small_allocs) / steps, kLarge,
               static_cast<double>(large_allocs) / steps, large_bytes.load() / steps, seconds);
-  return large_allocs.load();
+  const long train = large_allocs.load();
+  return {train, warm_predict_buffers(model, name, x)};
 }
 
 }  // namespace
@@ -117,14 +139,19 @@ int main() {
   std::printf("oneDNN ISA: %s\n", petal::kernel_isa().c_str());
   int failed = 0;
   for (const std::string& name : petal::zoo_models()) {
-    const long buffers = warm_step_buffers(name);
+    const auto [buffers, predict_buffers] = warm_step_buffers(name);
     if (buffers != 0) {
       std::printf("FAIL: %s: warm training steps allocated %ld buffers of %zu bytes or more\n", name.c_str(),
                   buffers, kLarge);
       ++failed;
     }
+    if (predict_buffers != 0) {
+      std::printf("FAIL: %s: warm predict steps allocated %ld buffers of %zu bytes or more\n", name.c_str(),
+                  predict_buffers, kLarge);
+      ++failed;
+    }
   }
   if (failed != 0) return 1;
-  std::printf("PASS: no buffer allocation in warm training steps\n");
+  std::printf("PASS: no buffer allocation in warm training or predict steps\n");
   return 0;
 }

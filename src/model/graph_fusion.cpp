@@ -1,0 +1,129 @@
+// Fusion proposals: a walk from each node along single readers, collecting the
+// layers that have a post-op form and one residual Add.
+#include "model/graph_fusion.h"
+
+#include <algorithm>
+
+#include "nn/activation_ops.h"
+#include "nn/post_op_chain.h"
+#include "petal/layers/conv2d.h"
+#include "petal/layers/core_layers.h"
+#include "petal/layers/depthwise_conv2d.h"
+#include "petal/layers/merge.h"
+#include "petal/layers/padding2d.h"
+
+namespace petal::detail {
+
+namespace {
+
+// The one node reading `k` (once, as its only input), or -1.
+int sole_reader(const std::vector<PlanNode>& nodes, const std::vector<std::vector<int>>& readers,
+                const std::vector<bool>& is_output, int k) {
+  if (readers[k].size() != 1 || is_output[k]) return -1;
+  const int j = readers[k][0];
+  return nodes[j].layer && nodes[j].inputs.size() == 1 ? j : -1;
+}
+
+bool is_add(const Layer* layer) {
+  const auto* merge = dynamic_cast<const Merge*>(layer);
+  return merge && merge->op() == MergeOp::Add;
+}
+
+// Walks on from `tail` (the head or its fused Activation) while the next layer
+// has a post-op form or is the head's one residual Add, whose other operand
+// must be ready when the head runs: computed before it, or proposed to an
+// earlier head.
+// proposed_by: the head each node was proposed to so far (-1: none).
+void collect_followers(const std::vector<PlanNode>& nodes, const std::vector<std::vector<int>>& readers,
+                       const std::vector<bool>& is_output, int head, int tail, FusionProposal& p,
+                       std::vector<int>& proposed_by) {
+  while (readers[tail].size() == 1 && !is_output[tail]) {
+    const int j = readers[tail][0];
+    const PlanNode& next = nodes[j];
+    if (!next.layer) return;
+    PostOpFollower form;
+    if (next.inputs.size() == 1) {
+      std::optional<PostOpFollower> f = post_op_form(*next.layer);
+      if (!f) return;
+      form = *f;
+    } else {
+      if (p.sum_position >= 0 || !is_add(next.layer) || next.inputs.size() != 2) return;
+      const int other = next.inputs[0] == tail ? next.inputs[1] : next.inputs[0];
+      if (other == tail || (other >= head && !(proposed_by[other] >= 0 && proposed_by[other] < head))) return;
+      form.sum = true;
+      p.sum_position = static_cast<int>(p.forms.size());
+      p.sum_other = other;
+    }
+    p.followers.push_back(j);
+    p.forms.push_back(form);
+    if (proposed_by[j] < 0) proposed_by[j] = head;
+    tail = j;
+  }
+}
+
+// Folds a ZeroPadding2D into the Conv2D / DepthwiseConv2D that alone reads it,
+// where the padding that results stays within the (dilated) kernel: oneDNN's
+// fast kernels take that much.
+template <typename Conv>
+bool fold_into(const ZeroPadding2D& zp, const Conv& conv, FusionProposal& zp_p, int conv_node,
+               FusionProposal& conv_p) {
+  const Sides2D& b = zp.options().padding;
+  const std::array<int64_t, 4> border{b.top, b.left, b.bottom, b.right}, own = conv.pads();
+  const auto& o = conv.options();
+  for (size_t i = 0; i < 4; ++i) {
+    const size_t axis = i % 2;
+    if (border[i] + own[i] > (o.kernel_size[axis] - 1) * o.dilation_rate[axis]) return false;
+  }
+  zp_p.padding_into = conv_node;
+  conv_p.folded_padding = border;
+  return true;
+}
+
+void propose_padding_folds(const std::vector<PlanNode>& nodes, const std::vector<std::vector<int>>& readers,
+                           const std::vector<bool>& is_output, std::vector<FusionProposal>& out) {
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const auto* zp = dynamic_cast<const ZeroPadding2D*>(nodes[k].layer);
+    const int j = zp ? sole_reader(nodes, readers, is_output, static_cast<int>(k)) : -1;
+    if (j < 0) continue;
+    if (const auto* conv = dynamic_cast<const Conv2D*>(nodes[j].layer)) {
+      fold_into(*zp, *conv, out[k], j, out[j]);
+    } else if (const auto* dw = dynamic_cast<const DepthwiseConv2D*>(nodes[j].layer)) {
+      fold_into(*zp, *dw, out[k], j, out[j]);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs,
+                                            bool post_ops) {
+  const size_t n = nodes.size();
+  std::vector<std::vector<int>> readers(n);
+  for (size_t k = 0; k < n; ++k) {
+    for (int i : nodes[k].inputs) readers[i].push_back(static_cast<int>(k));
+  }
+  std::vector<bool> is_output(n, false), claimed(n, false);
+  for (int o : outputs) is_output[o] = true;
+  std::vector<FusionProposal> out(n);
+  std::vector<int> proposed_by(n, -1);
+  for (size_t k = 0; k < n; ++k) {
+    Layer* l = nodes[k].layer;
+    if (!l || claimed[k]) continue;
+    int tail = static_cast<int>(k);
+    if (l->accepts_fused_activation()) {
+      const int j = sole_reader(nodes, readers, is_output, tail);
+      const auto* act = j >= 0 ? dynamic_cast<const Activation*>(nodes[j].layer) : nullptr;
+      if (act && ActivationOps::fusable(act->fn())) {
+        out[k].activation = act->fn();
+        out[k].activation_node = j;
+        claimed[j] = true;
+        tail = j;
+      }
+    }
+    if (post_ops) collect_followers(nodes, readers, is_output, static_cast<int>(k), tail, out[k], proposed_by);
+  }
+  if (post_ops) propose_padding_folds(nodes, readers, is_output, out);
+  return out;
+}
+
+}  // namespace petal::detail
