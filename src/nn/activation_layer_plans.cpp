@@ -108,34 +108,25 @@ class SoftmaxPlan final : public LayerPlan {
 
 namespace detail {
 
+// relu_use_dst_for_bwd needs slope >= 0 to tell the sides apart from the output.
 EltwiseSpec relu_like(float slope) {
-  EltwiseSpec s;
-  s.main = {algorithm::eltwise_relu, slope, 0.0f};
-  // relu_use_dst_for_bwd needs slope >= 0 to tell the sides apart from the output.
-  s.has_from_dst = slope >= 0.0f;
-  s.from_dst = algorithm::eltwise_relu_use_dst_for_bwd;
-  return s;
+  return spec_with_dst_backward({algorithm::eltwise_relu, slope, 0.0f}, slope >= 0.0f,
+                                algorithm::eltwise_relu_use_dst_for_bwd);
 }
 
 std::optional<EltwiseSpec> relu_layer_spec(const ReLUOptions& o) {
   if (o.threshold == 0.0f && !o.max_value) return relu_like(o.negative_slope);
   if (o.threshold == 0.0f && o.negative_slope == 0.0f) {
-    EltwiseSpec s;
-    s.main = {algorithm::eltwise_clip_v2, 0.0f, *o.max_value};
-    s.has_from_dst = true;
-    s.from_dst = algorithm::eltwise_clip_v2_use_dst_for_bwd;
-    return s;
+    return spec_with_dst_backward({algorithm::eltwise_clip_v2, 0.0f, *o.max_value}, true,
+                                  algorithm::eltwise_clip_v2_use_dst_for_bwd);
   }
   return std::nullopt;
 }
 
+// From the output, x <= 0 shows as y <= 0 only when alpha >= 0.
 EltwiseSpec elu_layer_spec(float alpha) {
-  EltwiseSpec s;
-  s.main = {algorithm::eltwise_elu, alpha, 0.0f};
-  // From the output, x <= 0 shows as y <= 0 only when alpha >= 0.
-  s.has_from_dst = alpha >= 0.0f;
-  s.from_dst = algorithm::eltwise_elu_use_dst_for_bwd;
-  return s;
+  return spec_with_dst_backward({algorithm::eltwise_elu, alpha, 0.0f}, alpha >= 0.0f,
+                                algorithm::eltwise_elu_use_dst_for_bwd);
 }
 
 }  // namespace detail

@@ -25,6 +25,15 @@ struct EltwiseSpec {
   bool backward_from_dst() const { return has_from_dst; }
 };
 
+// main(x), with backward from the output through `from_dst` when `dst_ok`.
+inline EltwiseSpec spec_with_dst_backward(EltwiseStep main, bool dst_ok, dnnl::algorithm from_dst) {
+  EltwiseSpec s;
+  s.main = main;
+  s.has_from_dst = dst_ok;
+  s.from_dst = from_dst;
+  return s;
+}
+
 // y = alpha * x + beta (Rescaling).
 EltwiseSpec linear_spec(float scale, float offset);
 

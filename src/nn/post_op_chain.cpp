@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "layers/batch_norm_affine.h"
 #include "nn/activation_ops.h"
 #include "nn/eltwise_plan.h"
 #include "petal/core/error.h"
@@ -26,15 +27,15 @@ std::optional<PostOpFollower> batch_norm_form(const BatchNormalization& bn) {
   if (static_cast<size_t>(bn.resolved_axis()) != bn.input_shape().size()) return std::nullopt;  // not the channels
   PostOpFollower f;
   f.affine = true;
-  f.channel_affine.epsilon = bn.options().epsilon;
+  f.batch_norm.epsilon = bn.options().epsilon;
   for (const Param* p : bn.params()) {
     if (p->layout) return std::nullopt;
-    if (p->name == "gamma") f.channel_affine.gamma = p;
-    if (p->name == "beta") f.channel_affine.beta = p;
-    if (p->name == "moving_mean") f.channel_affine.mean = p;
-    if (p->name == "moving_variance") f.channel_affine.variance = p;
+    if (p->name == "gamma") f.batch_norm.gamma = p;
+    if (p->name == "beta") f.batch_norm.beta = p;
+    if (p->name == "moving_mean") f.batch_norm.mean = p;
+    if (p->name == "moving_variance") f.batch_norm.variance = p;
   }
-  if (!f.channel_affine.mean || !f.channel_affine.variance) return std::nullopt;
+  if (!f.batch_norm.mean || !f.batch_norm.variance) return std::nullopt;
   return f;
 }
 
@@ -135,19 +136,11 @@ void PostOpChain::add_args(std::vector<std::pair<int, memory>>& args) const {
 void PostOpChain::prepare() const {
   for (size_t i = 0; i < taken_; ++i) {
     if (!followers_[i].affine) continue;
-    const ChannelAffine& a = followers_[i].channel_affine;
-    const int64_t channels = a.mean->value.size();
-    const float* gamma = a.gamma ? a.gamma->value.data() : nullptr;
-    const float* beta = a.beta ? a.beta->value.data() : nullptr;
-    const float* mean = a.mean->value.data();
-    const float* var = a.variance->value.data();
-    auto* scale = static_cast<float*>(affine_[i].scale.get_data_handle());
-    auto* shift = static_cast<float*>(affine_[i].shift.get_data_handle());
-    for (int64_t c = 0; c < channels; ++c) {
-      const double s = (gamma ? gamma[c] : 1.0) / std::sqrt(static_cast<double>(var[c]) + a.epsilon);
-      scale[c] = static_cast<float>(s);
-      shift[c] = static_cast<float>((beta ? beta[c] : 0.0) - mean[c] * s);
-    }
+    const BatchNormParams& a = followers_[i].batch_norm;
+    batch_norm_affine(a.gamma ? a.gamma->value.data() : nullptr, a.beta ? a.beta->value.data() : nullptr,
+                      a.mean->value.data(), a.variance->value.data(), a.epsilon, a.mean->value.size(),
+                      static_cast<float*>(affine_[i].scale.get_data_handle()),
+                      static_cast<float*>(affine_[i].shift.get_data_handle()));
   }
 }
 

@@ -10,10 +10,9 @@ struct Param;
 
 namespace petal::detail {
 
-// Batch normalization at inference: y = x * scale + shift per channel, with
-// scale = gamma / sqrt(variance + epsilon) and shift = beta - mean * scale taken
-// from the current weights at every forward. No gamma: scale 1; no beta: shift 0.
-struct ChannelAffine {
+// Batch normalization at inference: y = x * scale + shift per channel
+// (layers/batch_norm_affine.h), from the current weights at every forward.
+struct BatchNormParams {
   const Param* gamma = nullptr;
   const Param* beta = nullptr;
   const Param* mean = nullptr;
@@ -22,12 +21,12 @@ struct ChannelAffine {
 };
 
 struct PostOpFollower {
-  bool affine = false;  // a ChannelAffine (two binary post-ops)
+  bool affine = false;  // a batch norm (two binary post-ops)
   // A residual Add as a sum post-op: the primitive's output buffer already holds
   // the other operand, so its output layout must be sum_md.
   bool sum = false;
   dnnl::memory::desc sum_md;
-  ChannelAffine channel_affine;
+  BatchNormParams batch_norm;
   EltwiseSpec eltwise;  // neither: an eltwise function
 };
 

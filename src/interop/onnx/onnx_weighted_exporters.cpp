@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "interop/onnx/onnx_layer_exporters.h"
+#include "layers/batch_norm_affine.h"
 #include "petal/core/error.h"
 #include "petal/layers/batch_normalization.h"
 #include "petal/layers/conv2d.h"
@@ -38,15 +39,13 @@ struct ChannelAffine {
   std::vector<float> scale, shift;
 };
 
-ChannelAffine batch_norm_affine(const BatchNormalization& bn) {
+ChannelAffine affine_of(const BatchNormalization& bn) {
   const Tensor gamma = keras_weight(bn, "gamma"), beta = keras_weight(bn, "beta");
   const Tensor mean = keras_weight(bn, "moving_mean"), var = keras_weight(bn, "moving_variance");
-  ChannelAffine a;
-  for (int64_t c = 0; c < mean.size(); ++c) {
-    const double s = (gamma.empty() ? 1.0 : gamma[c]) / std::sqrt(double(var[c]) + bn.options().epsilon);
-    a.scale.push_back(static_cast<float>(s));
-    a.shift.push_back(static_cast<float>((beta.empty() ? 0.0 : beta[c]) - mean[c] * s));
-  }
+  const auto channels = static_cast<size_t>(mean.size());
+  ChannelAffine a{std::vector<float>(channels), std::vector<float>(channels)};
+  batch_norm_affine(gamma.empty() ? nullptr : gamma.data(), beta.empty() ? nullptr : beta.data(), mean.data(),
+                    var.data(), bn.options().epsilon, mean.size(), a.scale.data(), a.shift.data());
   return a;
 }
 
@@ -81,7 +80,7 @@ void fold_following_batch_norm(OnnxGraphBuilder& g, const ExportNode& node, Acti
                                int64_t outputs) {
   if (const ExportNode* next = foldable_batch_norm(g, node, fn)) {
     const auto& bn = static_cast<const BatchNormalization&>(*next->layer);
-    fold(w, batch_norm_affine(bn), outputs, bn.name());
+    fold(w, affine_of(bn), outputs, bn.name());
     g.mark_folded(next);
   }
 }
