@@ -54,7 +54,9 @@ TEST(TestTimeAugmentation, PredictAveragesTheMirrorImages) {
   ASSERT_EQ(t.shape(), a.shape());
   for (int64_t i = 0; i < t.size(); ++i) EXPECT_NEAR(t[i], 0.5f * (a[i] + b[i]), 1e-7f) << i;
   EXPECT_GT(max_abs_diff(t, a), 1e-4f);  // the model is not mirror-symmetric
-  EXPECT_EQ(max_abs_diff(m.predict(d.x, {.batch_size = 3}), a), 0.0f);  // off: plain predict
+  // Off: plain predict (TTA moves outputs by > 1e-4 above). Batches of 3 and of 7
+  // may round differently (oneDNN blocks them differently: 3e-8 on AVX2).
+  EXPECT_LT(max_abs_diff(m.predict(d.x, {.batch_size = 3}), a), 1e-6f);
 }
 
 TEST(TestTimeAugmentation, EvaluateScoresTheAveragedOutputs) {
