@@ -95,13 +95,10 @@ void propose_padding_folds(const std::vector<PlanNode>& nodes, const std::vector
 
 }  // namespace
 
-std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs,
+std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes,
+                                            const std::vector<std::vector<int>>& readers, const std::vector<int>& outputs,
                                             bool post_ops) {
   const size_t n = nodes.size();
-  std::vector<std::vector<int>> readers(n);
-  for (size_t k = 0; k < n; ++k) {
-    for (int i : nodes[k].inputs) readers[i].push_back(static_cast<int>(k));
-  }
   std::vector<bool> is_output(n, false), claimed(n, false);
   for (int o : outputs) is_output[o] = true;
   std::vector<FusionProposal> out(n);

@@ -31,7 +31,9 @@ struct FusionProposal {
 // plans without backward). A two-input Add whose other input comes before the
 // node is proposed as a sum; whether that buffer may be written over is for the
 // graph plan to decide (it knows the aliases).
-std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs,
+// readers[k]: the nodes that read node k (one entry per input slot).
+std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes,
+                                            const std::vector<std::vector<int>>& readers, const std::vector<int>& outputs,
                                             bool post_ops);
 
 }  // namespace petal::detail

@@ -58,11 +58,12 @@ GraphPlan::~GraphPlan() = default;
 void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs,
                            const dnnl::engine& engine, const Options& options) {
   const size_t n = nodes_.size();
-  const std::vector<FusionProposal> proposals = propose_fusions(nodes, outputs, options.post_ops && !backward_);
   std::vector<std::vector<int>> readers(n);  // graph readers, identity nodes included
   for (size_t k = 0; k < n; ++k) {
     for (int i : nodes[k].inputs) readers[i].push_back(static_cast<int>(k));
   }
+  const std::vector<FusionProposal> proposals =
+      propose_fusions(nodes, readers, outputs, options.post_ops && !backward_);
   std::vector<int> fused_into(n, -1);  // the node whose primitive runs a fused node
   for (size_t k = 0; k < n; ++k) {
     if (proposals[k].activation_node >= 0) fused_into[proposals[k].activation_node] = static_cast<int>(k);
