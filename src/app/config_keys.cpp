@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "app/config_parse.h"
+#include "app/recipe_auto.h"
 #include "core/ascii.h"
 #include "petal/core/error.h"
 #include "petal/core/text_escape.h"
@@ -32,6 +33,16 @@ KeyEntry int_key(const char* key, const char* help, int64_t TrainConfig::*m, int
   return {{key, "N", help},
           [=](TrainConfig& c, const std::string& l, const std::string& v) { c.*m = parse_int(l, v, min, max); },
           [=](const TrainConfig& c) { return json(c.*m); }};
+}
+
+// An integer option that also takes "auto" (held as `automatic` until train() chooses).
+KeyEntry auto_int_key(const char* key, std::string help, int64_t TrainConfig::*m, int64_t automatic, int64_t min,
+                      int64_t max) {
+  return {{key, "N|auto", std::move(help)},
+          [=](TrainConfig& c, const std::string& l, const std::string& v) {
+            c.*m = ascii_lower(v) == "auto" ? automatic : parse_int(l, v, min, max);
+          },
+          [=](const TrainConfig& c) { return c.*m == automatic ? json("auto") : json(c.*m); }};
 }
 
 KeyEntry small_int_key(const char* key, const char* help, int TrainConfig::*m, int min, int max) {
@@ -204,12 +215,11 @@ std::vector<KeyEntry> training_keys() {
               &TrainConfig::label_smoothing, 0.0, 1.0, true),
       choice_key("mode", "fit (arrays) | generator (fit_generator) | batch (train_on_batch loop)", &TrainConfig::mode,
                  {"fit", "generator", "batch"}),
-      {{"epochs", "N|auto",
-        "epochs to train (with --resume: the final epoch count); auto: about 4650 steps, 30 to 150 epochs"},
-       [](TrainConfig& c, const std::string& l, const std::string& v) {
-         c.epochs = ascii_lower(v) == "auto" ? 0 : parse_int(l, v, 1, 100000);
-       },
-       [](const TrainConfig& c) { return c.epochs == 0 ? json("auto") : json(c.epochs); }},
+      auto_int_key("epochs",
+                   "epochs to train (with --resume: the final epoch count); auto: about " +
+                       std::to_string(detail::kRecipeSteps) + " steps, " + std::to_string(detail::kRecipeMinEpochs) +
+                       " to " + std::to_string(detail::kRecipeMaxEpochs) + " epochs",
+                   &TrainConfig::epochs, 0, 1, 100000),
       int_key("batch_size", "images per training batch", &TrainConfig::batch_size, 1, 65536),
       num_key("validation_split", "validate on this last fraction of the training split instead of the test split",
               &TrainConfig::validation_split, 0.0, 1.0, true),
@@ -228,11 +238,13 @@ std::vector<KeyEntry> training_keys() {
                &TrainConfig::weight_decay_all),
       choice_key("lr_schedule", "none, cosine (from lr down to --lr-floor * lr) or onecycle (PyTorch's OneCycleLR)",
                  &TrainConfig::lr_schedule, {"none", "cosine", "onecycle"}),
-      choice_key("lr_schedule_unit", "epoch (rate set at each epoch's start) or step (before every batch)",
+      choice_key("lr_schedule_unit", "epoch (rate set at each epoch's start) or step (before every batch); no effect without a schedule",
                  &TrainConfig::lr_schedule_unit, {"epoch", "step"}),
-      int_key("warmup_epochs",
-              "cosine: rise linearly to lr over N epochs first; onecycle: its rising phase (0: 30%, as PyTorch)",
-              &TrainConfig::warmup_epochs, 0),
+      auto_int_key("warmup_epochs",
+                   "cosine: rise linearly to lr over N epochs first; onecycle: its rising phase (0: 30%, as "
+                   "PyTorch); auto: " + std::to_string(detail::kRecipeWarmupEpochs) +
+                       " epochs, at most a tenth of the run (none without a schedule)",
+                   &TrainConfig::warmup_epochs, -1, 0, INT64_MAX),
       num_key("lr_floor", "cosine: final rate as a fraction of lr (Keras's alpha)", &TrainConfig::lr_floor, 0.0, 1.0),
   };
 }

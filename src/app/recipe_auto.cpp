@@ -89,4 +89,10 @@ AutoChoice auto_epochs(int64_t steps_per_epoch) {
                       std::to_string(kRecipeMaxEpochs) + " epochs"};
 }
 
+AutoChoice auto_warmup_epochs(int64_t epochs, const std::string& lr_schedule) {
+  if (lr_schedule == "none") return {0, "no learning-rate schedule"};
+  return {std::min(kRecipeWarmupEpochs, epochs / 10),
+          std::to_string(kRecipeWarmupEpochs) + " epochs, at most a tenth of " + std::to_string(epochs)};
+}
+
 }  // namespace petal::detail

@@ -10,8 +10,10 @@ namespace petal::detail {
 
 // The recipe's compute budget: about this many optimizer steps (of any batch
 // size), within kRecipeMinEpochs..kRecipeMaxEpochs epochs.
-inline constexpr int64_t kRecipeSteps = 4650;
+inline constexpr int64_t kRecipeSteps = 4000;
 inline constexpr int64_t kRecipeMinEpochs = 30, kRecipeMaxEpochs = 150;
+// The recipe's learning-rate warm-up: this many epochs, at most a tenth of the run.
+inline constexpr int64_t kRecipeWarmupEpochs = 5;
 // The recipe's working image size is at most this (pixels, square).
 inline constexpr int64_t kRecipeMaxSide = 96, kRecipeMinSide = 32;
 
@@ -28,5 +30,9 @@ AutoChoice auto_image_side(const std::string& data);
 
 // Epochs for about kRecipeSteps optimizer steps of `steps_per_epoch` each.
 AutoChoice auto_epochs(int64_t steps_per_epoch);
+
+// Warm-up epochs for a run of `epochs`: kRecipeWarmupEpochs, at most epochs / 10;
+// 0 when `lr_schedule` is "none" (a warm-up is part of a schedule).
+AutoChoice auto_warmup_epochs(int64_t epochs, const std::string& lr_schedule);
 
 }  // namespace petal::detail

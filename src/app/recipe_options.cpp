@@ -30,9 +30,6 @@ void validate_recipe_options(const TrainConfig& c) {
     throw ConfigError("--lr-floor " + format_number(c.lr_floor) + " is the floor of the cosine schedule; received "
                       "--lr-schedule " + c.lr_schedule + ".");
   }
-  if (c.lr_schedule_unit == "step" && c.lr_schedule == "none") {
-    throw ConfigError("--lr-schedule-unit step: there is no schedule to step; received --lr-schedule none.");
-  }
   if (c.ema_num_updates && c.ema == 0) {
     throw ConfigError("--ema-num-updates: applies to the moving average; received no --ema (0 = off).\nHint: "
                       "--ema 0.999 --ema-num-updates.");

@@ -224,8 +224,13 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
     const detail::AutoChoice epochs = detail::auto_epochs(optimizer_steps_per_epoch(c, train_samples, ranks.size()));
     c.epochs = epochs.value;
     log.line("[INFO] --epochs auto: " + std::to_string(epochs.value) + " (" + epochs.why + ")");
-    detail::validate_recipe_options(c);
   }
+  if (c.warmup_epochs < 0) {
+    const detail::AutoChoice warmup = detail::auto_warmup_epochs(c.epochs, c.lr_schedule);
+    c.warmup_epochs = warmup.value;
+    log.line("[INFO] --warmup-epochs auto: " + std::to_string(warmup.value) + " (" + warmup.why + ")");
+  }
+  detail::validate_recipe_options(c);
   Model model = detail::make_model(c, d, paths, o.resume);
   const int64_t initial_epoch = o.resume ? model.epochs_completed() : 0;
   if (root) {

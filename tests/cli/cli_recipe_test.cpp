@@ -39,9 +39,10 @@ class CliRecipe : public cli_testing::CliTest {
 };
 
 TEST_F(CliRecipe, OffValuesChangeNothingAndEveryOptionIsRecorded) {
+  // Off in the tutorial preset (the recipe turns some on: CliTrain.PresetsFollowTheModelUnlessGiven).
   const fs::path plain = tmp.path() / "plain", off = tmp.path() / "off", on = tmp.path() / "on";
-  ASSERT_EQ(run_petal(args(plain)).rc, 0);
-  const auto r = run_petal(args(off, {"--label-smoothing", "0", "--mixup", "0", "--cutmix", "0",
+  ASSERT_EQ(run_petal(args(plain, {"--preset", "tutorial"})).rc, 0);
+  const auto r = run_petal(args(off, {"--preset", "tutorial", "--label-smoothing", "0", "--mixup", "0", "--cutmix", "0",
                                              "--random-resized-crop", "none", "--brightness-jitter", "0",
                                              "--contrast-jitter", "0", "--saturation-jitter", "0",
                                              "--random-erasing", "0", "--weight-decay", "0", "--ema", "0",
@@ -92,7 +93,7 @@ TEST_F(CliRecipe, ConflictsAreUsageErrorsNamingTheOption) {
       {{"--mixup", "0.2", "--mode", "fit", "--augment", "none"}, "--mixup/--cutmix mix the batches of a generator"},
       {{"--warmup-epochs", "2"}, "--warmup-epochs: expected fewer warm-up epochs than --epochs 2"},
       {{"--warmup-epochs", "1", "--lr-schedule", "none"}, "a warm-up is part of a schedule"},
-      {{"--ema-num-updates"}, "--ema-num-updates: applies to the moving average"},
+      {{"--ema-num-updates", "--ema", "0"}, "--ema-num-updates: applies to the moving average"},
       {{"--label-smoothing", "1"}, "--label-smoothing: expected a number in [0, 1)"},
       {{"--random-resized-crop", "0,1"}, "--random-resized-crop: expected area fractions"},
       {{"--lr-floor", "0.1", "--lr-schedule", "onecycle"}, "--lr-floor 0.1 is the floor of the cosine schedule"},

@@ -54,11 +54,21 @@ TEST(RecipeAuto, CsvRowsGiveTheirOwnSizeOrAClearError) {
 }
 
 TEST(RecipeAuto, EpochsFollowTheStepBudget) {
-  EXPECT_EQ(detail::auto_epochs(31).value, 150);   // Flowers-17: 1020 images, batches of 32
-  EXPECT_EQ(detail::auto_epochs(100).value, 47);   // 4650 / 100, rounded
+  EXPECT_EQ(detail::auto_epochs(31).value, 129);   // Flowers-17: 1020 images, 31 full batches of 32
+  EXPECT_EQ(detail::auto_epochs(100).value, 40);   // 4000 / 100
+  EXPECT_EQ(detail::auto_epochs(90).value, 44);    // 4000 / 90 = 44.4, rounded
   EXPECT_EQ(detail::auto_epochs(1000).value, 30);  // large sets: at least 30 epochs
   EXPECT_EQ(detail::auto_epochs(1).value, 150);    // tiny sets: at most 150
-  EXPECT_THAT(detail::auto_epochs(31).why, HasSubstr("4650 steps of 31 per epoch"));
+  EXPECT_THAT(detail::auto_epochs(31).why, HasSubstr("4000 steps of 31 per epoch"));
+}
+
+TEST(RecipeAuto, WarmupIsFiveEpochsAtMostATenthOfTheRun) {
+  EXPECT_EQ(detail::auto_warmup_epochs(129, "cosine").value, 5);
+  EXPECT_EQ(detail::auto_warmup_epochs(50, "onecycle").value, 5);
+  EXPECT_EQ(detail::auto_warmup_epochs(30, "cosine").value, 3);
+  EXPECT_EQ(detail::auto_warmup_epochs(9, "cosine").value, 0);
+  EXPECT_EQ(detail::auto_warmup_epochs(129, "none").value, 0);  // a warm-up is part of a schedule
+  EXPECT_THAT(detail::auto_warmup_epochs(30, "cosine").why, HasSubstr("at most a tenth of 30"));
 }
 
 class RecipeAutoCli : public cli_testing::CliTest {
@@ -75,6 +85,9 @@ TEST_F(RecipeAutoCli, TheChoiceIsLoggedAndRecorded) {
   const auto config = nlohmann::json::parse(cli_testing::read_text(out() / "config.json"));
   EXPECT_EQ(config["image_size"], 40);
   EXPECT_EQ(config["epochs"], 1);
+  // The recipe's warm-up follows the run's length: none in a 1-epoch run, where 5 would be refused.
+  EXPECT_THAT(cli_testing::read_text(out() / "train.log"), HasSubstr("--warmup-epochs auto: 0"));
+  EXPECT_EQ(config["warmup_epochs"], 0);
   EXPECT_EQ(load_model(out() / "model_last.petal").input_shape(), (Shape{40, 40, 3}));
 }
 
