@@ -36,6 +36,26 @@ memory ParamView::value_for(const memory::desc& want) {
   return value_buf_.mem();
 }
 
+memory ParamView::scaled_value_for(const memory::desc& want, const memory& scales, int mask) {
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(mask, {DNNL_RUNTIME_F32_VAL});
+  const auto scaled_reorder = [&](const memory& to) {
+    const dnnl::reorder::primitive_desc pd(engine_, user_md_, engine_, to.get_desc(), attr);
+    return Op(dnnl::reorder(pd), {{DNNL_ARG_FROM, user_value_}, {DNNL_ARG_TO, to}, {DNNL_ARG_ATTR_OUTPUT_SCALES, scales}});
+  };
+  value_buf_ = Buffer(want, engine_);
+  try {
+    value_reorder_ = scaled_reorder(value_buf_.mem());
+  } catch (const dnnl::error&) {
+    // No scaling reorder into this layout (Winograd's opaque one): scale in the
+    // stored layout first, then reorder.
+    scaled_buf_ = Buffer(user_md_, engine_);
+    value_reorder_ = scaled_reorder(scaled_buf_.mem());
+    then_reorder_ = make_reorder(scaled_buf_.mem(), value_buf_.mem());
+  }
+  return value_buf_.mem();
+}
+
 memory ParamView::grad_for(const memory::desc& want) {
   grad_same_layout_ = want == user_md_;
   if (grad_same_layout_) {
@@ -52,6 +72,7 @@ memory ParamView::grad_for(const memory::desc& want) {
 void ParamView::prepare_value(const dnnl::stream& s) {
   user_value_.set_data_handle(param_->value.data());
   if (value_reorder_) value_reorder_.run(s);
+  if (then_reorder_) then_reorder_.run(s);
 }
 
 void ParamView::prepare_grad(bool accumulate) {

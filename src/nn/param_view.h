@@ -19,6 +19,10 @@ class ParamView {
 
   // The memory a forward primitive reads, in layout `want` (call once at bind time).
   memory value_for(const memory::desc& want);
+  // The value times a factor per output channel, in layout `want`, made by the
+  // reorder of every prepare_value(): `scales` holds one float per output channel,
+  // `mask` marks the dims that index them (oneDNN's output-scales mask).
+  memory scaled_value_for(const memory::desc& want, const memory& scales, int mask);
   // The memory a backward primitive writes the gradient to, in layout `want`.
   memory grad_for(const memory::desc& want);
 
@@ -39,6 +43,8 @@ class ParamView {
   memory user_value_, user_grad_;
   Buffer value_buf_;  // value in the primitive's layout, when it differs
   Op value_reorder_;
+  Buffer scaled_buf_;  // scaled_value_for into a layout no scaling reorder makes:
+  Op then_reorder_;    // the scaled value in the stored layout, then reordered
   Buffer grad_buf_;   // gradient in the primitive's layout (or staging for accumulation)
   memory grad_mem_;   // what the backward primitive writes to
   bool grad_same_layout_ = false;

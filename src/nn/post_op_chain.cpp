@@ -79,8 +79,17 @@ PostOpChain::PostOpChain(std::vector<PostOpFollower> followers, int64_t channels
   }
 }
 
+bool PostOpChain::fold_leading_affine() {
+  folded_ = !followers_.empty() && followers_[0].affine;
+  return folded_;
+}
+
+float* PostOpChain::leading_scale() const { return static_cast<float*>(affine_.at(0).scale.get_data_handle()); }
+
+float* PostOpChain::leading_shift() const { return static_cast<float*>(affine_.at(0).shift.get_data_handle()); }
+
 size_t PostOpChain::eltwise_prefix() const {
-  size_t n = 0;
+  size_t n = min_taken();
   while (n < followers_.size() && !followers_[n].affine) ++n;
   return n;
 }
@@ -108,7 +117,7 @@ memory::desc PostOpChain::required_dst(size_t count) const {
 
 void PostOpChain::append(dnnl::post_ops& ops, size_t count) {
   if (count > followers_.size()) throw Error("internal: a plan took more post-ops than were proposed");
-  for (size_t i = 0; i < count; ++i) {
+  for (size_t i = min_taken(); i < count; ++i) {
     if (followers_[i].sum) {
       ops.append_sum(1.0f);
       continue;
@@ -126,7 +135,7 @@ void PostOpChain::append(dnnl::post_ops& ops, size_t count) {
 }
 
 void PostOpChain::add_args(std::vector<std::pair<int, memory>>& args) const {
-  for (size_t i = 0; i < taken_; ++i) {
+  for (size_t i = min_taken(); i < taken_; ++i) {
     if (!followers_[i].affine) continue;
     args.push_back({DNNL_ARG_ATTR_MULTIPLE_POST_OP(affine_[i].mul_index) | DNNL_ARG_SRC_1, affine_[i].scale});
     args.push_back({DNNL_ARG_ATTR_MULTIPLE_POST_OP(affine_[i].add_index) | DNNL_ARG_SRC_1, affine_[i].shift});

@@ -1,6 +1,7 @@
 // The post-ops a convolution or dense runs for the layers that follow it at
-// inference (batch norm as a per-channel scale and shift, activations), with
-// the scale/shift buffers they read, refreshed from the weights every forward.
+// inference (batch norm as a per-channel scale and shift, or folded into the
+// weights when it comes first; activations; a residual sum), with the
+// scale/shift buffers they read, refreshed from the weights every forward.
 #pragma once
 
 #include <optional>
@@ -27,7 +28,18 @@ class PostOpChain {
   PostOpChain(std::vector<PostOpFollower> followers, int64_t channels, int rank, const dnnl::engine& engine);
 
   size_t proposed() const { return followers_.size(); }
-  // How many leading followers are eltwise functions or sums (all that Winograd takes).
+  // Folds a batch norm that comes first into the primitive's weights and bias
+  // instead of two binary post-ops (the plan scales the weights with
+  // leading_scale() and makes the bias from leading_shift()); false if none comes first.
+  bool fold_leading_affine();
+  bool folded() const { return folded_; }
+  // The fewest followers a primitive takes: a folded batch norm is always taken.
+  size_t min_taken() const { return folded_ ? 1 : 0; }
+  // The folded batch norm's scale and shift per channel (after prepare()).
+  float* leading_scale() const;
+  float* leading_shift() const;
+  // How many leading followers are eltwise functions, sums or the folded batch
+  // norm (all that Winograd takes).
   size_t eltwise_prefix() const;
   // Of followers [0, count), how many a primitive whose output layout is dst_md
   // can take: a sum needs the layout of the buffer it adds into.
@@ -55,6 +67,7 @@ class PostOpChain {
   Buffer storage_;              // every scale and shift
   memory::desc channel_md_;
   size_t taken_ = 0;
+  bool folded_ = false;
 };
 
 }  // namespace petal::detail

@@ -2,6 +2,7 @@
 // a fused output activation, and forward/backward op lists bound once.
 #pragma once
 
+#include <algorithm>
 #include <string>
 
 #include "nn/activation_ops.h"
@@ -23,9 +24,13 @@ class WeightedPlan : public LayerPlan {
   size_t fused_followers() const override { return chain_.taken(); }
 
   void forward(StepContext& step) override {
+    chain_.prepare();  // first: a folded batch norm's scale goes into the weights
     kernel_.prepare_value(step.stream);
-    if (has_bias_) bias_.prepare_value(step.stream);
-    chain_.prepare();
+    if (chain_.folded()) {
+      fold_bias();
+    } else if (has_bias_) {
+      bias_.prepare_value(step.stream);
+    }
     run_all(fwd_ops_, step.stream);
     act_.forward(step.stream);
   }
@@ -45,13 +50,33 @@ class WeightedPlan : public LayerPlan {
                const memory::desc& bias_md, bool adopt_kernel_layout = false)
       : ctx_(ctx), stage_(ctx.engine), act_(act, ctx.backward), has_bias_(params.size() > 1), b_md_(bias_md) {
     kernel_ = ParamView(*params[0], kernel_md, ctx.engine, adopt_kernel_layout);
-    if (has_bias_) bias_ = ParamView(*params[1], bias_md, ctx.engine);
+    if (has_bias_) {
+      bias_param_ = params[1];
+      bias_ = ParamView(*params[1], bias_md, ctx.engine);
+    }
   }
 
   // Followers proposed as post-ops (output: `channels` at dim 1 of `rank` dims);
   // none when the own activation runs as a separate primitive after this one.
+  // A batch norm straight after a linear output is folded into the weights and
+  // bias: (W x + b) * s + t = (W * s) x + (b * s + t), so the primitive keeps only
+  // eltwise and sum post-ops (which Winograd takes) and always has a bias.
   void propose_post_ops(int64_t channels, int rank) {
-    if (!ctx_.post_ops.empty() && !act_.separate()) chain_ = PostOpChain(ctx_.post_ops, channels, rank, ctx_.engine);
+    if (ctx_.post_ops.empty() || act_.separate()) return;
+    chain_ = PostOpChain(ctx_.post_ops, channels, rank, ctx_.engine);
+    if (act_.fn() != ActivationFn::Linear || !chain_.fold_leading_affine()) return;
+    b_md_ = memory::desc({channels}, memory::data_type::f32, Tag::x);
+    folded_bias_ = Buffer(b_md_, ctx_.engine);
+    folded_scale_ = memory(b_md_, ctx_.engine, chain_.leading_scale());
+  }
+
+  // The folded batch norm's bias: b * s + t per channel (b = 0 without a bias).
+  void fold_bias() {
+    const float* s = chain_.leading_scale();
+    const float* t = chain_.leading_shift();
+    const float* b = bias_param_ ? bias_param_->value.data() : nullptr;
+    float* out = folded_bias_.data();
+    for (int64_t c = 0; c < folded_bias_.floats(); ++c) out[c] = (b ? b[c] * s[c] : 0.0f) + t[c];
   }
 
   // The forward attributes: scratchpad, the own activation, then followers
@@ -73,13 +98,17 @@ class WeightedPlan : public LayerPlan {
   template <typename Make>
   auto forward_pd_with(size_t followers, const Make& make) {
     const auto try_with = [&](size_t n) { return make(forward_attr(n), chain_.required_dst(n)); };
+    const size_t least = chain_.min_taken();
     auto pd = try_with(followers);
-    size_t n = chain_.fitting(followers, pd.dst_desc());
+    size_t n = std::max(least, chain_.fitting(followers, pd.dst_desc()));
     if (n != followers) pd = try_with(n);
-    if (n > 0 && is_reference(pd)) pd = try_with(n = chain_.before_sum(n));
-    if (n > 0 && is_reference(pd)) pd = try_with(0);
+    if (n > least && is_reference(pd)) pd = try_with(n = std::max(least, chain_.before_sum(n)));
+    if (n > least && is_reference(pd)) pd = try_with(n = least);
     return pd;
   }
+
+  // The weight dims that index output channels: [out, ...], or [groups, out / groups, ...].
+  static int output_channel_mask(const memory::desc& weights) { return weights.dims().size() == 5 ? 3 : 1; }
 
   template <typename PD>
   static bool is_reference(const PD& pd) {
@@ -90,10 +119,17 @@ class WeightedPlan : public LayerPlan {
   template <typename PD, typename Prim>
   void bind_forward_op(const PD& pd, const memory& src, const memory& dst) {
     src_ = stage_.input(src, pd.src_desc(), fwd_ops_);
+    const memory weights = chain_.folded() ? kernel_.scaled_value_for(pd.weights_desc(), folded_scale_,
+                                                                       output_channel_mask(pd.weights_desc()))
+                                           : kernel_.value_for(pd.weights_desc());
     std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src_},
-                                             {DNNL_ARG_WEIGHTS, kernel_.value_for(pd.weights_desc())},
+                                             {DNNL_ARG_WEIGHTS, weights},
                                              {DNNL_ARG_DST, act_.bind_forward(dst, stage_)}};
-    if (has_bias_) args.push_back({DNNL_ARG_BIAS, bias_.value_for(b_md_)});
+    if (chain_.folded()) {
+      args.push_back({DNNL_ARG_BIAS, folded_bias_.mem()});
+    } else if (has_bias_) {
+      args.push_back({DNNL_ARG_BIAS, bias_.value_for(b_md_)});
+    }
     chain_.add_args(args);
     add_scratchpad(args, pd, ctx_.scratchpad);
     fwd_ops_.push_back(Op(Prim(pd), std::move(args)));
@@ -129,6 +165,9 @@ class WeightedPlan : public LayerPlan {
   bool has_bias_;
   memory::desc b_md_;
   ParamView kernel_, bias_;
+  const Param* bias_param_ = nullptr;
+  Buffer folded_bias_;    // with a folded batch norm: the primitive's bias
+  memory folded_scale_;   // and the scale its weights are multiplied by
   memory src_;
   std::vector<Op> fwd_ops_, bwd_ops_;
 };

@@ -137,6 +137,32 @@ TEST(GraphFusion, EveryFollowerKindMatchesTheUnfusedPlan) {
   EXPECT_EQ(expect_fusion_matches(model, batch, "every follower kind"), 10u);
 }
 
+// A batch norm straight after a primitive with a linear output is folded into
+// its weights and bias (per output channel: with and without a bias, grouped
+// depthwise weights with a multiplier, SeparableConv2D's pointwise step, Dense,
+// a 16-channel convolution that Winograd takes with the batch norm folded); after
+// a convolution with its own ReLU it stays a post-op. Each matches the unfused plan.
+TEST(GraphFusion, BatchNormRightAfterAPrimitiveFoldsIntoItsWeights) {
+  const KerasTensor in = Input({12, 12, 4});
+  KerasTensor x = BatchNormalization()(Conv2D({.filters = 16, .kernel_size = {3, 3}, .padding = Padding::Same})(in));
+  x = BatchNormalization()(
+      Conv2D({.filters = 16, .kernel_size = {3, 3}, .padding = Padding::Same, .use_bias = false})(x));
+  x = ReLU()(x);
+  x = BatchNormalization()(
+      DepthwiseConv2D({.kernel_size = {3, 3}, .padding = Padding::Same, .depth_multiplier = 2})(x));
+  x = BatchNormalization({.center = false})(
+      SeparableConv2D({.filters = 8, .kernel_size = {3, 3}, .padding = Padding::Same, .use_bias = false})(x));
+  x = BatchNormalization()(
+      Conv2D({.filters = 8, .kernel_size = {3, 3}, .padding = Padding::Same, .activation = "relu"})(x));
+  x = GlobalAveragePooling2D()(x);
+  x = BatchNormalization({.scale = false})(Dense({.units = 6})(x));
+  x = Dense({.units = 3, .activation = "softmax"})(x);
+  Model model(in, x, {.seed = 21});
+  randomize_batch_norms(model, 22);
+  // Every batch norm is fused away (folded or as a post-op).
+  EXPECT_EQ(expect_fusion_matches(model, random_input({3, 12, 12, 4}, 23), "folded batch norms"), 7u);
+}
+
 // A residual Add runs as a sum post-op writing over its other operand, where no
 // later layer reads that operand: conv -> Add -> ReLU (a sum first, which every
 // ISA's kernels take), conv -> BN -> Add (a sum after batch norm, which some
