@@ -22,7 +22,6 @@ using json = nlohmann::json;
 TrainConfig recipe_config() {
   TrainConfig c;
   c.label_smoothing = 0.1;
-  c.ema = 0.998;
   c.warmup_epochs = -1;  // auto: detail::auto_warmup_epochs
   c.lr_schedule_unit = "step";
   c.tta = true;

@@ -225,9 +225,8 @@ TrainResult train(TrainConfig c, const TrainRunOptions& o) {
     c.epochs = epochs.value;
     log.line("[INFO] --epochs auto: " + std::to_string(epochs.value) + " (" + epochs.why + ")");
   }
-  if (c.warmup_epochs < 0) {
+  if (c.warmup_epochs < 0) {  // stays auto (config.json): a resume to other --epochs chooses again
     const detail::AutoChoice warmup = detail::auto_warmup_epochs(c.epochs, c.lr_schedule);
-    c.warmup_epochs = warmup.value;
     log.line("[INFO] --warmup-epochs auto: " + std::to_string(warmup.value) + " (" + warmup.why + ")");
   }
   detail::validate_recipe_options(c);

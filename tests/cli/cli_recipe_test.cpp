@@ -9,6 +9,7 @@
 
 #include "cli/cli_test_base.h"
 #include "petal/io/npy.h"
+#include "petal/io/npz.h"
 #include "petal/model/sequential.h"
 #include "petal/model/test_time_augmentation.h"
 #include "petal/report/confidence_interval.h"
@@ -80,6 +81,27 @@ TEST_F(CliRecipe, OffValuesChangeNothingAndEveryOptionIsRecorded) {
   EXPECT_EQ(m.optimizer().name(), "AdamW");
   EXPECT_EQ(m.loss_spec().label_smoothing, 0.1);
   EXPECT_EQ(nlohmann::json::parse(read_text(on / "report.json"))["tta"], "horizontal flip");
+}
+
+// --ema only shadows the training: its averages are swapped in for validation,
+// the saved models and the report, and copied back before the next step, so the
+// training weights it keeps are the ones a run without it ends with (the
+// README's ablation without the EMA evaluates them).
+TEST_F(CliRecipe, TheAverageNeverChangesTheTraining) {
+  const fs::path with = tmp.path() / "with", without = tmp.path() / "without";
+  ASSERT_EQ(run_petal(args(with, {"--ema", "0.9"})).rc, 0);
+  ASSERT_EQ(run_petal(args(without)).rc, 0);
+  const NamedArrays state = load_npz(with / "ema_state.npz");
+  const Model plain = load_model(without / "model_last.petal");
+  const auto names = plain.weight_names();
+  const auto weights = plain.get_weights();
+  ASSERT_FALSE(names.empty());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const Tensor training = find_array(state, "training/" + names[i], "ema_state.npz").to_tensor();
+    EXPECT_EQ(max_abs_diff(training, weights[i]), 0.0f) << names[i];
+  }
+  // ... and the averages differ from them (the run did average).
+  EXPECT_GT(max_abs_diff(load_model(with / "model_last.petal").get_weights()[0], weights[0]), 0.0f);
 }
 
 TEST_F(CliRecipe, ConflictsAreUsageErrorsNamingTheOption) {

@@ -108,9 +108,9 @@ struct TrainConfig {
 };
 
 // petal's own recipe for small image sets: the defaults above (vgg_bn, image size
-// and epochs from the data, cosine SGD) plus label smoothing 0.1, an EMA of the
-// weights (0.998), a warm-up of a per-step schedule and the mirror-image TTA in
-// the test report (README: "Accuracy on Flowers-17").
+// and epochs from the data, cosine SGD) plus label smoothing 0.1, a warm-up of a
+// per-step schedule and the mirror-image TTA in the test report (README:
+// "Accuracy on Flowers-17").
 TrainConfig recipe_config();
 // The tutorial: MiniVGGNet at 64x64, raw pixels, its augmentation, fit_generator,
 // SGD(lr=0.01, momentum=0.9, decay=0.01/75), 75 epochs of batch 32, 25% test split.
