@@ -238,7 +238,8 @@ std::vector<KeyEntry> training_keys() {
                &TrainConfig::weight_decay_all),
       choice_key("lr_schedule", "none, cosine (from lr down to --lr-floor * lr) or onecycle (PyTorch's OneCycleLR)",
                  &TrainConfig::lr_schedule, {"none", "cosine", "onecycle"}),
-      choice_key("lr_schedule_unit", "epoch (rate set at each epoch's start) or step (before every batch); no effect without a schedule",
+      choice_key("lr_schedule_unit",
+                 "epoch (rate set at each epoch's start) or step (before every batch); no effect without a schedule",
                  &TrainConfig::lr_schedule_unit, {"epoch", "step"}),
       auto_int_key("warmup_epochs",
                    "cosine: rise linearly to lr over N epochs first; onecycle: its rising phase (0: 30%, as "

@@ -44,7 +44,8 @@ CallbackPtr make_lr_schedule(const TrainConfig& c, int64_t steps_per_epoch) {
   const bool per_step = c.lr_schedule_unit == "step";
   const int64_t k = per_step ? std::max<int64_t>(1, steps_per_epoch) : 1;
   const ScheduleUnit unit = per_step ? ScheduleUnit::Step : ScheduleUnit::Epoch;
-  const int64_t warmup_epochs = c.warmup_epochs < 0 ? auto_warmup_epochs(c.epochs, c.lr_schedule).value : c.warmup_epochs;
+  const int64_t warmup_epochs =
+      c.warmup_epochs < 0 ? auto_warmup_epochs(c.epochs, c.lr_schedule).value : c.warmup_epochs;
   const int64_t warm = warmup_epochs * k, total = c.epochs * k;
   if (c.lr_schedule == "onecycle") {
     OneCycleOptions o{.max_learning_rate = c.lr, .total_steps = total, .unit = unit};

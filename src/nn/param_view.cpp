@@ -41,7 +41,8 @@ memory ParamView::scaled_value_for(const memory::desc& want, const memory& scale
   attr.set_output_scales(mask, {DNNL_RUNTIME_F32_VAL});
   const auto scaled_reorder = [&](const memory& to) {
     const dnnl::reorder::primitive_desc pd(engine_, user_md_, engine_, to.get_desc(), attr);
-    return Op(dnnl::reorder(pd), {{DNNL_ARG_FROM, user_value_}, {DNNL_ARG_TO, to}, {DNNL_ARG_ATTR_OUTPUT_SCALES, scales}});
+    return Op(dnnl::reorder(pd),
+              {{DNNL_ARG_FROM, user_value_}, {DNNL_ARG_TO, to}, {DNNL_ARG_ATTR_OUTPUT_SCALES, scales}});
   };
   value_buf_ = Buffer(want, engine_);
   try {
