@@ -14,6 +14,8 @@ class ParamView {
   // adopt_layout, the first primitive that prefers another layout gets the
   // parameter converted to it for good (Param::layout) instead of a reorder per step.
   ParamView(Param& param, const memory::desc& keras_md, const dnnl::engine& engine, bool adopt_layout = false);
+  // The parameter viewed (null for a default-constructed view).
+  const Param* param() const { return param_; }
   // The layout value and grad are stored in now.
   const memory::desc& storage_md() const { return user_md_; }
 

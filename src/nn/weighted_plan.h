@@ -50,10 +50,7 @@ class WeightedPlan : public LayerPlan {
                const memory::desc& bias_md, bool adopt_kernel_layout = false)
       : ctx_(ctx), stage_(ctx.engine), act_(act, ctx.backward), has_bias_(params.size() > 1), b_md_(bias_md) {
     kernel_ = ParamView(*params[0], kernel_md, ctx.engine, adopt_kernel_layout);
-    if (has_bias_) {
-      bias_param_ = params[1];
-      bias_ = ParamView(*params[1], bias_md, ctx.engine);
-    }
+    if (has_bias_) bias_ = ParamView(*params[1], bias_md, ctx.engine);
   }
 
   // Followers proposed as post-ops (output: `channels` at dim 1 of `rank` dims);
@@ -74,7 +71,7 @@ class WeightedPlan : public LayerPlan {
   void fold_bias() {
     const float* s = chain_.leading_scale();
     const float* t = chain_.leading_shift();
-    const float* b = bias_param_ ? bias_param_->value.data() : nullptr;
+    const float* b = bias_.param() ? bias_.param()->value.data() : nullptr;
     float* out = folded_bias_.data();
     for (int64_t c = 0; c < folded_bias_.floats(); ++c) out[c] = (b ? b[c] * s[c] : 0.0f) + t[c];
   }
@@ -165,7 +162,6 @@ class WeightedPlan : public LayerPlan {
   bool has_bias_;
   memory::desc b_md_;
   ParamView kernel_, bias_;
-  const Param* bias_param_ = nullptr;
   Buffer folded_bias_;    // with a folded batch norm: the primitive's bias
   memory folded_scale_;   // and the scale its weights are multiplied by
   memory src_;
