@@ -6,6 +6,7 @@
 
 #include "model/graph_fusion.h"
 #include "model/graph_plan_node.h"
+#include "model/inference_layout.h"
 #include "model/memory_planner.h"
 #include "petal/core/error.h"
 
@@ -43,6 +44,7 @@ GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>&
     if (!nodes[k].layer) inputs_.push_back(static_cast<int>(k));
   }
   for (int o : outputs) nodes_[o].is_output = true;
+  if (!backward_) conv_tag_ = inference_conv_layout(nodes, options.conv_algorithm, engine);
   plan_nodes(nodes, outputs, engine, options);
   place_activations(nodes, engine);
   plan_outputs(nodes, outputs, engine);
@@ -161,6 +163,7 @@ std::unique_ptr<LayerPlan> GraphPlan::make_node_plan(size_t k, bool fused_away, 
   ctx.post_ops = proposal.forms;
   ctx.folded_padding = proposal.folded_padding;
   ctx.conv_algorithm = options.conv_algorithm;
+  ctx.conv_activation_tag = conv_tag_;
   return node.layer->make_plan(ctx);
 }
 
@@ -252,6 +255,8 @@ const float* GraphPlan::input_grad(size_t i) const {
 size_t GraphPlan::planned_nodes() const {
   return static_cast<size_t>(std::count_if(nodes_.begin(), nodes_.end(), [](const Node& n) { return n.plan != nullptr; }));
 }
+
+const memory::desc& GraphPlan::node_md(size_t k) const { return nodes_.at(k).md; }
 
 size_t GraphPlan::arena_bytes() const {
   return static_cast<size_t>(activations_.floats() + gradients_.floats()) * sizeof(float);

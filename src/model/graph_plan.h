@@ -82,6 +82,8 @@ class GraphPlan {
   size_t arena_bytes() const;
   // Nodes that run a plan of their own (not model inputs, identity or fused ones).
   size_t planned_nodes() const;
+  // The layout node k's output is held in.
+  const memory::desc& node_md(size_t k) const;
 
  private:
   struct Node;
@@ -104,6 +106,7 @@ class GraphPlan {
   int64_t batch_;
   Phase phase_;
   bool backward_ = false;
+  memory::format_tag conv_tag_ = memory::format_tag::any;  // PlanContext::conv_activation_tag
   std::vector<Node> nodes_;
   std::vector<int> inputs_;  // node ids of the model inputs
   std::vector<Output> outputs_;

@@ -22,6 +22,15 @@ std::vector<Param*> params_of(const ConvSpec& spec) {
   return {spec.kernel};
 }
 
+// An activation of a convolution in the layout the graph plan asks for (where
+// its channels fill the blocks), else in the primitive's choice.
+memory::desc activation_md(const PlanContext& ctx, const Shape& shape) {
+  const memory::desc any = any_md(with_batch(ctx.batch, shape));
+  const int64_t block = 16;  // of aBcd16b, the only blocked tag asked for
+  if (ctx.conv_activation_tag == Tag::any || shape.size() != 3 || shape[2] % block != 0) return any;
+  return memory::desc(any.dims(), memory::data_type::f32, ctx.conv_activation_tag);
+}
+
 memory::desc bias_md_of(const ConvSpec& spec) {
   if (!spec.bias) return {};
   return memory::desc({spec.dst_shape[2]}, memory::data_type::f32, Tag::x);
@@ -32,14 +41,13 @@ memory::desc bias_md_of(const ConvSpec& spec) {
 ConvPlan::ConvPlan(const ConvSpec& spec, const PlanContext& ctx)
     : WeightedPlan(ctx, spec.activation, params_of(spec), spec.kernel_md, bias_md_of(spec)),
       strides_(spec.strides), dilates_(spec.dilates), pad_l_(spec.pad_l), pad_r_(spec.pad_r) {
-  src_any_ = any_md(with_batch(ctx.batch, spec.src_shape));
-  dst_any_ = any_md(with_batch(ctx.batch, spec.dst_shape));
+  src_any_ = activation_md(ctx, spec.src_shape);
+  dst_any_ = activation_md(ctx, spec.dst_shape);
   w_any_ = any_like(spec.kernel_md);
   propose_post_ops(spec.dst_shape[2], 4);
-  // oneDNN's "auto" picks Winograd even for a 3-channel input, where it is 4x
-  // slower than direct; Winograd pays only with many channels.
   algorithm_ = ctx.conv_algorithm;
-  if (!spec.winograd_allowed || spec.src_shape[2] < 16 || spec.dst_shape[2] < 16) {
+  if (!spec.winograd_allowed || spec.src_shape[2] < kWinogradMinChannels ||
+      spec.dst_shape[2] < kWinogradMinChannels) {
     algorithm_ = algorithm::convolution_direct;
   }
   fwd_pd_ = forward_pd(ctx);
@@ -61,6 +69,23 @@ void ConvPlan::bind_backward(const memory& diff_dst, const memory& diff_src) {
       fwd_pd_);
   bind_backward_data_op<decltype(dpd), dnnl::convolution_backward_data>(dpd, diff, diff_src,
                                                                         kernel_.value_for(fwd_pd_.weights_desc()));
+}
+
+bool winograd_available(const dnnl::engine& engine) {
+  static const bool available = [&] {
+    const memory::desc act({1, kWinogradMinChannels, 8, 8}, memory::data_type::f32, Tag::any);
+    const memory::desc w({kWinogradMinChannels, kWinogradMinChannels, 3, 3}, memory::data_type::f32, Tag::any);
+    try {
+      dnnl::convolution_forward::primitive_desc pd({dnnl::prop_kind::forward_inference,
+                                                    algorithm::convolution_winograd, act, w, memory::desc(), act,
+                                                    {1, 1}, {0, 0}, {1, 1}, {1, 1}},
+                                                   engine);
+      return true;
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  }();
+  return available;
 }
 
 // oneDNN's "auto" picks direct (brgconv) for inference even where its

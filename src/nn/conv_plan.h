@@ -34,6 +34,14 @@ class ConvPlan final : public WeightedPlan {
   dnnl::convolution_forward::primitive_desc fwd_pd_;
 };
 
+// Convolutions with fewer input or output channels run direct: oneDNN's "auto"
+// picks Winograd even for a 3-channel input, where it is 4x slower than direct.
+inline constexpr int64_t kWinogradMinChannels = 16;
+// Whether oneDNN has a Winograd forward convolution on this CPU (AVX-512 only),
+// probed once per process; and the activation layout its kernels read and write.
+bool winograd_available(const dnnl::engine& engine);
+inline constexpr memory::format_tag kWinogradActivationTag = memory::format_tag::aBcd16b;
+
 // The Keras kernel [kh, kw, in / groups, out] as oneDNN weights: [out, in, kh, kw]
 // (hwio) without groups, [groups, out / groups, in / groups, kh, kw] (hwigo) with.
 memory::desc keras_conv_kernel_md(int64_t kh, int64_t kw, int64_t in, int64_t out, int64_t groups);

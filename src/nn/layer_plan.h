@@ -40,6 +40,10 @@ struct PlanContext {
   std::array<int64_t, 4> folded_padding = {0, 0, 0, 0};
   // convolution_direct, or convolution_auto (oneDNN may pick Winograd).
   dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
+  // Inference: the layout convolutions ask for their input and output activations
+  // in, where the channels fill its blocks (any: each primitive's choice). The
+  // graph plan picks Winograd's blocked layout where Winograd convolutions run.
+  memory::format_tag conv_activation_tag = memory::format_tag::any;
 
   dnnl::prop_kind forward_prop() const {
     return backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;

@@ -1,6 +1,9 @@
 // Parameter layouts and the add-into gradient rule.
 #include "nn/param_view.h"
 
+#include <cstring>
+#include <span>
+
 #include "nn/param_layout.h"
 #include "petal/core/error.h"
 
@@ -45,6 +48,7 @@ memory ParamView::scaled_value_for(const memory::desc& want, const memory& scale
               {{DNNL_ARG_FROM, user_value_}, {DNNL_ARG_TO, to}, {DNNL_ARG_ATTR_OUTPUT_SCALES, scales}});
   };
   value_buf_ = Buffer(want, engine_);
+  scales_ = scales;
   try {
     value_reorder_ = scaled_reorder(value_buf_.mem());
   } catch (const dnnl::error&) {
@@ -70,9 +74,26 @@ memory ParamView::grad_for(const memory::desc& want) {
   return grad_mem_;
 }
 
+bool ParamView::unchanged() {
+  const auto floats = [](const memory& m) {
+    return std::span<const float>(static_cast<const float*>(m.get_data_handle()), floats_of(m.get_desc()));
+  };
+  const std::span<const float> value = floats(user_value_);
+  const std::span<const float> scales = scales_ ? floats(scales_) : std::span<const float>();
+  const auto same = [](std::span<const float> now, const std::vector<float>& last) {
+    return now.size() == last.size() && std::memcmp(now.data(), last.data(), now.size_bytes()) == 0;
+  };
+  if (primed_ && same(value, last_value_) && same(scales, last_scales_)) return true;
+  last_value_.assign(value.begin(), value.end());  // capacity kept: no allocation once warm
+  last_scales_.assign(scales.begin(), scales.end());
+  primed_ = true;
+  return false;
+}
+
 void ParamView::prepare_value(const dnnl::stream& s) {
   user_value_.set_data_handle(param_->value.data());
-  if (value_reorder_) value_reorder_.run(s);
+  if (!value_reorder_ || (reuse_ && unchanged())) return;
+  value_reorder_.run(s);
   if (then_reorder_) then_reorder_.run(s);
 }
 

@@ -2,6 +2,8 @@
 // (value, grad) plus, when the primitive prefers another layout, reorders.
 #pragma once
 
+#include <vector>
+
 #include "nn/layer_plan.h"
 #include "petal/layers/layer.h"
 
@@ -28,6 +30,12 @@ class ParamView {
   // The memory a backward primitive writes the gradient to, in layout `want`.
   memory grad_for(const memory::desc& want);
 
+  // Inference plans: prepare_value() skips its reorders while the value (and the
+  // scales of scaled_value_for) are bit for bit those of its last run, so that a
+  // predict loop does not re-pack unchanged weights (Winograd's packing costs more
+  // than its convolution). Costs a copy of the value; call before value_for.
+  void reuse_unchanged() { reuse_ = true; }
+
   // Per step, before the forward primitive: point at the current tensors, reorder.
   void prepare_value(const dnnl::stream& s);
   // Per step, before the backward primitive: choose the gradient target.
@@ -37,6 +45,8 @@ class ParamView {
 
  private:
   void adopt(const memory::desc& want);
+  // With reuse_: whether value and scales equal the last run's (if not, remembers them).
+  bool unchanged();
 
   Param* param_ = nullptr;
   dnnl::engine engine_;
@@ -47,6 +57,9 @@ class ParamView {
   Op value_reorder_;
   Buffer scaled_buf_;  // scaled_value_for into a layout no scaling reorder makes:
   Op then_reorder_;    // the scaled value in the stored layout, then reordered
+  memory scales_;      // scaled_value_for's scales
+  bool reuse_ = false, primed_ = false;
+  std::vector<float> last_value_, last_scales_;  // with reuse_: inputs of the last reorder
   Buffer grad_buf_;   // gradient in the primitive's layout (or staging for accumulation)
   memory grad_mem_;   // what the backward primitive writes to
   bool grad_same_layout_ = false;

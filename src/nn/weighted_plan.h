@@ -50,6 +50,7 @@ class WeightedPlan : public LayerPlan {
                const memory::desc& bias_md, bool adopt_kernel_layout = false)
       : ctx_(ctx), stage_(ctx.engine), act_(act, ctx.backward), has_bias_(params.size() > 1), b_md_(bias_md) {
     kernel_ = ParamView(*params[0], kernel_md, ctx.engine, adopt_kernel_layout);
+    if (!ctx.backward) kernel_.reuse_unchanged();
     if (has_bias_) bias_ = ParamView(*params[1], bias_md, ctx.engine);
   }
 

@@ -1,0 +1,32 @@
+// inference_conv_layout: does any convolution of the graph run Winograd?
+#include "model/inference_layout.h"
+
+#include <array>
+
+#include "nn/conv_plan.h"
+#include "petal/layers/conv2d.h"
+
+namespace petal::detail {
+
+namespace {
+
+bool winograd_shaped(const Conv2D& conv) {
+  const auto& o = conv.options();
+  const std::array<int64_t, 2> one{1, 1};
+  return o.kernel_size == std::array<int64_t, 2>{3, 3} && o.strides == one && o.dilation_rate == one &&
+         o.groups == 1 && conv.input_shape()[2] >= kWinogradMinChannels && o.filters >= kWinogradMinChannels;
+}
+
+}  // namespace
+
+memory::format_tag inference_conv_layout(const std::vector<PlanNode>& nodes, dnnl::algorithm conv_algorithm,
+                                         const dnnl::engine& engine) {
+  if (conv_algorithm != dnnl::algorithm::convolution_auto) return Tag::any;
+  for (const PlanNode& node : nodes) {
+    const auto* conv = dynamic_cast<const Conv2D*>(node.layer);
+    if (conv && winograd_shaped(*conv)) return winograd_available(engine) ? kWinogradActivationTag : Tag::any;
+  }
+  return Tag::any;
+}
+
+}  // namespace petal::detail
