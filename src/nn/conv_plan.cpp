@@ -26,8 +26,10 @@ std::vector<Param*> params_of(const ConvSpec& spec) {
 // its channels fill the blocks), else in the primitive's choice.
 memory::desc activation_md(const PlanContext& ctx, const Shape& shape) {
   const memory::desc any = any_md(with_batch(ctx.batch, shape));
-  const int64_t block = 16;  // of aBcd16b, the only blocked tag asked for
-  if (ctx.conv_activation_tag == Tag::any || shape.size() != 3 || shape[2] % block != 0) return any;
+  if (ctx.conv_activation_tag != kWinogradActivationTag || shape.size() != 3 ||
+      shape[2] % kWinogradActivationBlock != 0) {
+    return any;
+  }
   return memory::desc(any.dims(), memory::data_type::f32, ctx.conv_activation_tag);
 }
 

@@ -41,6 +41,7 @@ inline constexpr int64_t kWinogradMinChannels = 16;
 // probed once per process; and the activation layout its kernels read and write.
 bool winograd_available(const dnnl::engine& engine);
 inline constexpr memory::format_tag kWinogradActivationTag = memory::format_tag::aBcd16b;
+inline constexpr int64_t kWinogradActivationBlock = 16;  // its channel block
 
 // The Keras kernel [kh, kw, in / groups, out] as oneDNN weights: [out, in, kh, kw]
 // (hwio) without groups, [groups, out / groups, in / groups, kh, kw] (hwigo) with.
