@@ -81,7 +81,7 @@ bool ParamView::unchanged() {
   const std::span<const float> value = floats(user_value_);
   const std::span<const float> scales = scales_ ? floats(scales_) : std::span<const float>();
   const auto same = [](std::span<const float> now, const std::vector<float>& last) {
-    return now.size() == last.size() && std::memcmp(now.data(), last.data(), now.size_bytes()) == 0;
+    return now.size() == last.size() && (now.empty() || std::memcmp(now.data(), last.data(), now.size_bytes()) == 0);
   };
   if (primed_ && same(value, last_value_) && same(scales, last_scales_)) return true;
   last_value_.assign(value.begin(), value.end());  // capacity kept: no allocation once warm
