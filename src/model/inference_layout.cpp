@@ -10,11 +10,11 @@ namespace petal::detail {
 
 namespace {
 
+// The shapes oneDNN has a Winograd kernel for, of the convolutions a plan tries it on.
 bool winograd_shaped(const Conv2D& conv) {
   const auto& o = conv.options();
-  const std::array<int64_t, 2> one{1, 1};
-  return o.kernel_size == std::array<int64_t, 2>{3, 3} && o.strides == one && o.dilation_rate == one &&
-         o.groups == 1 && conv.input_shape()[2] >= kWinogradMinChannels && o.filters >= kWinogradMinChannels;
+  return winograd_allowed(conv) && o.kernel_size == std::array<int64_t, 2>{3, 3} &&
+         o.strides == std::array<int64_t, 2>{1, 1};
 }
 
 }  // namespace

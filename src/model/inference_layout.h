@@ -9,8 +9,8 @@
 namespace petal::detail {
 
 // Winograd's blocked layout (aBcd16b) when the graph has a Conv2D that
-// convolution_auto runs with Winograd on this CPU (3x3, stride 1, no dilation,
-// one group, at least kWinogradMinChannels in and out); else `any`. With every
+// convolution_auto runs with Winograd on this CPU (winograd_allowed, 3x3,
+// stride 1); else `any`. With every
 // convolution reading and writing it, Winograd convolutions and the residual sums
 // around them meet without reorders; oneDNN's own choice (channels-last beside
 // Winograd's blocks) costs a reorder in and out of each and keeps the residual

@@ -31,6 +31,12 @@ void fold_padding(ConvSpec& s, const std::array<int64_t, 4>& border) {
 
 }  // namespace
 
+bool detail::winograd_allowed(const Conv2D& conv) {
+  const auto& o = conv.options();
+  return o.groups == 1 && o.dilation_rate == std::array<int64_t, 2>{1, 1} &&
+         conv.input_shape()[2] >= kWinogradMinChannels && o.filters >= kWinogradMinChannels;
+}
+
 std::unique_ptr<detail::LayerPlan> Conv2D::make_plan(const detail::PlanContext& ctx) {
   const auto& o = options();
   const auto ps = params();
@@ -42,7 +48,7 @@ std::unique_ptr<detail::LayerPlan> Conv2D::make_plan(const detail::PlanContext& 
   s.dst_shape = output_shape();
   set_window(s, o.strides, o.dilation_rate, pads());
   s.activation = own_or_fused(ctx, o.activation);
-  s.winograd_allowed = o.groups == 1 && o.dilation_rate == std::array<int64_t, 2>{1, 1};
+  s.winograd_allowed = winograd_allowed(*this);
   fold_padding(s, ctx.folded_padding);
   return std::make_unique<ConvPlan>(s, ctx);
 }

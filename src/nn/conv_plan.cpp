@@ -48,10 +48,7 @@ ConvPlan::ConvPlan(const ConvSpec& spec, const PlanContext& ctx)
   w_any_ = any_like(spec.kernel_md);
   propose_post_ops(spec.dst_shape[2], 4);
   algorithm_ = ctx.conv_algorithm;
-  if (!spec.winograd_allowed || spec.src_shape[2] < kWinogradMinChannels ||
-      spec.dst_shape[2] < kWinogradMinChannels) {
-    algorithm_ = algorithm::convolution_direct;
-  }
+  if (!spec.winograd_allowed) algorithm_ = algorithm::convolution_direct;
   fwd_pd_ = forward_pd(ctx);
   dst_md_ = fwd_pd_.dst_desc();
   act_.plan(dst_md_, ctx);

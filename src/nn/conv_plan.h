@@ -4,6 +4,10 @@
 
 #include "nn/weighted_plan.h"
 
+namespace petal {
+class Conv2D;
+}
+
 namespace petal::detail {
 
 // What a convolution plan needs from its layer, in oneDNN terms.
@@ -14,7 +18,7 @@ struct ConvSpec {
   Shape src_shape, dst_shape;     // per sample, Keras order [H, W, C]
   Dims strides, dilates, pad_l, pad_r;  // dilates in oneDNN's convention (Keras rate - 1)
   ActivationFn activation = ActivationFn::Linear;
-  // Winograd is tried only for plain convolutions with many channels.
+  // Winograd is tried only where winograd_allowed(Conv2D) says.
   bool winograd_allowed = false;
 };
 
@@ -37,6 +41,10 @@ class ConvPlan final : public WeightedPlan {
 // Convolutions with fewer input or output channels run direct: oneDNN's "auto"
 // picks Winograd even for a 3-channel input, where it is 4x slower than direct.
 inline constexpr int64_t kWinogradMinChannels = 16;
+// Whether a Conv2D's plan asks for Winograd under convolution_auto: one group,
+// no dilation, kWinogradMinChannels or more channels in and out (oneDNN then
+// takes it for the shapes it has a kernel for: 3x3, stride 1).
+bool winograd_allowed(const Conv2D& conv);
 // Whether oneDNN has a Winograd forward convolution on this CPU (AVX-512 only),
 // probed once per process; and the activation layout its kernels read and write.
 bool winograd_available(const dnnl::engine& engine);

@@ -19,6 +19,7 @@
 #include "petal/layers/separable_conv2d.h"
 #include "petal/models/zoo.h"
 #include "petal/optimizers/sgd.h"
+#include "testing/fixtures.h"
 #include "testing/parity.h"
 
 namespace petal {
@@ -42,13 +43,6 @@ int randomize_batch_norms(Model& model, uint64_t seed) {
     }
   }
   return count;
-}
-
-Tensor random_input(const Shape& shape, uint64_t seed) {
-  Rng rng(seed);
-  Tensor x(shape);
-  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.uniform(-1.0, 1.0));
-  return x;
 }
 
 struct Run {
@@ -97,7 +91,7 @@ TEST(GraphFusion, ZooModelsMatchTheUnfusedPlan) {
   for (const Case& c : cases) {
     Model model = build_model(c.name, c.options);
     const int batch_norms = randomize_batch_norms(model, 7);
-    const Tensor x = random_input({3, 32, 32, 3}, 8);
+    const Tensor x = testing::uniform_tensor({3, 32, 32, 3}, 8);
     const size_t removed = expect_fusion_matches(model, x, c.name);
     EXPECT_GE(removed, static_cast<size_t>(batch_norms)) << c.name;
     // The model's own inference path is the fused plan.
@@ -132,7 +126,7 @@ TEST(GraphFusion, EveryFollowerKindMatchesTheUnfusedPlan) {
   x = Dense({.units = 3, .activation = "softmax"})(x);
   Model model(in, x, {.seed = 11});
   randomize_batch_norms(model, 12);
-  const Tensor batch = random_input({2, 12, 12, 4}, 13);
+  const Tensor batch = testing::uniform_tensor({2, 12, 12, 4}, 13);
   // Fused: BN+LeakyReLU, ELU+BN+ReLU, Rescaling+BN+Activation, BN+Activation.
   EXPECT_EQ(expect_fusion_matches(model, batch, "every follower kind"), 10u);
 }
@@ -160,7 +154,7 @@ TEST(GraphFusion, BatchNormRightAfterAPrimitiveFoldsIntoItsWeights) {
   Model model(in, x, {.seed = 21});
   randomize_batch_norms(model, 22);
   // Every batch norm is fused away (folded or as a post-op).
-  EXPECT_EQ(expect_fusion_matches(model, random_input({3, 12, 12, 4}, 23), "folded batch norms"), 7u);
+  EXPECT_EQ(expect_fusion_matches(model, testing::uniform_tensor({3, 12, 12, 4}, 23), "folded batch norms"), 7u);
 }
 
 // A residual Add runs as a sum post-op writing over its other operand, where no
@@ -177,7 +171,7 @@ TEST(GraphFusion, ResidualAddRunsAsASumWhereItsOperandIsFree) {
   const KerasTensor out = Dense({.units = 3})(GlobalAveragePooling2D()(x3));
   Model model(in, out, {.seed = 21});
   randomize_batch_norms(model, 22);
-  EXPECT_GE(expect_fusion_matches(model, random_input({2, 10, 10, 8}, 23), "residual sums"), 3u);
+  EXPECT_GE(expect_fusion_matches(model, testing::uniform_tensor({2, 10, 10, 8}, 23), "residual sums"), 3u);
 }
 
 // At inference a ZeroPadding2D read only by a convolution becomes its padding
@@ -192,7 +186,7 @@ TEST(GraphFusion, ZeroPaddingFoldsIntoTheConvolutionAfterIt) {
   x = Conv2D({.filters = 5, .kernel_size = {3, 3}})(x);                                 // 3 > 2: kept apart
   const KerasTensor out = Dense({.units = 3})(GlobalAveragePooling2D()(x));
   Model model(in, out, {.seed = 31});
-  EXPECT_EQ(expect_fusion_matches(model, random_input({2, 9, 9, 4}, 32), "zero padding"), 2u);
+  EXPECT_EQ(expect_fusion_matches(model, testing::uniform_tensor({2, 9, 9, 4}, 32), "zero padding"), 2u);
 }
 
 // The folded scale and shift follow the weights: predict after training steps
@@ -200,7 +194,7 @@ TEST(GraphFusion, ZeroPaddingFoldsIntoTheConvolutionAfterIt) {
 TEST(GraphFusion, PredictAfterTrainingUsesTheCurrentWeights) {
   Model model = minivggnet({.height = 16, .width = 16, .classes = 3, .seed = 2, .bn_momentum = 0.5f});
   model.compile(SGD({.learning_rate = 0.05, .momentum = 0.9}), "categorical_crossentropy");
-  const Tensor x = random_input({4, 16, 16, 3}, 3);
+  const Tensor x = testing::uniform_tensor({4, 16, 16, 3}, 3);
   Tensor y({4, 3});
   for (int64_t i = 0; i < 4; ++i) y.at({i, i % 3}) = 1.0f;
   const Tensor before = model.predict_on_batch(x)[0];  // the inference plan exists from here on

@@ -17,6 +17,7 @@
 #include "petal/layers/merge.h"
 #include "petal/layers/pooling.h"
 #include "petal/models/zoo.h"
+#include "testing/fixtures.h"
 #include "testing/parity.h"
 
 namespace petal {
@@ -24,13 +25,6 @@ namespace {
 
 using detail::GraphPlan;
 using Tag = dnnl::memory::format_tag;
-
-Tensor random_tensor(const Shape& shape, uint64_t seed) {
-  Rng rng(seed);
-  Tensor x(shape);
-  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.uniform(-1.0, 1.0));
-  return x;
-}
 
 // conv(3 -> 16) -> [conv 3x3 -> BN -> ReLU -> conv 3x3 -> BN] + skip -> ReLU -> pool -> dense
 Model residual_model() {
@@ -81,7 +75,7 @@ TEST(InferenceLayout, WinogradGraphsKeepTheirConvolutionsInOneBlockedLayout) {
   Model mobile = build_model("mobilenet_v2", {.height = 32, .width = 32, .classes = 3, .seed = 1, .alpha = 0.35});
   EXPECT_EQ(detail::inference_conv_layout(mobile.impl().nodes, auto_alg, m.engine), Tag::any);
 
-  const Tensor x = random_tensor({2, 10, 10, 3}, 6);
+  const Tensor x = testing::uniform_tensor({2, 10, 10, 3}, 6);
   const Planned blocked = infer(model, x, auto_alg);
   if (wino) {
     // The stem's output, which the residual sum adds into, and the block's output.
@@ -97,7 +91,7 @@ TEST(InferenceLayout, WinogradGraphsKeepTheirConvolutionsInOneBlockedLayout) {
 // norm's gamma changed in place (not through training) is still seen.
 TEST(InferenceLayout, PredictSeesWeightsChangedInPlace) {
   Model model = residual_model();
-  const Tensor x = random_tensor({2, 10, 10, 3}, 7);
+  const Tensor x = testing::uniform_tensor({2, 10, 10, 3}, 7);
   const Tensor first = model.predict_on_batch(x)[0];
   EXPECT_EQ(testing::rel_error(first, model.predict_on_batch(x)[0]), 0.0);
   Layer* conv = nth(model, "Conv2D", 1);  // Winograd-shaped, its batch norm folded in

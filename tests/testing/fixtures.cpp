@@ -27,4 +27,11 @@ Sequential toy_model(uint64_t seed) {
   return m;
 }
 
+Tensor uniform_tensor(const Shape& shape, uint64_t seed) {
+  Rng rng(seed);
+  Tensor x(shape);
+  for (float& v : x.values()) v = static_cast<float>(rng.uniform(-1.0, 1.0));
+  return x;
+}
+
 }  // namespace petal::testing
