@@ -3,9 +3,11 @@
 #include "model/graph_fusion.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "nn/activation_ops.h"
 #include "nn/post_op_chain.h"
+#include "petal/layers/activation_layers.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"
 #include "petal/layers/depthwise_conv2d.h"
@@ -22,6 +24,19 @@ int sole_reader(const std::vector<PlanNode>& nodes, const std::vector<std::vecto
   if (readers[k].size() != 1 || is_output[k]) return -1;
   const int j = readers[k][0];
   return nodes[j].layer && nodes[j].inputs.size() == 1 ? j : -1;
+}
+
+// The activation function a single-input layer computes, when it is one of
+// ActivationFn's: an Activation, or a ReLU layer that is relu or relu6.
+std::optional<ActivationFn> activation_of(const Layer* layer) {
+  if (const auto* act = dynamic_cast<const Activation*>(layer)) return act->fn();
+  if (const auto* relu = dynamic_cast<const ReLU*>(layer)) {
+    const ReLUOptions& o = relu->options();
+    if (o.threshold != 0.0f || o.negative_slope != 0.0f) return std::nullopt;
+    if (!o.max_value) return ActivationFn::Relu;
+    if (*o.max_value == 6.0f) return ActivationFn::Relu6;
+  }
+  return std::nullopt;
 }
 
 bool is_add(const Layer* layer) {
@@ -97,7 +112,7 @@ void propose_padding_folds(const std::vector<PlanNode>& nodes, const std::vector
 
 std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes,
                                             const std::vector<std::vector<int>>& readers, const std::vector<int>& outputs,
-                                            bool post_ops) {
+                                            bool post_ops, bool fold_padding) {
   const size_t n = nodes.size();
   std::vector<bool> is_output(n, false), claimed(n, false);
   for (int o : outputs) is_output[o] = true;
@@ -107,19 +122,19 @@ std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes,
     Layer* l = nodes[k].layer;
     if (!l || claimed[k]) continue;
     int tail = static_cast<int>(k);
-    if (l->accepts_fused_activation()) {
-      const int j = sole_reader(nodes, readers, is_output, tail);
-      const auto* act = j >= 0 ? dynamic_cast<const Activation*>(nodes[j].layer) : nullptr;
-      if (act && ActivationOps::fusable(act->fn())) {
-        out[k].activation = act->fn();
-        out[k].activation_node = j;
-        claimed[j] = true;
-        tail = j;
-      }
+    // A node proposed as an earlier node's post-op keeps its activation apart:
+    // that node may take both.
+    const int j = proposed_by[k] < 0 ? sole_reader(nodes, readers, is_output, tail) : -1;
+    const std::optional<ActivationFn> fn = j >= 0 ? activation_of(nodes[j].layer) : std::nullopt;
+    if (fn && ActivationOps::fusable(*fn) && l->accepts_fused_activation(*fn)) {
+      out[k].activation = *fn;
+      out[k].activation_node = j;
+      claimed[j] = true;
+      tail = j;
     }
     if (post_ops) collect_followers(nodes, readers, is_output, static_cast<int>(k), tail, out[k], proposed_by);
   }
-  if (post_ops) propose_padding_folds(nodes, readers, is_output, out);
+  if (fold_padding) propose_padding_folds(nodes, readers, is_output, out);
   return out;
 }
 

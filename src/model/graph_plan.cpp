@@ -65,7 +65,7 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
     for (int i : nodes[k].inputs) readers[i].push_back(static_cast<int>(k));
   }
   const std::vector<FusionProposal> proposals =
-      propose_fusions(nodes, readers, outputs, options.post_ops && !backward_);
+      propose_fusions(nodes, readers, outputs, options.post_ops && !backward_, options.post_ops);
   std::vector<int> fused_into(n, -1);  // the node whose primitive runs a fused node
   for (size_t k = 0; k < n; ++k) {
     if (proposals[k].activation_node >= 0) fused_into[proposals[k].activation_node] = static_cast<int>(k);

@@ -33,7 +33,8 @@ class GraphPlan {
     bool input_grad = false;
     dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
     // Inference plans without backward run batch norms and activations that follow
-    // a convolution or dense as its post-ops; false runs every layer on its own
+    // a convolution or dense as its post-ops, and every plan folds a ZeroPadding2D
+    // into the convolution reading it; false runs those layers on their own
     // (tests compare the two).
     bool post_ops = true;
   };

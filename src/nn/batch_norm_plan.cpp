@@ -1,8 +1,14 @@
-// BatchNormalization on oneDNN, in whatever layout the previous layer produced;
-// moving statistics are updated after each training forward. An axis other than
-// the channels runs on a plain copy seen through a view whose dim 1 (oneDNN's
-// channel) is that axis.
-#include "nn/channel_stats.h"
+// BatchNormalization in whatever layout the previous layer produced: training
+// on petal's loops (batch_norm_loops.h), inference (and layouts the loops do
+// not walk) on oneDNN; moving statistics are updated after each training
+// forward. An axis other than the channels runs on a plain copy seen through a
+// view whose dim 1 (oneDNN's channel) is that axis. A ReLU or ReLU6 the graph
+// plan fused into the layer runs inside the loops, or in place after oneDNN.
+#include <limits>
+#include <optional>
+
+#include "nn/activation_ops.h"
+#include "nn/batch_norm_loops.h"
 #include "nn/layer_plan.h"
 #include "nn/param_view.h"
 #include "petal/layers/batch_normalization.h"
@@ -42,17 +48,23 @@ class BatchNormPlan final : public LayerPlan {
     if (o.center) flags_ |= normalization_flags::use_shift;
     train_ = ctx.phase == Phase::Train;
     if (!train_) flags_ |= normalization_flags::use_global_stats;
-    // Training: statistics in double (channel_stats), then oneDNN normalises with
-    // them as "global" statistics; backward is oneDNN's training backward.
-    own_stats_ = train_ && channel_stats_supported(md_);
-    const auto fwd_flags = own_stats_ ? flags_ | normalization_flags::use_global_stats : flags_;
-    fwd_pd_ = dnnl::batch_normalization_forward::primitive_desc(
-        {ctx.forward_prop(), md_, o.epsilon, fwd_flags}, scratch_attr(), ctx.engine);
-    if (ctx.backward) {
-      hint_pd_ = dnnl::batch_normalization_forward::primitive_desc(
-          {dnnl::prop_kind::forward_training, md_, o.epsilon, flags_}, ctx.engine);
+    const ActivationFn act = ctx.fused_activation;
+    if (act != ActivationFn::Linear && act != ActivationFn::Relu && act != ActivationFn::Relu6) {
+      throw Error("internal: " + layer.where() + " was given a fused " + to_string(act) + " activation.");
     }
-    dst_md_ = viewed() ? plain_ : fwd_pd_.dst_desc();
+    if (train_ && BatchNormLoops::supported(md_)) {
+      loops_.emplace(md_, act != ActivationFn::Linear,
+                     act == ActivationFn::Relu6 ? 6.0f : std::numeric_limits<float>::infinity());
+    } else {
+      fwd_pd_ = dnnl::batch_normalization_forward::primitive_desc({ctx.forward_prop(), md_, o.epsilon, flags_},
+                                                                  scratch_attr(), ctx.engine);
+      if (ctx.backward) {
+        hint_pd_ = dnnl::batch_normalization_forward::primitive_desc(
+            {dnnl::prop_kind::forward_training, md_, o.epsilon, flags_}, ctx.engine);
+      }
+      if (act != ActivationFn::Linear) activation_ = ActivationOps(act, md_, ctx);
+    }
+    dst_md_ = viewed() ? plain_ : md_;
     stats_mean_ = stage_.scratch(cmd);
     stats_var_ = stage_.scratch(cmd);
     user_mean_ = memory(cmd, ctx.engine, moving_mean_->value.data());
@@ -68,6 +80,8 @@ class BatchNormPlan final : public LayerPlan {
     }
     src_ = src;
     dst_ = dst;
+    if (loops_) return;  // forward() runs the loops on these buffers
+    if (activation_.fn() != ActivationFn::Linear) activation_.bind_forward(dst, dst);
     std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
     args.push_back({DNNL_ARG_MEAN, train_ ? stats_mean_ : user_mean_});
     args.push_back({DNNL_ARG_VARIANCE, train_ ? stats_var_ : user_var_});
@@ -85,7 +99,8 @@ class BatchNormPlan final : public LayerPlan {
     }
     diff_dst_ = diff_dst;
     if (ctx_.need_diff_src) diff_src_ = diff_src;
-    if (own_stats_) return;  // batch_norm_backward() in double, see backward()
+    if (loops_) return;  // see backward()
+    if (activation_.fn() != ActivationFn::Linear) activation_.bind_backward(memory(), dst_, diff_dst, diff_dst);
     const auto& o = layer_.options();
     const bool params = o.scale || o.center;
     dnnl::batch_normalization_backward::primitive_desc pd(
@@ -111,36 +126,44 @@ class BatchNormPlan final : public LayerPlan {
 
   void forward(StepContext& step) override {
     const auto& o = layer_.options();
-    if (o.scale) gamma_.prepare_value(step.stream);
-    if (o.center) beta_.prepare_value(step.stream);
     user_mean_.set_data_handle(moving_mean_->value.data());
     user_var_.set_data_handle(moving_var_->value.data());
     if (viewed()) {
       run_all(before_, step.stream);
       src_.set_data_handle(src_plain_.get_data_handle());  // the model input moves every step
     }
-    if (own_stats_) {
+    if (loops_) {
       step.stream.wait();
-      channel_stats(md_, static_cast<const float*>(src_.get_data_handle()),
-                    static_cast<float*>(stats_mean_.get_data_handle()), static_cast<float*>(stats_var_.get_data_handle()));
+      const auto* x = static_cast<const float*>(src_.get_data_handle());
+      auto* mean = static_cast<float*>(stats_mean_.get_data_handle());
+      auto* var = static_cast<float*>(stats_var_.get_data_handle());
+      loops_->statistics(x, mean, var);
+      loops_->normalize(x, static_cast<float*>(dst_.get_data_handle()), mean, var, o.epsilon,
+                        gamma_param_ ? gamma_param_->value.data() : nullptr,
+                        beta_param_ ? beta_param_->value.data() : nullptr);
+    } else {
+      if (o.scale) gamma_.prepare_value(step.stream);
+      if (o.center) beta_.prepare_value(step.stream);
+      fwd_.run(step.stream);
+      if (activation_.fn() != ActivationFn::Linear) activation_.forward(step.stream);
     }
-    fwd_.run(step.stream);
     if (train_) update_moving_statistics(step.stream);
   }
 
   void backward(StepContext& step) override {
     const auto& o = layer_.options();
-    if (own_stats_) {
+    if (loops_) {
       step.stream.wait();
-      batch_norm_backward(md_, {static_cast<const float*>(src_.get_data_handle()),
-                                static_cast<const float*>(diff_dst_.get_data_handle()),
-                                static_cast<const float*>(stats_mean_.get_data_handle()),
-                                static_cast<const float*>(stats_var_.get_data_handle()), o.epsilon,
-                                gamma_param_ ? gamma_param_->value.data() : nullptr,
-                                diff_src_ ? static_cast<float*>(diff_src_.get_data_handle()) : nullptr,
-                                gamma_param_ ? gamma_param_->grad.data() : nullptr,
-                                beta_param_ ? beta_param_->grad.data() : nullptr, step.accumulate_grads});
+      loops_->backward({static_cast<const float*>(src_.get_data_handle()),
+                        static_cast<const float*>(diff_dst_.get_data_handle()),
+                        static_cast<const float*>(stats_mean_.get_data_handle()),
+                        static_cast<const float*>(stats_var_.get_data_handle()), o.epsilon,
+                        gamma_param_ ? gamma_param_->value.data() : nullptr,
+                        diff_src_ ? static_cast<float*>(diff_src_.get_data_handle()) : nullptr,
+                        gamma_param_ ? gamma_param_->grad.data() : nullptr,
+                        beta_param_ ? beta_param_->grad.data() : nullptr, step.accumulate_grads});
     } else {
+      if (activation_.fn() != ActivationFn::Linear) activation_.backward(step.stream);
       if (o.scale) gamma_.prepare_grad(step.accumulate_grads);
       if (o.center) beta_.prepare_grad(step.accumulate_grads);
       bwd_.run(step.stream);
@@ -185,7 +208,9 @@ class BatchNormPlan final : public LayerPlan {
   PlanContext ctx_;
   Staging stage_;
   int64_t channels_ = 0, per_channel_ = 0;
-  bool train_ = true, own_stats_ = false;
+  bool train_ = true;
+  std::optional<BatchNormLoops> loops_;  // training on a layout the loops walk
+  ActivationOps activation_;              // oneDNN: the fused activation, in place
   normalization_flags flags_;
   memory::desc md_;     // the layout batch norm runs on (a view when not the channel axis)
   bool viewed_ = false;

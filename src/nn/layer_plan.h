@@ -34,7 +34,7 @@ struct PlanContext {
   // Layers after this one (after fused_activation) the graph plan proposes to
   // run as post-ops (inference only); the plan takes a prefix (fused_followers()).
   std::vector<PostOpFollower> post_ops = {};
-  // Inference: a ZeroPadding2D border (top, left, bottom, right) the graph plan
+  // A ZeroPadding2D border (top, left, bottom, right) the graph plan
   // folded into this convolution: the input arrives without it and the
   // convolution pads that much more instead (Conv2D, DepthwiseConv2D).
   std::array<int64_t, 4> folded_padding = {0, 0, 0, 0};

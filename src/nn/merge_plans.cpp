@@ -1,11 +1,14 @@
 // Merge plans. Elementwise merges run in the first input's layout (others are
 // reordered into it) as one vectorised loop: oneDNN's binary primitive takes
 // two inputs and has no backward, and a loop covers every op and input count.
+// An Add runs a fused relu or relu6 (PlanContext::fused_activation) in the same
+// loop, and its backward masks the gradient from the output.
 // Concatenate uses oneDNN's concat into a plain layout, whose sub-memories give
 // each input's gradient by reorder.
 #include <omp.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "nn/layer_plan.h"
 #include "petal/core/error.h"
@@ -25,6 +28,14 @@ class ElementwisePlan final : public LayerPlan {
   ElementwisePlan(const PlanContext& ctx, MergeOp op) : ctx_(ctx), op_(op), stage_(ctx.engine) {
     dst_md_ = ctx.src_mds.at(0);
     n_ = floats_of(dst_md_);
+    const ActivationFn fn = ctx.fused_activation;
+    if (fn != ActivationFn::Linear) {
+      if (op != MergeOp::Add || (fn != ActivationFn::Relu && fn != ActivationFn::Relu6)) {
+        throw Error("internal: a merge was given a fused " + to_string(fn) + " activation.");
+      }
+      clamp_ = true;
+      upper_ = fn == ActivationFn::Relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+    }
   }
   void bind(const memory&, const memory&) override { throw Error("internal: a merge takes several inputs"); }
   void bind_backward(const memory&, const memory&) override { throw Error("internal: a merge takes several inputs"); }
@@ -51,12 +62,22 @@ class ElementwisePlan final : public LayerPlan {
       case MergeOp::Add:
       case MergeOp::Average: {
         const float scale = op_ == MergeOp::Average ? 1.0f / static_cast<float>(k) : 1.0f;
+        const float hi = upper_;
+        if (clamp_ && k == 2) {  // one pass: y = clamp(x0 + x1, 0, hi)
+#pragma omp parallel for simd schedule(static)
+          for (int64_t i = 0; i < n; ++i) y[i] = clamp(x0[i] + x1[i], hi);
+          break;
+        }
 #pragma omp parallel for simd schedule(static)
         for (int64_t i = 0; i < n; ++i) y[i] = x0[i] + x1[i];
         for (int64_t j = 2; j < k; ++j) accumulate(y, data_of(srcs_[j]), n);
         if (scale != 1.0f) {
 #pragma omp parallel for simd schedule(static)
           for (int64_t i = 0; i < n; ++i) y[i] *= scale;
+        }
+        if (clamp_) {
+#pragma omp parallel for simd schedule(static)
+          for (int64_t i = 0; i < n; ++i) y[i] = clamp(y[i], hi);
         }
         break;
       }
@@ -72,16 +93,30 @@ class ElementwisePlan final : public LayerPlan {
   void backward(StepContext& step) override {
     step.stream.wait();
     const float* dy = data_of(diff_dst_);
+    const float* masked = nullptr;  // fused clamp: every input's gradient is the masked dy
     const auto k = static_cast<int64_t>(srcs_.size());
     for (int64_t j = 0; j < k; ++j) {
       if (!diff_srcs_[j]) continue;
       float* dx = mutable_data_of(diff_srcs_[j]);
-      input_grad(j, dy, dx);
+      if (!clamp_) {
+        input_grad(j, dy, dx);
+      } else if (masked) {
+        std::copy(masked, masked + n_, dx);
+      } else {
+        masked_grad(dy, dx);
+        masked = dx;
+      }
     }
     run_all(after_, step.stream);
   }
 
  private:
+  // v clamped to [0, hi] (NaN stays NaN), in a form the loops vectorise.
+  static float clamp(float v, float hi) {
+    v = v < 0.0f ? 0.0f : v;
+    return v > hi ? hi : v;
+  }
+
   static void accumulate(float* y, const float* x, int64_t n) {
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) y[i] += x[i];
@@ -97,6 +132,18 @@ class ElementwisePlan final : public LayerPlan {
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) {
       y[i] = op == MergeOp::Multiply ? y[i] * x[i] : op == MergeOp::Maximum ? std::max(y[i], x[i]) : std::min(y[i], x[i]);
+    }
+  }
+
+  // dx = dy where the fused clamp passed its input (0 < y < upper), else 0.
+  void masked_grad(const float* dy, float* dx) const {
+    const float* y = data_of(dst_);
+    const float hi = upper_;
+    const int64_t n = n_;
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      const float g = dy[i];  // loaded unconditionally, so that the loop vectorises
+      dx[i] = (y[i] > 0.0f) & (y[i] < hi) ? g : 0.0f;
     }
   }
 
@@ -145,6 +192,8 @@ class ElementwisePlan final : public LayerPlan {
 
   PlanContext ctx_;
   MergeOp op_;
+  bool clamp_ = false;  // a fused relu (upper_ infinite) or relu6
+  float upper_ = 0.0f;
   Staging stage_;
   int64_t n_ = 0;
   std::vector<memory> srcs_, diff_srcs_;

@@ -32,6 +32,9 @@ class BatchNormalization : public Layer {
   std::shared_ptr<Layer> into_shared() && override { return std::make_shared<BatchNormalization>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
+  bool accepts_fused_activation(ActivationFn fn) const override {
+    return fn == ActivationFn::Relu || fn == ActivationFn::Relu6;
+  }
   const BatchNormalizationOptions& options() const { return options_; }
   // The normalised axis as an index of the shape with batch (after build).
   int resolved_axis() const { return axis_; }

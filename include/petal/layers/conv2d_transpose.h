@@ -43,7 +43,7 @@ class Conv2DTranspose : public Layer {
   std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Conv2DTranspose>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
-  bool accepts_fused_activation() const override { return options_.activation == "linear"; }
+  bool accepts_fused_activation(ActivationFn) const override { return options_.activation == "linear"; }
   const Conv2DTransposeOptions& options() const { return options_; }
   // Cropping of the full transposed convolution, {top, left, bottom, right};
   // bottom/right may be negative (zero rows/columns appended), as oneDNN's padding_r.

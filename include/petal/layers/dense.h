@@ -26,7 +26,7 @@ class Dense : public Layer {
   std::shared_ptr<Layer> into_shared() && override { return std::make_shared<Dense>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
-  bool accepts_fused_activation() const override { return options_.activation == "linear"; }
+  bool accepts_fused_activation(ActivationFn) const override { return options_.activation == "linear"; }
   const DenseOptions& options() const { return options_; }
 
  protected:

@@ -11,6 +11,7 @@
 #include "petal/core/rng.h"
 #include "petal/core/shape.h"
 #include "petal/core/tensor.h"
+#include "petal/layers/activations.h"
 
 namespace petal {
 
@@ -101,9 +102,13 @@ class Layer {
   int64_t count_params() const;
   int64_t count_trainable_params() const;
 
-  // Whether a following Activation layer may run fused into this layer's
-  // primitive (Conv2D and Dense without an activation of their own).
-  virtual bool accepts_fused_activation() const { return false; }
+  // Whether a following activation layer computing `fn` may run fused into this
+  // layer's plan (Conv2D and Dense without an activation of their own: any but
+  // linear and softmax; BatchNormalization: relu and relu6).
+  virtual bool accepts_fused_activation(ActivationFn fn) const {
+    (void)fn;
+    return false;
+  }
 
   // The oneDNN execution plan for one batch size and phase (the library's own
   // layers). By default, the layer's make_plain_plan() run on plain buffers.

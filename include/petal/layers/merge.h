@@ -27,6 +27,10 @@ class Merge : public Layer {
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   bool takes_multiple_inputs() const override { return true; }
+  // Add takes a following relu or relu6 (a residual block's activation).
+  bool accepts_fused_activation(ActivationFn fn) const override {
+    return op_ == MergeOp::Add && (fn == ActivationFn::Relu || fn == ActivationFn::Relu6);
+  }
   MergeOp op() const { return op_; }
 
  protected:

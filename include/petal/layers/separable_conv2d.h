@@ -37,7 +37,7 @@ class SeparableConv2D : public Layer {
   std::shared_ptr<Layer> into_shared() && override { return std::make_shared<SeparableConv2D>(std::move(*this)); }
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
-  bool accepts_fused_activation() const override { return options_.activation == "linear"; }
+  bool accepts_fused_activation(ActivationFn) const override { return options_.activation == "linear"; }
   const SeparableConv2DOptions& options() const { return options_; }
   std::array<int64_t, 4> pads() const;  // of the depthwise step: top, left, bottom, right
 

@@ -1,0 +1,65 @@
+// Batch norm's training pass in petal's own loops (channel_kernels.h), on the
+// layout the previous layer produced: statistics and the backward reductions
+// accumulated in double, and an optional ReLU or ReLU6 fused into the
+// normalisation (its backward mask recomputed from the input).
+//
+// Why not oneDNN's batch norm: it sums in float32 (relative error ~3e-5 over
+// 32x64x64 values per channel, which batch norm after ReLU amplifies in earlier
+// layers' gradients, and the backward sums cancel almost exactly: batch norm's
+// input gradient has zero mean per channel, so their rounding error reappears in
+// the previous layer's bias gradient); PyTorch's CPU batch norm accumulates in
+// double, and so does petal. oneDNN 2.6 also fuses no ReLU6, and its ReLU fusion
+// keeps a workspace where recomputing the mask costs nothing.
+#pragma once
+
+#include <vector>
+
+#include "nn/channel_kernels.h"
+
+namespace petal::detail {
+
+struct BatchNormBackwardArgs {
+  const float* x;
+  const float* dy;   // d loss / d output (after the fused activation, if any)
+  const float* mean;
+  const float* variance;
+  float epsilon;
+  const float* gamma;  // null: scale = false (1)
+  float* dx;           // null: not needed
+  float* dgamma;       // null: not needed; else receives (or, accumulate, adds) sum(g * xhat)
+  float* dbeta;        // likewise sum(g)
+  bool accumulate;
+};
+
+class BatchNormLoops {
+ public:
+  // Layouts with at most one inner block, on the channels (ChannelWalk::supported).
+  static bool supported(const memory::desc& md) { return ChannelWalk::supported(md); }
+  // What the loops will run on: md's layout; the fused activation clamps to
+  // [0, upper] when `clamp` (ReLU: upper = infinity; ReLU6: 6).
+  BatchNormLoops(const memory::desc& md, bool clamp, float upper);
+
+  // Mean and biased variance per channel of x.
+  void statistics(const float* x, float* mean, float* variance);
+  // y = act(gamma * (x - mean) / sqrt(var + eps) + beta); gamma, beta may be null (1, 0).
+  // Keeps the per-channel affine for backward's activation mask.
+  void normalize(const float* x, float* y, const float* mean, const float* variance, float epsilon,
+                 const float* gamma, const float* beta);
+  // With g = dy masked by the activation's derivative (as of the last normalize):
+  //   dbeta = sum(g), dgamma = sum(g * xhat), xhat = (x - mean) / sqrt(var + eps),
+  //   dx = gamma / sqrt(var + eps) * (g - dbeta / M - xhat * dgamma / M).
+  void backward(const BatchNormBackwardArgs& args);
+
+ private:
+  // Sums of f(run, width, a, b) per channel, over the whole batch, into a and b.
+  template <typename F>
+  void batch_sums(F f, double* a, double* b);
+  std::vector<float>& inverse_std(const float* variance, float epsilon);
+
+  ChannelWalk walk_;
+  ChannelAffine affine_;
+  std::vector<double> partials_, sum_a_, sum_b_;
+  std::vector<float> scale_, shift_, inv_, k_, c_, slope_;
+};
+
+}  // namespace petal::detail

@@ -1,0 +1,235 @@
+// Batch norm's row-run loops (channel_kernels.h). Each entry point is compiled
+// three times (target_clones: x86-64-v4 = AVX-512, x86-64-v3 = AVX2 + FMA, and
+// the baseline) and the loader picks one from the CPU; the shared bodies are
+// templates on the row width (16 and 8 channels, oneDNN's blocks, unrolled into
+// whole vectors; 0: any width) forced inline into each clone.
+#include "nn/channel_kernels.h"
+
+#include <algorithm>
+#include <cstring>
+
+// The vector helpers below are internal and always inlined: no call passes a
+// vector, so GCC's note that their ABI depends on the target does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace petal::detail {
+
+namespace {
+
+#define PETAL_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+// Eight floats, and four doubles for the sums (GCC/Clang vector extensions: one
+// AVX register, two SSE registers in the baseline clone). A row of 16 channels
+// is two of them: GCC 12 turns comparisons of 16-float vectors into scalar code.
+using F8 = float __attribute__((vector_size(32)));
+using I8 = int32_t __attribute__((vector_size(32)));
+using F4 = float __attribute__((vector_size(16)));
+using D4 = double __attribute__((vector_size(32)));
+
+[[gnu::always_inline]] inline F8 load(const float* p) {
+  F8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+[[gnu::always_inline]] inline void store(float* p, F8 v) { std::memcpy(p, &v, sizeof v); }
+[[gnu::always_inline]] inline F8 splat(float x) { return F8{} + x; }
+// where m: a, else b (m from a vector comparison: all bits set or clear).
+[[gnu::always_inline]] inline F8 select(I8 m, F8 a, F8 b) {
+  return reinterpret_cast<F8>((reinterpret_cast<I8>(a) & m) | (reinterpret_cast<I8>(b) & ~m));
+}
+
+// Eight sums in double.
+struct Sum8 {
+  D4 lo{}, hi{};
+  [[gnu::always_inline]] void add(F8 v) {
+    lo += __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), D4);
+    hi += __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), D4);
+  }
+  [[gnu::always_inline]] double at(int i) const { return i < 4 ? lo[i] : hi[i - 4]; }
+  [[gnu::always_inline]] void add_to(double* to) const {
+    for (int i = 0; i < 4; ++i) to[i] += lo[i], to[4 + i] += hi[i];
+  }
+};
+
+// A run's per-channel values as H vectors of eight channels (N = 8 H), loaded
+// once so that they stay in registers.
+template <int H>
+struct Lanes {
+  F8 v[H];
+  [[gnu::always_inline]] explicit Lanes(const float* p) {
+    for (int h = 0; h < H; ++h) v[h] = load(p + 8 * h);
+  }
+};
+
+// The fused activation's clamp and its mask, on a run's channels.
+template <int H>
+struct Clamp {
+  Lanes<H> scale, shift;
+  F8 lo, hi;
+  [[gnu::always_inline]] explicit Clamp(const ChannelAffine& a)
+      : scale(a.scale), shift(a.shift), lo(splat(a.lo)), hi(splat(a.hi)) {}
+  [[gnu::always_inline]] F8 affine(F8 x, int h) const { return x * scale.v[h] + shift.v[h]; }
+  // g where lo < affine(x) < hi, else 0.
+  [[gnu::always_inline]] F8 mask(F8 x, F8 g, int h) const {
+    const F8 v = affine(x, h);
+    return select((v > lo) & (v < hi), g, F8{});
+  }
+  // clamp(v, lo, hi); NaN stays NaN.
+  [[gnu::always_inline]] F8 clamp(F8 v) const { return select(v < lo, lo, select(v > hi, hi, v)); }
+};
+
+// Sums over a run of rows: float partial sums over chunks of kChunk rows (a
+// conversion per row would cost more than the memory traffic), added in double.
+// The chunks bound the float rounding to that of a 16-term sum.
+constexpr int64_t kChunk = 16;
+
+// Sums of x and x*x, of x - p with the pivot p = the run's first row: the
+// variance then suffers no cancellation when the mean is large against it.
+template <int H>
+[[gnu::always_inline]] inline void sum_squares_v(const float* data, const RowRun& run, double* sum, double* sq) {
+  const Lanes<H> pivot(data + run.offset);
+  Sum8 s[H], q[H];
+  for (int64_t r0 = 0; r0 < run.rows; r0 += kChunk) {
+    F8 fs[H] = {}, fq[H] = {};
+    for (int64_t r = r0; r < std::min(run.rows, r0 + kChunk); ++r) {
+      const float* x = data + run.offset + r * run.stride;
+      for (int h = 0; h < H; ++h) {
+        const F8 v = load(x + 8 * h) - pivot.v[h];
+        fs[h] += v;
+        fq[h] += v * v;
+      }
+    }
+    for (int h = 0; h < H; ++h) s[h].add(fs[h]), q[h].add(fq[h]);
+  }
+  // sum x = S + n p, sum x^2 = Q + 2 p S + n p^2 (S, Q: sums of x - p).
+  const auto n = static_cast<double>(run.rows);
+  for (int h = 0; h < H; ++h) {
+    for (int i = 0; i < 8; ++i) {
+      const double p = pivot.v[h][i], sh = s[h].at(i);
+      sum[8 * h + i] += sh + n * p;
+      sq[8 * h + i] += q[h].at(i) + 2 * p * sh + n * p * p;
+    }
+  }
+}
+
+template <int H, bool Masked>
+[[gnu::always_inline]] inline void sum_gradients_v(const float* x, const float* dy, const RowRun& run,
+                                                   const GradSumArgs& a, double* db, double* dg) {
+  const Lanes<H> mean(a.mean), inv(a.inv);
+  const Clamp<H> act(Masked ? *a.mask : ChannelAffine{a.mean, a.mean});
+  Sum8 b[H], g[H];
+  for (int64_t r0 = 0; r0 < run.rows; r0 += kChunk) {
+    F8 fb[H] = {}, fg[H] = {};
+    for (int64_t r = r0; r < std::min(run.rows, r0 + kChunk); ++r) {
+      const int64_t o = run.offset + r * run.stride;
+      for (int h = 0; h < H; ++h) {
+        const F8 xv = load(x + o + 8 * h);
+        F8 d = load(dy + o + 8 * h);
+        if constexpr (Masked) d = act.mask(xv, d, h);
+        fb[h] += d;
+        fg[h] += d * (xv - mean.v[h]) * inv.v[h];
+      }
+    }
+    for (int h = 0; h < H; ++h) b[h].add(fb[h]), g[h].add(fg[h]);
+  }
+  for (int h = 0; h < H; ++h) b[h].add_to(db + 8 * h), g[h].add_to(dg + 8 * h);
+}
+
+template <int H, bool Clamped>
+[[gnu::always_inline]] inline void affine_rows_v(const float* x, float* y, const RowRun& run, const ChannelAffine& a) {
+  const Clamp<H> f(a);
+  for (int64_t r = 0; r < run.rows; ++r) {
+    const int64_t o = run.offset + r * run.stride;
+    for (int h = 0; h < H; ++h) {
+      F8 v = f.affine(load(x + o + 8 * h), h);
+      if constexpr (Clamped) v = f.clamp(v);
+      store(y + o + 8 * h, v);
+    }
+  }
+}
+
+template <int H, bool Masked>
+[[gnu::always_inline]] inline void input_gradient_v(const float* x, const float* dy, float* dx, const RowRun& run,
+                                                    const InputGradArgs& a) {
+  const Lanes<H> k(a.k), c(a.c), slope(a.slope), mean(a.mean);
+  const Clamp<H> act(Masked ? *a.mask : ChannelAffine{a.mean, a.mean});
+  for (int64_t r = 0; r < run.rows; ++r) {
+    const int64_t o = run.offset + r * run.stride;
+    for (int h = 0; h < H; ++h) {
+      const F8 xv = load(x + o + 8 * h);
+      F8 d = load(dy + o + 8 * h);
+      if constexpr (Masked) d = act.mask(xv, d, h);
+      store(dx + o + 8 * h, k.v[h] * d + c.v[h] + slope.v[h] * (xv - mean.v[h]));
+    }
+  }
+}
+
+// Any width (plain layouts, a last partial block): one channel at a time.
+[[gnu::always_inline]] inline float affine1(const ChannelAffine& a, float x, int i) {
+  return x * a.scale[i] + a.shift[i];
+}
+[[gnu::always_inline]] inline float mask1(const ChannelAffine* a, float x, float g, int i) {
+  if (!a) return g;
+  const float v = affine1(*a, x, i);
+  return v > a->lo && v < a->hi ? g : 0.0f;
+}
+
+template <typename F>
+[[gnu::always_inline]] inline void each(const RowRun& run, int width, F f) {
+  for (int64_t r = 0; r < run.rows; ++r) {
+    for (int i = 0; i < width; ++i) f(run.offset + r * run.stride + i, i);
+  }
+}
+
+}  // namespace
+
+PETAL_CPU_CLONES void sum_squares(const float* data, const RowRun& run, int width, double* sum, double* sq) {
+  if (width == 16) return sum_squares_v<2>(data, run, sum, sq);
+  if (width == 8) return sum_squares_v<1>(data, run, sum, sq);
+  each(run, width, [&](int64_t o, int i) {
+    sum[i] += data[o];
+    sq[i] += static_cast<double>(data[o]) * data[o];
+  });
+}
+
+PETAL_CPU_CLONES void sum_gradients(const float* x, const float* dy, const RowRun& run, int width,
+                                    const GradSumArgs& a, double* db, double* dg) {
+  if (width == 16) {
+    return a.mask ? sum_gradients_v<2, true>(x, dy, run, a, db, dg) : sum_gradients_v<2, false>(x, dy, run, a, db, dg);
+  }
+  if (width == 8) {
+    return a.mask ? sum_gradients_v<1, true>(x, dy, run, a, db, dg) : sum_gradients_v<1, false>(x, dy, run, a, db, dg);
+  }
+  each(run, width, [&](int64_t o, int i) {
+    const float g = mask1(a.mask, x[o], dy[o], i);
+    db[i] += g;
+    dg[i] += g * (x[o] - a.mean[i]) * a.inv[i];
+  });
+}
+
+PETAL_CPU_CLONES void affine_rows(const float* x, float* y, const RowRun& run, int width, const ChannelAffine& a) {
+  if (width == 16) return a.clamp ? affine_rows_v<2, true>(x, y, run, a) : affine_rows_v<2, false>(x, y, run, a);
+  if (width == 8) return a.clamp ? affine_rows_v<1, true>(x, y, run, a) : affine_rows_v<1, false>(x, y, run, a);
+  each(run, width, [&](int64_t o, int i) {
+    const float v = affine1(a, x[o], i);
+    y[o] = !a.clamp ? v : v < a.lo ? a.lo : v > a.hi ? a.hi : v;
+  });
+}
+
+PETAL_CPU_CLONES void input_gradient_rows(const float* x, const float* dy, float* dx, const RowRun& run, int width,
+                                          const InputGradArgs& a) {
+  if (width == 16) {
+    return a.mask ? input_gradient_v<2, true>(x, dy, dx, run, a) : input_gradient_v<2, false>(x, dy, dx, run, a);
+  }
+  if (width == 8) {
+    return a.mask ? input_gradient_v<1, true>(x, dy, dx, run, a) : input_gradient_v<1, false>(x, dy, dx, run, a);
+  }
+  each(run, width, [&](int64_t o, int i) {
+    const float g = mask1(a.mask, x[o], dy[o], i);
+    dx[o] = a.k[i] * g + a.c[i] + a.slope[i] * (x[o] - a.mean[i]);
+  });
+}
+
+}  // namespace petal::detail

@@ -1,0 +1,52 @@
+// The loops of batch norm's training pass over one run of rows (channel_walk.h):
+// per-channel sums in double, the normalisation with its activation, and the
+// input gradient. Compiled for AVX-512 and AVX2 (with FMA) besides the baseline,
+// picked at load time from the CPU: oneDNN has no batch-norm kernel that sums in
+// double or fuses ReLU6, and these loops run at memory speed only when vectorised.
+#pragma once
+
+#include <cstdint>
+
+#include "nn/channel_walk.h"
+
+namespace petal::detail {
+
+// y = clamp(x * scale + shift, lo, hi) per channel when `clamp`, else x * scale + shift.
+// As a mask (backward of the clamp): where lo < x * scale + shift < hi.
+struct ChannelAffine {
+  const float* scale = nullptr;
+  const float* shift = nullptr;
+  bool clamp = false;
+  float lo = 0.0f, hi = 0.0f;
+};
+
+// Per-channel arrays below start at the run's first channel; `width` channels per row.
+
+// sum[i] += x, sq[i] += x * x.
+void sum_squares(const float* data, const RowRun& run, int width, double* sum, double* sq);
+
+// With g = dy (masked by `mask` when given, evaluated on x):
+// db[i] += g, dg[i] += g * (x - mean) * inv.
+struct GradSumArgs {
+  const float* mean;
+  const float* inv;
+  const ChannelAffine* mask;
+};
+void sum_gradients(const float* x, const float* dy, const RowRun& run, int width, const GradSumArgs& a, double* db,
+                   double* dg);
+
+// y = affine(x) (ChannelAffine); y does not overlap x.
+void affine_rows(const float* x, float* y, const RowRun& run, int width, const ChannelAffine& a);
+
+// dx = k * g + c + slope * (x - mean), g as in sum_gradients.
+struct InputGradArgs {
+  const float* k;
+  const float* c;
+  const float* slope;
+  const float* mean;
+  const ChannelAffine* mask;
+};
+void input_gradient_rows(const float* x, const float* dy, float* dx, const RowRun& run, int width,
+                         const InputGradArgs& a);
+
+}  // namespace petal::detail

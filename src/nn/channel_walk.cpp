@@ -1,0 +1,39 @@
+// Channel-block walks over oneDNN layouts (see channel_walk.h).
+#include "nn/channel_walk.h"
+
+namespace petal::detail {
+
+namespace {
+
+// Work items a batch sum is cut into at least (blocks x parts): enough for the
+// threads of a small machine when a layer has one or two channel blocks.
+constexpr int64_t kMinSumItems = 16;
+
+}  // namespace
+
+bool ChannelWalk::supported(const memory::desc& md) {
+  const auto& d = md.data;
+  if (d.format_kind != dnnl_blocked || d.ndims < 2 || d.ndims > 4) return false;
+  const auto& b = d.format_desc.blocking;
+  return b.inner_nblks == 0 ||
+         (b.inner_nblks == 1 && b.inner_idxs[0] == 1 && b.inner_blks[0] <= kMaxChannelBlock);
+}
+
+ChannelWalk::ChannelWalk(const memory::desc& md) {
+  const auto& d = md.data;
+  const auto& b = d.format_desc.blocking;
+  n_ = d.dims[0];
+  c_ = d.dims[1];
+  block_ = b.inner_nblks == 1 ? b.inner_blks[0] : 1;
+  stride_n_ = b.strides[0];
+  stride_cb_ = b.strides[1];
+  // [N, C] is [N, C, 1, 1] and [N, C, W] is [N, C, 1, W].
+  height_ = d.ndims == 4 ? d.dims[2] : 1;
+  width_ = d.ndims >= 3 ? d.dims[d.ndims - 1] : 1;
+  stride_h_ = d.ndims == 4 ? b.strides[2] : 0;
+  stride_w_ = d.ndims >= 3 ? b.strides[d.ndims - 1] : block_;
+  merged_ = height_ == 1 || stride_h_ == width_ * stride_w_;
+  parts_ = std::clamp<int64_t>((kMinSumItems + blocks() - 1) / blocks(), 1, std::max<int64_t>(n_, 1));
+}
+
+}  // namespace petal::detail

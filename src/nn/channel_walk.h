@@ -1,0 +1,67 @@
+// A tensor in a oneDNN layout with at most one inner block, on the channels
+// (nc, nwc, nchw, nhwc, nChw8c, nChw16c, ... and strided views of them), walked
+// per channel block as runs of rows: a row holds the block's channels at
+// consecutive addresses, rows lie `stride` floats apart.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "runtime/dnnl_utils.h"
+
+namespace petal::detail {
+
+// Widest inner channel block walked (oneDNN's blocked layouts use 4, 8 or 16).
+inline constexpr int64_t kMaxChannelBlock = 64;
+
+struct RowRun {
+  int64_t offset;  // first element
+  int64_t rows, stride;
+};
+
+class ChannelWalk {
+ public:
+  static bool supported(const memory::desc& md);
+  explicit ChannelWalk(const memory::desc& md);
+
+  int64_t channels() const { return c_; }
+  int64_t block() const { return block_; }
+  int64_t blocks() const { return (c_ + block_ - 1) / block_; }
+  int channels_in(int64_t cb) const { return static_cast<int>(std::min(block_, c_ - cb * block_)); }
+  int64_t positions() const { return n_ * height_ * width_; }  // values per channel
+  // Batch-sum partial results: the batch is cut into parts() slices (a number
+  // fixed by the shape, not by the thread count, so that sums do not depend on it).
+  int64_t parts() const { return parts_; }
+
+  // fn(cb, part, first image, end image) for every channel block and batch part, in parallel.
+  template <typename Fn>
+  void for_each_part(Fn fn) const {
+    const int64_t items = blocks() * parts_;
+#pragma omp parallel for schedule(static)
+    for (int64_t it = 0; it < items; ++it) {
+      const int64_t cb = it / parts_, part = it % parts_;
+      fn(cb, part, n_ * part / parts_, n_ * (part + 1) / parts_);
+    }
+  }
+
+  // fn(RowRun) for the rows of block cb in images [n0, n1).
+  template <typename Fn>
+  void runs(int64_t cb, int64_t n0, int64_t n1, Fn fn) const {
+    for (int64_t n = n0; n < n1; ++n) {
+      const int64_t base = n * stride_n_ + cb * stride_cb_;
+      if (merged_) {
+        fn(RowRun{base, height_ * width_, stride_w_});
+      } else {
+        for (int64_t h = 0; h < height_; ++h) fn(RowRun{base + h * stride_h_, width_, stride_w_});
+      }
+    }
+  }
+
+ private:
+  int64_t n_ = 0, c_ = 0, block_ = 1, height_ = 1, width_ = 1;
+  int64_t stride_n_ = 0, stride_cb_ = 0, stride_h_ = 0, stride_w_ = 0;
+  bool merged_ = false;  // rows of all heights evenly spaced: one run per image
+  int64_t parts_ = 1;
+};
+
+}  // namespace petal::detail
