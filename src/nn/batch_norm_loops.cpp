@@ -5,7 +5,8 @@
 
 namespace petal::detail {
 
-BatchNormLoops::BatchNormLoops(const memory::desc& md, bool clamp, float upper) : walk_(md) {
+BatchNormLoops::BatchNormLoops(const memory::desc& md, bool clamp, float upper, CpuLevel level)
+    : walk_(md), kernels_(level) {
   const auto padded = static_cast<size_t>(walk_.blocks() * walk_.block());
   const auto channels = static_cast<size_t>(walk_.channels());
   partials_.resize(2 * static_cast<size_t>(walk_.parts()) * padded);
@@ -45,7 +46,7 @@ std::vector<float>& BatchNormLoops::inverse_std(const float* variance, float eps
 }
 
 void BatchNormLoops::statistics(const float* x, float* mean, float* variance) {
-  batch_sums([&](const RowRun& run, int width, int64_t, double* s, double* q) { sum_squares(x, run, width, s, q); },
+  batch_sums([&](const RowRun& run, int width, int64_t, double* s, double* q) { kernels_.sum_squares(x, run, width, s, q); },
              sum_a_.data(), sum_b_.data());
   const auto count = static_cast<double>(walk_.positions());
   for (size_t c = 0; c < sum_a_.size(); ++c) {
@@ -67,7 +68,7 @@ void BatchNormLoops::normalize(const float* x, float* y, const float* mean, cons
     ChannelAffine a = affine_;
     a.scale += cb * block;
     a.shift += cb * block;
-    walk_.runs(cb, n0, n1, [&](const RowRun& run) { affine_rows(x, y, run, walk_.channels_in(cb), a); });
+    walk_.runs(cb, n0, n1, [&](const RowRun& run) { kernels_.affine_rows(x, y, run, walk_.channels_in(cb), a); });
   });
 }
 
@@ -85,7 +86,7 @@ void BatchNormLoops::backward(const BatchNormBackwardArgs& args) {
   batch_sums(
       [&](const RowRun& run, int width, int64_t c0, double* db, double* dg) {
         ChannelAffine local;
-        sum_gradients(args.x, args.dy, run, width, {args.mean + c0, inv.data() + c0, block_mask(c0, local)}, db, dg);
+        kernels_.sum_gradients(args.x, args.dy, run, width, {args.mean + c0, inv.data() + c0, block_mask(c0, local)}, db, dg);
       },
       sum_a_.data(), sum_b_.data());
   const auto count = static_cast<double>(walk_.positions());
@@ -103,7 +104,7 @@ void BatchNormLoops::backward(const BatchNormBackwardArgs& args) {
     const int64_t c0 = cb * block;
     ChannelAffine local;
     const InputGradArgs a{k_.data() + c0, c_.data() + c0, slope_.data() + c0, args.mean + c0, block_mask(c0, local)};
-    walk_.runs(cb, n0, n1, [&](const RowRun& run) { input_gradient_rows(args.x, args.dy, args.dx, run, walk_.channels_in(cb), a); });
+    walk_.runs(cb, n0, n1, [&](const RowRun& run) { kernels_.input_gradient_rows(args.x, args.dy, args.dx, run, walk_.channels_in(cb), a); });
   });
 }
 

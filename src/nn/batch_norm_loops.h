@@ -36,8 +36,9 @@ class BatchNormLoops {
   // Layouts with at most one inner block, on the channels (ChannelWalk::supported).
   static bool supported(const memory::desc& md) { return ChannelWalk::supported(md); }
   // What the loops will run on: md's layout; the fused activation clamps to
-  // [0, upper] when `clamp` (ReLU: upper = infinity; ReLU6: 6).
-  BatchNormLoops(const memory::desc& md, bool clamp, float upper);
+  // [0, upper] when `clamp` (ReLU: upper = infinity; ReLU6: 6); the CPU level
+  // of the loops (tests pick each).
+  BatchNormLoops(const memory::desc& md, bool clamp, float upper, CpuLevel level = cpu_level());
 
   // Mean and biased variance per channel of x.
   void statistics(const float* x, float* mean, float* variance);
@@ -57,6 +58,7 @@ class BatchNormLoops {
   std::vector<float>& inverse_std(const float* variance, float epsilon);
 
   ChannelWalk walk_;
+  ChannelKernels kernels_;
   ChannelAffine affine_;
   std::vector<double> partials_, sum_a_, sum_b_;
   std::vector<float> scale_, shift_, inv_, k_, c_, slope_;

@@ -1,8 +1,8 @@
-// Batch norm's row-run loops (channel_kernels.h). Each entry point is compiled
-// three times (target_clones: x86-64-v4 = AVX-512, x86-64-v3 = AVX2 + FMA, and
-// the baseline) and the loader picks one from the CPU; the shared bodies are
-// templates on the row width (16 and 8 channels, oneDNN's blocks, unrolled into
-// whole vectors; 0: any width) forced inline into each clone.
+// Batch norm's row-run loops (channel_kernels.h). One body (templates on the
+// row width: 16 and 8 channels, oneDNN's blocks, as whole vectors; any other
+// width one channel at a time) is forced inline into three entry points compiled
+// for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA) and the baseline; the
+// ChannelKernels of a level calls that level's.
 #include "nn/channel_kernels.h"
 
 #include <algorithm>
@@ -17,8 +17,6 @@
 namespace petal::detail {
 
 namespace {
-
-#define PETAL_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 // Eight floats, and four doubles for the sums (GCC/Clang vector extensions: one
 // AVX register, two SSE registers in the baseline clone). A row of 16 channels
@@ -183,53 +181,108 @@ template <typename F>
   }
 }
 
+// One call of any loop, on any level.
+[[gnu::always_inline]] inline void run_any(const KernelCall& c) {
+  const RowRun& run = c.run;
+  const int width = c.width;
+  switch (c.op) {
+    case KernelCall::Op::SumSquares: {
+      const float* data = c.x;
+      if (width == 16) return sum_squares_v<2>(data, run, c.sum_a, c.sum_b);
+      if (width == 8) return sum_squares_v<1>(data, run, c.sum_a, c.sum_b);
+      return each(run, width, [&](int64_t o, int i) {
+        c.sum_a[i] += data[o];
+        c.sum_b[i] += static_cast<double>(data[o]) * data[o];
+      });
+    }
+    case KernelCall::Op::SumGradients: {
+      const GradSumArgs& a = *c.grad_sums;
+      const bool m = a.mask != nullptr;
+      if (width == 16) {
+        return m ? sum_gradients_v<2, true>(c.x, c.dy, run, a, c.sum_a, c.sum_b)
+                 : sum_gradients_v<2, false>(c.x, c.dy, run, a, c.sum_a, c.sum_b);
+      }
+      if (width == 8) {
+        return m ? sum_gradients_v<1, true>(c.x, c.dy, run, a, c.sum_a, c.sum_b)
+                 : sum_gradients_v<1, false>(c.x, c.dy, run, a, c.sum_a, c.sum_b);
+      }
+      return each(run, width, [&](int64_t o, int i) {
+        const float g = mask1(a.mask, c.x[o], c.dy[o], i);
+        c.sum_a[i] += g;
+        c.sum_b[i] += g * (c.x[o] - a.mean[i]) * a.inv[i];
+      });
+    }
+    case KernelCall::Op::Affine: {
+      const ChannelAffine& a = *c.affine;
+      if (width == 16) return a.clamp ? affine_rows_v<2, true>(c.x, c.out, run, a) : affine_rows_v<2, false>(c.x, c.out, run, a);
+      if (width == 8) return a.clamp ? affine_rows_v<1, true>(c.x, c.out, run, a) : affine_rows_v<1, false>(c.x, c.out, run, a);
+      return each(run, width, [&](int64_t o, int i) {
+        const float v = affine1(a, c.x[o], i);
+        c.out[o] = !a.clamp ? v : v < a.lo ? a.lo : v > a.hi ? a.hi : v;
+      });
+    }
+    case KernelCall::Op::InputGradient: {
+      const InputGradArgs& a = *c.input_grad;
+      const bool m = a.mask != nullptr;
+      if (width == 16) {
+        return m ? input_gradient_v<2, true>(c.x, c.dy, c.out, run, a) : input_gradient_v<2, false>(c.x, c.dy, c.out, run, a);
+      }
+      if (width == 8) {
+        return m ? input_gradient_v<1, true>(c.x, c.dy, c.out, run, a) : input_gradient_v<1, false>(c.x, c.dy, c.out, run, a);
+      }
+      return each(run, width, [&](int64_t o, int i) {
+        const float g = mask1(a.mask, c.x[o], c.dy[o], i);
+        c.out[o] = a.k[i] * g + a.c[i] + a.slope[i] * (c.x[o] - a.mean[i]);
+      });
+    }
+  }
+}
+
+[[gnu::target("arch=x86-64-v4")]] void run_avx512(const KernelCall& c) { run_any(c); }
+[[gnu::target("arch=x86-64-v3")]] void run_avx2(const KernelCall& c) { run_any(c); }
+void run_baseline(const KernelCall& c) { run_any(c); }
+
 }  // namespace
 
-PETAL_CPU_CLONES void sum_squares(const float* data, const RowRun& run, int width, double* sum, double* sq) {
-  if (width == 16) return sum_squares_v<2>(data, run, sum, sq);
-  if (width == 8) return sum_squares_v<1>(data, run, sum, sq);
-  each(run, width, [&](int64_t o, int i) {
-    sum[i] += data[o];
-    sq[i] += static_cast<double>(data[o]) * data[o];
-  });
+ChannelKernels::ChannelKernels(CpuLevel level)
+    : level_(level), run_(level == CpuLevel::Avx512 ? run_avx512 : level == CpuLevel::Avx2 ? run_avx2 : run_baseline) {}
+
+void ChannelKernels::sum_squares(const float* data, const RowRun& run, int width, double* sum, double* sq) const {
+  KernelCall c{KernelCall::Op::SumSquares, run, width};
+  c.x = data;
+  c.sum_a = sum;
+  c.sum_b = sq;
+  run_(c);
 }
 
-PETAL_CPU_CLONES void sum_gradients(const float* x, const float* dy, const RowRun& run, int width,
-                                    const GradSumArgs& a, double* db, double* dg) {
-  if (width == 16) {
-    return a.mask ? sum_gradients_v<2, true>(x, dy, run, a, db, dg) : sum_gradients_v<2, false>(x, dy, run, a, db, dg);
-  }
-  if (width == 8) {
-    return a.mask ? sum_gradients_v<1, true>(x, dy, run, a, db, dg) : sum_gradients_v<1, false>(x, dy, run, a, db, dg);
-  }
-  each(run, width, [&](int64_t o, int i) {
-    const float g = mask1(a.mask, x[o], dy[o], i);
-    db[i] += g;
-    dg[i] += g * (x[o] - a.mean[i]) * a.inv[i];
-  });
+void ChannelKernels::sum_gradients(const float* x, const float* dy, const RowRun& run, int width,
+                                   const GradSumArgs& a, double* db, double* dg) const {
+  KernelCall c{KernelCall::Op::SumGradients, run, width};
+  c.x = x;
+  c.dy = dy;
+  c.grad_sums = &a;
+  c.sum_a = db;
+  c.sum_b = dg;
+  run_(c);
 }
 
-PETAL_CPU_CLONES void affine_rows(const float* x, float* y, const RowRun& run, int width, const ChannelAffine& a) {
-  if (width == 16) return a.clamp ? affine_rows_v<2, true>(x, y, run, a) : affine_rows_v<2, false>(x, y, run, a);
-  if (width == 8) return a.clamp ? affine_rows_v<1, true>(x, y, run, a) : affine_rows_v<1, false>(x, y, run, a);
-  each(run, width, [&](int64_t o, int i) {
-    const float v = affine1(a, x[o], i);
-    y[o] = !a.clamp ? v : v < a.lo ? a.lo : v > a.hi ? a.hi : v;
-  });
+void ChannelKernels::affine_rows(const float* x, float* y, const RowRun& run, int width,
+                                 const ChannelAffine& a) const {
+  KernelCall c{KernelCall::Op::Affine, run, width};
+  c.x = x;
+  c.out = y;
+  c.affine = &a;
+  run_(c);
 }
 
-PETAL_CPU_CLONES void input_gradient_rows(const float* x, const float* dy, float* dx, const RowRun& run, int width,
-                                          const InputGradArgs& a) {
-  if (width == 16) {
-    return a.mask ? input_gradient_v<2, true>(x, dy, dx, run, a) : input_gradient_v<2, false>(x, dy, dx, run, a);
-  }
-  if (width == 8) {
-    return a.mask ? input_gradient_v<1, true>(x, dy, dx, run, a) : input_gradient_v<1, false>(x, dy, dx, run, a);
-  }
-  each(run, width, [&](int64_t o, int i) {
-    const float g = mask1(a.mask, x[o], dy[o], i);
-    dx[o] = a.k[i] * g + a.c[i] + a.slope[i] * (x[o] - a.mean[i]);
-  });
+void ChannelKernels::input_gradient_rows(const float* x, const float* dy, float* dx, const RowRun& run, int width,
+                                         const InputGradArgs& a) const {
+  KernelCall c{KernelCall::Op::InputGradient, run, width};
+  c.x = x;
+  c.dy = dy;
+  c.out = dx;
+  c.input_grad = &a;
+  run_(c);
 }
 
 }  // namespace petal::detail

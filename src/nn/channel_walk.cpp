@@ -36,4 +36,13 @@ ChannelWalk::ChannelWalk(const memory::desc& md) {
   parts_ = std::clamp<int64_t>((kMinSumItems + blocks() - 1) / blocks(), 1, std::max<int64_t>(n_, 1));
 }
 
+void ChannelWalk::parallel_parts(void (*call)(void*, int64_t, int64_t, int64_t, int64_t), void* fn) const {
+  const int64_t items = blocks() * parts_;
+#pragma omp parallel for schedule(static)
+  for (int64_t it = 0; it < items; ++it) {
+    const int64_t cb = it / parts_, part = it % parts_;
+    call(fn, cb, part, n_ * part / parts_, n_ * (part + 1) / parts_);
+  }
+}
+
 }  // namespace petal::detail

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "runtime/dnnl_utils.h"
 
@@ -35,13 +36,12 @@ class ChannelWalk {
 
   // fn(cb, part, first image, end image) for every channel block and batch part, in parallel.
   template <typename Fn>
-  void for_each_part(Fn fn) const {
-    const int64_t items = blocks() * parts_;
-#pragma omp parallel for schedule(static)
-    for (int64_t it = 0; it < items; ++it) {
-      const int64_t cb = it / parts_, part = it % parts_;
-      fn(cb, part, n_ * part / parts_, n_ * (part + 1) / parts_);
-    }
+  void for_each_part(Fn&& fn) const {
+    parallel_parts(
+        [](void* f, int64_t cb, int64_t part, int64_t n0, int64_t n1) {
+          (*static_cast<std::remove_reference_t<Fn>*>(f))(cb, part, n0, n1);
+        },
+        &fn);
   }
 
   // fn(RowRun) for the rows of block cb in images [n0, n1).
@@ -58,6 +58,9 @@ class ChannelWalk {
   }
 
  private:
+  // The OpenMP loop behind for_each_part (in the .cpp: headers stay free of pragmas).
+  void parallel_parts(void (*call)(void*, int64_t, int64_t, int64_t, int64_t), void* fn) const;
+
   int64_t n_ = 0, c_ = 0, block_ = 1, height_ = 1, width_ = 1;
   int64_t stride_n_ = 0, stride_cb_ = 0, stride_h_ = 0, stride_w_ = 0;
   bool merged_ = false;  // rows of all heights evenly spaced: one run per image
