@@ -6,10 +6,11 @@
 #include "nn/channel_kernels.h"
 
 #include <algorithm>
-#include <cstring>
 
-// The vector helpers below are internal and always inlined: no call passes a
-// vector, so GCC's note that their ABI depends on the target does not apply.
+#include "nn/vec8.h"
+
+// The helpers below taking or returning vectors are always inlined: no call
+// passes a vector, so GCC's note that their ABI depends on the target does not apply.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
@@ -18,48 +19,7 @@ namespace petal::detail {
 
 namespace {
 
-// Eight floats, and four doubles for the sums (GCC/Clang vector extensions: one
-// AVX register, two SSE registers in the baseline clone). A row of 16 channels
-// is two of them: GCC 12 turns comparisons of 16-float vectors into scalar code.
-using F8 = float __attribute__((vector_size(32)));
-using I8 = int32_t __attribute__((vector_size(32)));
-using F4 = float __attribute__((vector_size(16)));
-using D4 = double __attribute__((vector_size(32)));
-
-[[gnu::always_inline]] inline F8 load(const float* p) {
-  F8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-[[gnu::always_inline]] inline void store(float* p, F8 v) { std::memcpy(p, &v, sizeof v); }
-[[gnu::always_inline]] inline F8 splat(float x) { return F8{} + x; }
-// where m: a, else b (m from a vector comparison: all bits set or clear).
-[[gnu::always_inline]] inline F8 select(I8 m, F8 a, F8 b) {
-  return reinterpret_cast<F8>((reinterpret_cast<I8>(a) & m) | (reinterpret_cast<I8>(b) & ~m));
-}
-
-// Eight sums in double.
-struct Sum8 {
-  D4 lo{}, hi{};
-  [[gnu::always_inline]] void add(F8 v) {
-    lo += __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), D4);
-    hi += __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), D4);
-  }
-  [[gnu::always_inline]] double at(int i) const { return i < 4 ? lo[i] : hi[i - 4]; }
-  [[gnu::always_inline]] void add_to(double* to) const {
-    for (int i = 0; i < 4; ++i) to[i] += lo[i], to[4 + i] += hi[i];
-  }
-};
-
-// A run's per-channel values as H vectors of eight channels (N = 8 H), loaded
-// once so that they stay in registers.
-template <int H>
-struct Lanes {
-  F8 v[H];
-  [[gnu::always_inline]] explicit Lanes(const float* p) {
-    for (int h = 0; h < H; ++h) v[h] = load(p + 8 * h);
-  }
-};
+using namespace vec8;
 
 // The fused activation's clamp and its mask, on a run's channels.
 template <int H>
