@@ -11,7 +11,9 @@
 
 // The helpers below taking or returning vectors are always inlined: no call
 // passes a vector, so GCC's note that their ABI depends on the target does not apply.
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
