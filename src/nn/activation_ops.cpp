@@ -2,6 +2,8 @@
 // swish, hard_sigmoid, gelu) and softmax.
 #include "nn/activation_ops.h"
 
+#include <limits>
+
 #include "petal/core/error.h"
 
 namespace petal::detail {
@@ -50,6 +52,11 @@ EltwiseSpec eltwise_spec(ActivationFn fn) {
     case ActivationFn::Gelu: return spec_from_src(algorithm::eltwise_gelu_erf, 0.0f);
     default: throw Error("internal: " + to_string(fn) + " is not an eltwise activation");
   }
+}
+
+float clamp_upper(ActivationFn fn, const std::string& where) {
+  if (!is_clamp(fn)) throw Error("internal: " + where + " was given a fused " + to_string(fn) + " activation.");
+  return fn == ActivationFn::Relu6 ? 6.0f : std::numeric_limits<float>::infinity();
 }
 
 bool ActivationOps::fusable(ActivationFn fn) {

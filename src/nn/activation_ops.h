@@ -2,6 +2,8 @@
 // standalone oneDNN primitives or as a post-op fused into a convolution/dense.
 #pragma once
 
+#include <string>
+
 #include "nn/eltwise_ops.h"
 #include "nn/layer_plan.h"
 #include "petal/layers/activations.h"
@@ -10,6 +12,11 @@ namespace petal::detail {
 
 // The eltwise form of every activation but linear and softmax.
 EltwiseSpec eltwise_spec(ActivationFn fn);
+
+// The upper bound of a clamping activation fused into a layer's own loop
+// (is_clamp: relu infinity, relu6 6); throws an internal error naming `where`
+// for any other function.
+float clamp_upper(ActivationFn fn, const std::string& where);
 
 class ActivationOps {
  public:

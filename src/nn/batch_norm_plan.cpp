@@ -4,7 +4,6 @@
 // forward. An axis other than the channels runs on a plain copy seen through a
 // view whose dim 1 (oneDNN's channel) is that axis. A ReLU or ReLU6 the graph
 // plan fused into the layer runs inside the loops, or in place after oneDNN.
-#include <limits>
 #include <optional>
 
 #include "nn/activation_ops.h"
@@ -49,12 +48,10 @@ class BatchNormPlan final : public LayerPlan {
     train_ = ctx.phase == Phase::Train;
     if (!train_) flags_ |= normalization_flags::use_global_stats;
     const ActivationFn act = ctx.fused_activation;
-    if (act != ActivationFn::Linear && act != ActivationFn::Relu && act != ActivationFn::Relu6) {
-      throw Error("internal: " + layer.where() + " was given a fused " + to_string(act) + " activation.");
-    }
+    const bool clamp = act != ActivationFn::Linear;
+    const float upper = clamp ? clamp_upper(act, layer.where()) : 0.0f;
     if (train_ && BatchNormLoops::supported(md_)) {
-      loops_.emplace(md_, act != ActivationFn::Linear,
-                     act == ActivationFn::Relu6 ? 6.0f : std::numeric_limits<float>::infinity());
+      loops_.emplace(md_, clamp, upper);
     } else {
       fwd_pd_ = dnnl::batch_normalization_forward::primitive_desc({ctx.forward_prop(), md_, o.epsilon, flags_},
                                                                   scratch_attr(), ctx.engine);
@@ -62,7 +59,7 @@ class BatchNormPlan final : public LayerPlan {
         hint_pd_ = dnnl::batch_normalization_forward::primitive_desc(
             {dnnl::prop_kind::forward_training, md_, o.epsilon, flags_}, ctx.engine);
       }
-      if (act != ActivationFn::Linear) activation_ = ActivationOps(act, md_, ctx);
+      if (clamp) activation_ = ActivationOps(act, md_, ctx);
     }
     dst_md_ = viewed() ? plain_ : md_;
     stats_mean_ = stage_.scratch(cmd);

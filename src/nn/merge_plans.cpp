@@ -8,8 +8,8 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <limits>
 
+#include "nn/activation_ops.h"
 #include "nn/layer_plan.h"
 #include "petal/core/error.h"
 #include "petal/layers/merge.h"
@@ -28,13 +28,10 @@ class ElementwisePlan final : public LayerPlan {
   ElementwisePlan(const PlanContext& ctx, MergeOp op) : ctx_(ctx), op_(op), stage_(ctx.engine) {
     dst_md_ = ctx.src_mds.at(0);
     n_ = floats_of(dst_md_);
-    const ActivationFn fn = ctx.fused_activation;
-    if (fn != ActivationFn::Linear) {
-      if (op != MergeOp::Add || (fn != ActivationFn::Relu && fn != ActivationFn::Relu6)) {
-        throw Error("internal: a merge was given a fused " + to_string(fn) + " activation.");
-      }
+    if (ctx.fused_activation != ActivationFn::Linear) {
       clamp_ = true;
-      upper_ = fn == ActivationFn::Relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+      if (op != MergeOp::Add) throw Error("internal: a merge other than Add was given a fused activation.");
+      upper_ = clamp_upper(ctx.fused_activation, "Add");
     }
   }
   void bind(const memory&, const memory&) override { throw Error("internal: a merge takes several inputs"); }

@@ -15,6 +15,10 @@ enum class ActivationFn { Linear, Relu, Softmax, Sigmoid, Tanh, Elu, LeakyRelu, 
 ActivationFn activation_from_string(std::string_view name);
 std::string to_string(ActivationFn a);
 
+// relu and relu6: the activations that clamp to [0, upper] (upper infinite or
+// 6), which a batch norm or an Add can run inside its own loop.
+inline bool is_clamp(ActivationFn a) { return a == ActivationFn::Relu || a == ActivationFn::Relu6; }
+
 // Slope for negative inputs of leaky_relu (Keras 3's keras.activations.leaky_relu default).
 inline constexpr float kLeakyReluSlope = 0.2f;
 

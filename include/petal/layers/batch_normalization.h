@@ -33,7 +33,7 @@ class BatchNormalization : public Layer {
   std::string config_json() const override;
   std::unique_ptr<detail::LayerPlan> make_plan(const detail::PlanContext& ctx) override;
   bool accepts_fused_activation(ActivationFn fn) const override {
-    return fn == ActivationFn::Relu || fn == ActivationFn::Relu6;
+    return is_clamp(fn);
   }
   const BatchNormalizationOptions& options() const { return options_; }
   // The normalised axis as an index of the shape with batch (after build).

@@ -29,7 +29,7 @@ class Merge : public Layer {
   bool takes_multiple_inputs() const override { return true; }
   // Add takes a following relu or relu6 (a residual block's activation).
   bool accepts_fused_activation(ActivationFn fn) const override {
-    return op_ == MergeOp::Add && (fn == ActivationFn::Relu || fn == ActivationFn::Relu6);
+    return op_ == MergeOp::Add && is_clamp(fn);
   }
   MergeOp op() const { return op_; }
 
