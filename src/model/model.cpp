@@ -16,7 +16,8 @@ Model::Impl::Impl(ModelOptions o) : options(std::move(o)), rng(options.seed) {
     const std::string v = env;
     if (v == "direct") options.conv_algorithm = ConvAlgorithm::Direct;
     else if (v == "auto") options.conv_algorithm = ConvAlgorithm::Auto;
-    else throw ConfigError("PETAL_CONV_ALGORITHM: expected 'direct' or 'auto'; received '" + v + "'.");
+    else if (v == "winograd") options.conv_algorithm = ConvAlgorithm::Winograd;
+    else throw ConfigError("PETAL_CONV_ALGORITHM: expected 'direct', 'auto' or 'winograd'; received '" + v + "'.");
   }
 }
 

@@ -89,8 +89,10 @@ detail::GraphPlan& Model::Impl::plan(int64_t batch, detail::Phase phase) {
   // optimizer state it already has (e.g. loaded from a model file) along.
   std::vector<std::pair<Param*, const detail::ParamLayout*>> before;
   for (Param* p : param_list()) before.emplace_back(p, p->layout.get());
-  const auto algorithm = options.conv_algorithm == ConvAlgorithm::Direct ? dnnl::algorithm::convolution_direct
-                                                                         : dnnl::algorithm::convolution_auto;
+  // convolution_winograd stands for petal's own Winograd (nn/winograd_plan.h).
+  const auto algorithm = options.conv_algorithm == ConvAlgorithm::Direct     ? dnnl::algorithm::convolution_direct
+                         : options.conv_algorithm == ConvAlgorithm::Winograd ? dnnl::algorithm::convolution_winograd
+                                                                             : dnnl::algorithm::convolution_auto;
   auto p = std::make_unique<detail::GraphPlan>(nodes, output_nodes, batch, phase, engine, false, algorithm);
   for (auto [param, old_layout] : before) {
     if (param->layout.get() == old_layout || !optimizer || !optimizer->has_slots(*param)) continue;

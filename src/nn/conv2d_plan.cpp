@@ -1,6 +1,7 @@
 // Conv2D and DepthwiseConv2D on oneDNN: one ConvPlan each (groups = 1, Conv2D's
 // groups, or one group per input channel).
 #include "nn/conv_plan.h"
+#include "nn/winograd_plan.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/depthwise_conv2d.h"
 
@@ -50,6 +51,7 @@ std::unique_ptr<detail::LayerPlan> Conv2D::make_plan(const detail::PlanContext& 
   s.activation = own_or_fused(ctx, o.activation);
   s.winograd_allowed = winograd_allowed(*this);
   fold_padding(s, ctx.folded_padding);
+  if (petal_winograd_fits(s, ctx)) return std::make_unique<WinogradPlan>(s, ctx);
   return std::make_unique<ConvPlan>(s, ctx);
 }
 

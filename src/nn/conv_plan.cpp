@@ -48,6 +48,8 @@ ConvPlan::ConvPlan(const ConvSpec& spec, const PlanContext& ctx)
   w_any_ = any_like(spec.kernel_md);
   propose_post_ops(spec.dst_shape[2], 4);
   algorithm_ = ctx.conv_algorithm;
+  // Petal's Winograd asked for (layer_plan.h) but not fitting this one: oneDNN's choice.
+  if (algorithm_ == algorithm::convolution_winograd) algorithm_ = algorithm::convolution_auto;
   if (!spec.winograd_allowed) algorithm_ = algorithm::convolution_direct;
   fwd_pd_ = forward_pd(ctx);
   dst_md_ = fwd_pd_.dst_desc();

@@ -38,7 +38,9 @@ struct PlanContext {
   // folded into this convolution: the input arrives without it and the
   // convolution pads that much more instead (Conv2D, DepthwiseConv2D).
   std::array<int64_t, 4> folded_padding = {0, 0, 0, 0};
-  // convolution_direct, or convolution_auto (oneDNN may pick Winograd).
+  // convolution_direct; convolution_auto (oneDNN may pick Winograd; where it
+  // has none, petal's Winograd runs what it fits); or convolution_winograd:
+  // petal's Winograd wherever it fits (nn/winograd_plan.h), oneDNN's choice elsewhere.
   dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
   // Inference: the layout convolutions ask for their input and output activations
   // in, where the channels fill its blocks (any: each primitive's choice). The

@@ -31,7 +31,7 @@ CpuLevel cpu_level() {
   return level;
 }
 
-std::string to_string(CpuLevel level) {
+std::string level_name(CpuLevel level) {
   switch (level) {
     case CpuLevel::Baseline: return "baseline";
     case CpuLevel::Avx2: return "avx2";

@@ -15,6 +15,6 @@ enum class CpuLevel { Baseline, Avx2, Avx512 };
 bool cpu_has(CpuLevel level);
 // The level to run at: the CPU's highest, at most oneDNN's effective ISA.
 CpuLevel cpu_level();
-std::string to_string(CpuLevel level);
+std::string level_name(CpuLevel level);
 
 }  // namespace petal::detail

@@ -91,10 +91,10 @@ Op make_reorder(const memory& src, const memory& dst, bool accumulate) {
   return Op(dnnl::reorder(pd), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
 }
 
-memory ScratchpadPool::get(const memory::desc& md) {
-  bytes_ = std::max(bytes_, md.get_size());
+memory ScratchpadPool::get(const memory::desc& md, size_t offset) {
+  bytes_ = std::max(bytes_, offset + md.get_size());
   memory m(md, engine_, DNNL_MEMORY_NONE);
-  handed_out_.push_back(m);
+  handed_out_.emplace_back(m, offset);
   return m;
 }
 
@@ -102,7 +102,7 @@ void ScratchpadPool::finalize() {
   storage_.assign(std::max<size_t>(bytes_, 64) + 64, std::byte{0});
   auto p = reinterpret_cast<uintptr_t>(storage_.data());
   void* aligned = reinterpret_cast<void*>((p + 63) & ~uintptr_t{63});
-  for (memory& m : handed_out_) m.set_data_handle(aligned);
+  for (auto& [m, offset] : handed_out_) m.set_data_handle(static_cast<std::byte*>(aligned) + offset);
 }
 
 dnnl::primitive_attr scratch_attr() {

@@ -76,13 +76,16 @@ Op make_reorder(const memory& src, const memory& dst, bool accumulate = false);
 class ScratchpadPool {
  public:
   explicit ScratchpadPool(dnnl::engine engine) : engine_(std::move(engine)) {}
-  memory get(const memory::desc& md);
+  memory get(const memory::desc& md) { return get(md, 0); }
+  // A region `offset` bytes (a multiple of 64) into the buffer, for a plan
+  // that keeps several scratch tensors at once.
+  memory get(const memory::desc& md, size_t offset);
   void finalize();
   size_t bytes() const { return bytes_; }
 
  private:
   dnnl::engine engine_;
-  std::vector<memory> handed_out_;
+  std::vector<std::pair<memory, size_t>> handed_out_;
   std::vector<std::byte> storage_;
   size_t bytes_ = 0;
 };

@@ -64,11 +64,12 @@ Run infer(Model& model, const Tensor& x, bool post_ops, dnnl::algorithm algorith
   return {out, plan.planned_nodes()};
 }
 
-// Fused against unfused on both convolution algorithms; returns how many nodes
-// fusion removed with direct convolution (Winograd takes no batch norm).
+// Fused against unfused with direct convolution, oneDNN's choice and petal's
+// Winograd; returns how many nodes fusion removed with direct convolution.
 size_t expect_fusion_matches(Model& model, const Tensor& x, const std::string& what) {
   size_t removed = 0;
-  for (const auto algorithm : {dnnl::algorithm::convolution_direct, dnnl::algorithm::convolution_auto}) {
+  for (const auto algorithm : {dnnl::algorithm::convolution_direct, dnnl::algorithm::convolution_auto,
+                               dnnl::algorithm::convolution_winograd}) {
     const Run fused = infer(model, x, true, algorithm);
     const Run plain = infer(model, x, false, algorithm);
     EXPECT_LT(testing::rel_error(fused.out, plain.out), 1e-5) << what;

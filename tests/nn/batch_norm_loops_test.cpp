@@ -102,7 +102,7 @@ TEST(BatchNormLoops, MatchTheReferenceAtEveryCpuLevelAndLayout) {
     ++levels;
     for (const Layout& l : layouts) {
       for (const float upper : {-1.0f, std::numeric_limits<float>::infinity(), 6.0f}) {
-        const std::string what = to_string(level) + ", " + l.name + ", upper " + std::to_string(upper);
+        const std::string what = level_name(level) + ", " + l.name + ", upper " + std::to_string(upper);
         const int64_t n = l.dims[0], c = l.dims[1], s = l.dims.size() == 4 ? l.dims[2] * l.dims[3] : 1;
         Rng rng(static_cast<uint64_t>(n * 100 + c));
         std::vector<float> x(static_cast<size_t>(n * c * s)), dy(x.size()), gamma(c), beta(c);

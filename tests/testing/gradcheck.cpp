@@ -85,7 +85,8 @@ GradcheckResult gradcheck_nodes(const std::vector<detail::PlanNode>& nodes, cons
   }
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   Harness h;
-  h.plan = std::make_unique<detail::GraphPlan>(nodes, outputs, o.batch, o.phase, engine, /*input_grad=*/true);
+  h.plan = std::make_unique<detail::GraphPlan>(nodes, outputs, o.batch, o.phase, engine, /*input_grad=*/true,
+                                               o.conv_algorithm);
   h.step.stream = dnnl::stream(engine);
   h.step.step = 7;
   for (const auto& n : nodes) {

@@ -21,6 +21,8 @@ struct GradcheckOptions {
   float input_scale = 1.0f;
   // Inputs with pairwise gaps > 2*eps (a shuffled ramp), to avoid pooling ties.
   bool distinct_inputs = false;
+  // The convolutions' algorithm (convolution_winograd: petal's own, layer_plan.h).
+  dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
 };
 
 struct GradcheckResult {

@@ -27,13 +27,17 @@
 
 namespace petal {
 
-// How convolutions are computed. Auto (the default) lets oneDNN pick per shape:
-// for 3x3 stride-1 convolutions with 16+ channels that is Winograd F(4x4, 3x3)
-// in FP32, about 1.6x faster than direct, with ~1e-5 relative error per output
-// (sums that cancel, like bias gradients right behind batch norm, show ~1e-3).
-// Direct computes the plain sums, as PyTorch's CPU convolutions do, to float32
-// rounding. PETAL_CONV_ALGORITHM=direct|auto in the environment overrides it.
-enum class ConvAlgorithm { Auto, Direct };
+// How convolutions are computed. Auto (the default) runs the 3x3 stride-1
+// convolutions with 16+ channels by Winograd F(4x4, 3x3) in FP32: oneDNN's
+// kernel where it has one (CPUs with AVX-512), else petal's own (channels in
+// multiples of 8, pads up to 2, no activation or relu/relu6; others direct).
+// Winograd is about 1.6-2x faster than direct with ~1e-5 relative error per
+// output (sums that cancel, like bias gradients right behind batch norm, show
+// ~1e-3). Direct computes the plain sums, as PyTorch's CPU convolutions do, to
+// float32 rounding. Winograd asks for petal's own Winograd on every CPU
+// (oneDNN's choice for the convolutions it does not fit). PETAL_CONV_ALGORITHM=
+// direct|auto|winograd in the environment overrides the model's choice.
+enum class ConvAlgorithm { Auto, Direct, Winograd };
 
 struct ModelOptions {
   // Initial weights of the layers this model is the first to own, and dropout masks.

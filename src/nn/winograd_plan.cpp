@@ -1,0 +1,147 @@
+// WinogradPlan: a Conv2D plan on petal's Winograd convolution.
+#include "nn/winograd_plan.h"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include "petal/core/error.h"
+
+namespace petal::detail {
+
+namespace {
+
+// The layout the transforms read and write when the previous layer's does not
+// suit them: oneDNN's blocked layout for this CPU (16 channels with AVX-512
+// where they fill the blocks, else 8), as the direct convolutions around pick.
+memory::desc preferred_md(const memory::desc& md) {
+  const bool wide = cpu_level() == CpuLevel::Avx512 && md.dims()[1] % 16 == 0;
+  return memory::desc(md.dims(), memory::data_type::f32, wide ? Tag::nChw16c : Tag::nChw8c);
+}
+
+// The bounds of an eltwise follower that is a clamp (relu, clip), if it is one.
+std::optional<std::pair<float, float>> clamp_of(const EltwiseSpec& e) {
+  if (e.has_pre) return std::nullopt;
+  const auto alg = e.main.alg;
+  if (alg == dnnl::algorithm::eltwise_relu && e.main.alpha == 0.0f) {
+    return std::pair{0.0f, std::numeric_limits<float>::infinity()};
+  }
+  if (alg == dnnl::algorithm::eltwise_clip || alg == dnnl::algorithm::eltwise_clip_v2) {
+    return std::pair{e.main.alpha, e.main.beta};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool petal_winograd_fits(const ConvSpec& s, const PlanContext& ctx) {
+  if (ctx.conv_algorithm == dnnl::algorithm::convolution_direct || !s.winograd_allowed) return false;
+  if (ctx.conv_algorithm == dnnl::algorithm::convolution_auto && winograd_available(ctx.engine)) return false;
+  const Dims k = s.kernel_md.dims();
+  const bool pads_fit = std::all_of(s.pad_l.begin(), s.pad_l.end(), [](int64_t p) { return p >= 0 && p <= 2; }) &&
+                        std::all_of(s.pad_r.begin(), s.pad_r.end(), [](int64_t p) { return p >= 0 && p <= 2; });
+  const bool activation_fits = s.activation == ActivationFn::Linear || is_clamp(s.activation);
+  return k.size() == 4 && k[2] == 3 && k[3] == 3 && s.strides == Dims{1, 1} && pads_fit && activation_fits &&
+         s.src_shape[2] % 8 == 0 && s.dst_shape[2] % 8 == 0;
+}
+
+WinogradPlan::WinogradPlan(const ConvSpec& spec, const PlanContext& ctx)
+    : ctx_(ctx), spec_(spec), stage_(ctx.engine), act_(spec.activation, ctx.backward) {
+  kernel_ = ParamView(*spec.kernel, spec.kernel_md, ctx.engine);
+  if (spec.bias) bias_ = ParamView(*spec.bias, memory::desc({spec.dst_shape[2]}, memory::data_type::f32, Tag::x), ctx.engine);
+  src_md_ = activation_view(ctx.src_md) ? ctx.src_md : preferred_md(ctx.src_md);
+  // The output in the input's layout family: channels-last stays channels-last.
+  const memory::desc dst_any = any_md(with_batch(ctx.batch, spec.dst_shape));
+  const bool channels_last = src_md_.data.format_desc.blocking.inner_nblks == 0;
+  dst_md_ = channels_last ? memory::desc(dst_any.dims(), memory::data_type::f32, Tag::nhwc) : preferred_md(dst_any);
+  if (is_clamp(spec.activation)) how_ = TileOutput{.clamp = true, .lo = 0.0f, .hi = clamp_upper(spec.activation, "WinogradPlan")};
+  if (!ctx.backward && spec.activation == ActivationFn::Linear && !ctx.post_ops.empty()) take_followers(dst_any);
+  const WinogradShape shape{ctx.batch,          spec.src_shape[2], spec.dst_shape[2], spec.src_shape[0],
+                            spec.src_shape[1],  spec.dst_shape[0], spec.dst_shape[1], spec.pad_l[0],
+                            spec.pad_l[1]};
+  conv_ = std::make_unique<WinogradConv>(shape, *activation_view(src_md_), *activation_view(dst_md_), ctx.engine,
+                                         ctx.backward, *ctx.scratchpad);
+  act_.plan(dst_md_, ctx);
+}
+
+void WinogradPlan::take_followers(const memory::desc& dst_any) {
+  const std::vector<PostOpFollower>& f = ctx_.post_ops;
+  const int64_t channels = spec_.dst_shape[2];
+  chain_ = PostOpChain(f, channels, 4, ctx_.engine);
+  size_t n = chain_.fold_leading_affine() ? 1 : 0;
+  if (n < f.size() && f[n].sum && f[n].sum_md.dims() == dst_any.dims() && activation_view(f[n].sum_md)) {
+    how_.sum = true;
+    dst_md_ = f[n].sum_md;
+    ++n;
+  }
+  if (n < f.size() && !f[n].affine && !f[n].sum) {
+    if (const auto bounds = clamp_of(f[n].eltwise)) {
+      how_.clamp = true;
+      how_.lo = bounds->first;
+      how_.hi = bounds->second;
+      ++n;
+    }
+  }
+  dnnl::post_ops unused;  // the chain's own form, for oneDNN primitives
+  chain_.append(unused, n);
+  if (!chain_.folded()) return;
+  folded_kernel_.resize(spec_.kernel->value.size());
+  folded_bias_.resize(static_cast<size_t>(channels));
+}
+
+void WinogradPlan::fold_batch_norm() {
+  chain_.prepare();
+  const float* s = chain_.leading_scale();
+  const float* t = chain_.leading_shift();
+  const float* w = data(kernel_value_);
+  const auto out = static_cast<int64_t>(folded_bias_.size());
+  for (size_t i = 0; i < folded_kernel_.size(); ++i) folded_kernel_[i] = w[i] * s[static_cast<int64_t>(i) % out];
+  for (int64_t k = 0; k < out; ++k) folded_bias_[k] = (spec_.bias ? data(bias_value_)[k] * s[k] : 0.0f) + t[k];
+}
+
+void WinogradPlan::bind(const memory& src, const memory& dst) {
+  src_ = stage_.input(src, src_md_, before_);
+  dst_ = act_.bind_forward(dst, stage_);
+  kernel_value_ = kernel_.value_for(spec_.kernel_md);
+  if (spec_.bias) bias_value_ = bias_.value_for(memory::desc({spec_.dst_shape[2]}, memory::data_type::f32, Tag::x));
+}
+
+void WinogradPlan::bind_backward(const memory& diff_dst, const memory& diff_src) {
+  diff_ = act_.bind_backward(diff_dst, stage_);
+  kernel_grad_ = kernel_.grad_for(spec_.kernel_md);
+  if (spec_.bias) bias_grad_ = bias_.grad_for(memory::desc({spec_.dst_shape[2]}, memory::data_type::f32, Tag::x));
+  if (ctx_.need_diff_src) diff_src_ = stage_.output(diff_src, src_md_, after_backward_);
+}
+
+void WinogradPlan::forward(StepContext& step) {
+  kernel_.prepare_value(step.stream);
+  if (spec_.bias) bias_.prepare_value(step.stream);
+  run_all(before_, step.stream);
+  step.stream.wait();
+  TileOutput how = how_;
+  const float* kernel = data(kernel_value_);
+  how.bias = spec_.bias ? data(bias_value_) : nullptr;
+  if (chain_.folded()) {
+    fold_batch_norm();
+    kernel = folded_kernel_.data();
+    how.bias = folded_bias_.data();
+  }
+  conv_->forward(data(src_), kernel, data(dst_), how);
+  act_.forward(step.stream);
+}
+
+void WinogradPlan::backward(StepContext& step) {
+  kernel_.prepare_grad(step.accumulate_grads);
+  if (spec_.bias) bias_.prepare_grad(step.accumulate_grads);
+  act_.backward(step);
+  step.stream.wait();
+  conv_->backward_weights(data(src_), data(diff_), data(kernel_grad_), spec_.bias ? data(bias_grad_) : nullptr);
+  if (ctx_.need_diff_src) {
+    conv_->backward_data(data(diff_), data(kernel_value_), data(diff_src_));
+    run_all(after_backward_, step.stream);
+  }
+  kernel_.commit_grad(step.stream, step.accumulate_grads);
+  if (spec_.bias) bias_.commit_grad(step.stream, step.accumulate_grads);
+}
+
+}  // namespace petal::detail

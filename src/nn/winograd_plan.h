@@ -1,0 +1,57 @@
+// A Conv2D on petal's Winograd F(4x4, 3x3) convolution (winograd_conv.h) as a
+// layer plan, where oneDNN has no Winograd kernel (CPUs below AVX-512) or the
+// model asks for petal's: bias and relu/relu6 fused into the output transform,
+// the kernel and its gradient read and written in Keras's layout (the
+// transforms repack them every call), activations in the layout the previous
+// layer left when its channels come in whole 8-float vectors. At inference it
+// takes the followers the graph proposes as far as they are a batch norm
+// (folded into kernel and bias), a residual sum and a clamp (relu, relu6, clip).
+#pragma once
+
+#include <memory>
+
+#include "nn/conv_plan.h"
+#include "nn/post_op_chain.h"
+#include "nn/winograd_conv.h"
+
+namespace petal::detail {
+
+// Whether a convolution runs on petal's Winograd under this context: a 3x3,
+// stride-1 kernel Winograd is allowed for (ConvSpec::winograd_allowed) with
+// pads of at most 2, channels in and out multiples of 8, no activation or
+// relu/relu6; and the context asks for petal's Winograd (convolution_winograd),
+// or for oneDNN's choice (convolution_auto) on a CPU where oneDNN has none.
+bool petal_winograd_fits(const ConvSpec& spec, const PlanContext& ctx);
+
+class WinogradPlan final : public LayerPlan {
+ public:
+  WinogradPlan(const ConvSpec& spec, const PlanContext& ctx);
+  void bind(const memory& src, const memory& dst) override;
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override;
+  void forward(StepContext& step) override;
+  void backward(StepContext& step) override;
+  size_t fused_followers() const override { return chain_.taken(); }
+
+ private:
+  // Takes the leading followers it can run (inference); sets how_ and dst_md_.
+  void take_followers(const memory::desc& dst_any);
+  // With a folded batch norm: the kernel scaled per output channel, and the bias.
+  void fold_batch_norm();
+
+  static float* data(const memory& m) { return static_cast<float*>(m.get_data_handle()); }
+
+  PlanContext ctx_;
+  ConvSpec spec_;
+  Staging stage_;
+  FusedActivation act_;
+  ParamView kernel_, bias_;
+  memory::desc src_md_;  // the layout the transforms read (ctx's, or a staged copy's)
+  std::unique_ptr<WinogradConv> conv_;
+  TileOutput how_;
+  PostOpChain chain_;
+  std::vector<float> folded_kernel_, folded_bias_;
+  memory src_, dst_, diff_, diff_src_, kernel_value_, kernel_grad_, bias_value_, bias_grad_;
+  std::vector<Op> before_, after_backward_;
+};
+
+}  // namespace petal::detail
