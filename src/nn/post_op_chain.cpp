@@ -84,9 +84,9 @@ bool PostOpChain::fold_leading_affine() {
   return folded_;
 }
 
-float* PostOpChain::leading_scale() const { return static_cast<float*>(affine_.at(0).scale.get_data_handle()); }
+float* PostOpChain::scale_of(size_t i) const { return static_cast<float*>(affine_.at(i).scale.get_data_handle()); }
 
-float* PostOpChain::leading_shift() const { return static_cast<float*>(affine_.at(0).shift.get_data_handle()); }
+float* PostOpChain::shift_of(size_t i) const { return static_cast<float*>(affine_.at(i).shift.get_data_handle()); }
 
 size_t PostOpChain::eltwise_prefix() const {
   size_t n = min_taken();

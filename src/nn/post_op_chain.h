@@ -36,8 +36,11 @@ class PostOpChain {
   // The fewest followers a primitive takes: a folded batch norm is always taken.
   size_t min_taken() const { return folded_ ? 1 : 0; }
   // The folded batch norm's scale and shift per channel (after prepare()).
-  float* leading_scale() const;
-  float* leading_shift() const;
+  float* leading_scale() const { return scale_of(0); }
+  float* leading_shift() const { return shift_of(0); }
+  // Those of batch norm follower i (after prepare(), when taken).
+  float* scale_of(size_t i) const;
+  float* shift_of(size_t i) const;
   // How many leading followers are eltwise functions, sums or the folded batch
   // norm (all that Winograd takes).
   size_t eltwise_prefix() const;

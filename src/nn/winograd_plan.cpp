@@ -55,7 +55,7 @@ WinogradPlan::WinogradPlan(const ConvSpec& spec, const PlanContext& ctx)
   const bool channels_last = src_md_.data.format_desc.blocking.inner_nblks == 0;
   dst_md_ = channels_last ? memory::desc(dst_any.dims(), memory::data_type::f32, Tag::nhwc) : preferred_md(dst_any);
   if (is_clamp(spec.activation)) how_ = TileOutput{.clamp = true, .lo = 0.0f, .hi = clamp_upper(spec.activation, "WinogradPlan")};
-  if (!ctx.backward && spec.activation == ActivationFn::Linear && !ctx.post_ops.empty()) take_followers(dst_any);
+  if (!ctx.backward && !ctx.post_ops.empty()) take_followers(dst_any);
   const WinogradShape shape{ctx.batch,          spec.src_shape[2], spec.dst_shape[2], spec.src_shape[0],
                             spec.src_shape[1],  spec.dst_shape[0], spec.dst_shape[1], spec.pad_l[0],
                             spec.pad_l[1]};
@@ -68,20 +68,24 @@ void WinogradPlan::take_followers(const memory::desc& dst_any) {
   const std::vector<PostOpFollower>& f = ctx_.post_ops;
   const int64_t channels = spec_.dst_shape[2];
   chain_ = PostOpChain(f, channels, 4, ctx_.engine);
-  size_t n = chain_.fold_leading_affine() ? 1 : 0;
-  if (n < f.size() && f[n].sum && f[n].sum_md.dims() == dst_any.dims() && activation_view(f[n].sum_md)) {
-    how_.sum = true;
-    dst_md_ = f[n].sum_md;
-    ++n;
-  }
-  if (n < f.size() && !f[n].affine && !f[n].sum) {
-    if (const auto bounds = clamp_of(f[n].eltwise)) {
+  size_t n = 0;
+  if (!how_.clamp) {  // a linear output: a batch norm folded, a residual sum, a clamp
+    if (chain_.fold_leading_affine()) n = 1;
+    if (n < f.size() && f[n].sum && f[n].sum_md.dims() == dst_any.dims() && activation_view(f[n].sum_md)) {
+      how_.sum = true;
+      dst_md_ = f[n].sum_md;
+      ++n;
+    }
+    const auto bounds = n < f.size() && !f[n].affine && !f[n].sum ? clamp_of(f[n].eltwise) : std::nullopt;
+    if (bounds) {
       how_.clamp = true;
       how_.lo = bounds->first;
       how_.hi = bounds->second;
       ++n;
     }
   }
+  // After the clamp, a batch norm as a per-channel affine (MiniVGGNet's Conv-ReLU-BN).
+  if (how_.clamp && n < f.size() && f[n].affine) after_affine_ = static_cast<int>(n++);
   dnnl::post_ops unused;  // the chain's own form, for oneDNN primitives
   chain_.append(unused, n);
   if (!chain_.folded()) return;
@@ -90,7 +94,6 @@ void WinogradPlan::take_followers(const memory::desc& dst_any) {
 }
 
 void WinogradPlan::fold_batch_norm() {
-  chain_.prepare();
   const float* s = chain_.leading_scale();
   const float* t = chain_.leading_shift();
   const float* w = data(kernel_value_);
@@ -121,10 +124,15 @@ void WinogradPlan::forward(StepContext& step) {
   TileOutput how = how_;
   const float* kernel = data(kernel_value_);
   how.bias = spec_.bias ? data(bias_value_) : nullptr;
+  if (chain_.taken() > 0) chain_.prepare();
   if (chain_.folded()) {
     fold_batch_norm();
     kernel = folded_kernel_.data();
     how.bias = folded_bias_.data();
+  }
+  if (after_affine_ >= 0) {
+    how.scale = chain_.scale_of(static_cast<size_t>(after_affine_));
+    how.shift = chain_.shift_of(static_cast<size_t>(after_affine_));
   }
   conv_->forward(data(src_), kernel, data(dst_), how);
   act_.forward(step.stream);

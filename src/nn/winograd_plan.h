@@ -5,7 +5,8 @@
 // transforms repack them every call), activations in the layout the previous
 // layer left when its channels come in whole 8-float vectors. At inference it
 // takes the followers the graph proposes as far as they are a batch norm
-// (folded into kernel and bias), a residual sum and a clamp (relu, relu6, clip).
+// (folded into kernel and bias), a residual sum and a clamp (relu, relu6,
+// clip), and a batch norm after the clamp (a per-channel affine).
 #pragma once
 
 #include <memory>
@@ -35,7 +36,8 @@ class WinogradPlan final : public LayerPlan {
  private:
   // Takes the leading followers it can run (inference); sets how_ and dst_md_.
   void take_followers(const memory::desc& dst_any);
-  // With a folded batch norm: the kernel scaled per output channel, and the bias.
+  // With a folded batch norm (after chain_.prepare()): the kernel scaled per
+  // output channel, and the bias.
   void fold_batch_norm();
 
   static float* data(const memory& m) { return static_cast<float*>(m.get_data_handle()); }
@@ -50,6 +52,7 @@ class WinogradPlan final : public LayerPlan {
   TileOutput how_;
   PostOpChain chain_;
   std::vector<float> folded_kernel_, folded_bias_;
+  int after_affine_ = -1;  // a batch norm follower after the clamp (its index), if taken
   memory src_, dst_, diff_, diff_src_, kernel_value_, kernel_grad_, bias_value_, bias_grad_;
   std::vector<Op> before_, after_backward_;
 };

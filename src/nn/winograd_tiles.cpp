@@ -184,6 +184,7 @@ struct Points {
         for (int j = 0; j < 6; ++j) m[i][j] = load(in.at(i, j));
       }
       const F8 bias = how.bias ? load(how.bias + 8 * v) : F8{};
+      const F8 scale = how.scale ? load(how.scale + 8 * v) : F8{}, shift = how.scale ? load(how.shift + 8 * v) : F8{};
       float* base = c.out + w.origin(view, 8 * v);
       both_ways<6, 4>(m, at, [&](int i, int j, F8 r) {
         if (!inside && !(w.row_in(i, view) && w.col_in(j, view))) return;
@@ -191,6 +192,7 @@ struct Points {
         r += bias;
         if (how.sum) r += load(to);
         if (how.clamp) r = select(r < lo, lo, select(r > hi, hi, r));
+        if (how.scale) r = r * scale + shift;
         store(to, r);
       });
     }

@@ -52,13 +52,15 @@ struct TileChunk {
   int64_t t0 = 0, t1 = 0, channels = 0;
 };
 
-// What the output transform adds and clamps: y = clamp(y + bias (+ the value
-// already in the output, with `sum`), lo, hi).
+// What the output transform adds, clamps and scales: y = clamp(y + bias (+ the
+// value already in the output, with `sum`), lo, hi) * scale + shift.
 struct TileOutput {
   const float* bias = nullptr;  // null: none
   bool sum = false;
   bool clamp = false;
   float lo = 0.0f, hi = 0.0f;
+  const float* scale = nullptr;  // per channel, with shift; null: none
+  const float* shift = nullptr;
 };
 
 // The tiles [t0, t1) (inside the chunk's) and channel vectors [v0, v1) (eight
