@@ -36,7 +36,10 @@ std::optional<std::pair<float, float>> clamp_of(const EltwiseSpec& e) {
 
 bool petal_winograd_fits(const ConvSpec& s, const PlanContext& ctx) {
   if (ctx.conv_algorithm == dnnl::algorithm::convolution_direct || !s.winograd_allowed) return false;
-  if (ctx.conv_algorithm == dnnl::algorithm::convolution_auto && winograd_available(ctx.engine)) return false;
+  if (ctx.conv_algorithm == dnnl::algorithm::convolution_auto && winograd_available(ctx.engine) &&
+      s.dst_shape[0] * s.dst_shape[1] > kOwnWinogradMaxPixels) {
+    return false;
+  }
   const Dims k = s.kernel_md.dims();
   const bool pads_fit = std::all_of(s.pad_l.begin(), s.pad_l.end(), [](int64_t p) { return p >= 0 && p <= 2; }) &&
                         std::all_of(s.pad_r.begin(), s.pad_r.end(), [](int64_t p) { return p >= 0 && p <= 2; });

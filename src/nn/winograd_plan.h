@@ -21,8 +21,16 @@ namespace petal::detail {
 // stride-1 kernel Winograd is allowed for (ConvSpec::winograd_allowed) with
 // pads of at most 2, channels in and out multiples of 8, no activation or
 // relu/relu6; and the context asks for petal's Winograd (convolution_winograd),
-// or for oneDNN's choice (convolution_auto) on a CPU where oneDNN has none.
+// or for oneDNN's choice (convolution_auto) on a CPU where oneDNN has none or
+// for a small output (kOwnWinogradMaxPixels).
 bool petal_winograd_fits(const ConvSpec& spec, const PlanContext& ctx);
+// With oneDNN's Winograd at hand (AVX-512), auto still takes petal's for
+// outputs of at most this many pixels per image: oneDNN's kernel tiles each
+// image and is slower on small ones (batch 32, 2 threads, ms forward +
+// backward-data + backward-weights, benchmarks/winograd_bench: 256 channels at
+// 16x16 px 44.9 petal vs 48.3 oneDNN, 512 at 8x8 46.7 vs 57.4; but 128 at 32x32
+// 49.7 vs 44.0, 64 at 64x64 58.4 vs 51.3).
+inline constexpr int64_t kOwnWinogradMaxPixels = 16 * 16;
 
 class WinogradPlan final : public LayerPlan {
  public:

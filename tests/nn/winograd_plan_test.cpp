@@ -65,10 +65,14 @@ TEST(WinogradPlan, TakesTheConvolutionsItFits) {
   PlanContext direct = petal;
   direct.conv_algorithm = dnnl::algorithm::convolution_direct;
   EXPECT_FALSE(detail::petal_winograd_fits(fitting_spec(), direct));
-  // Auto: petal's only where oneDNN has no Winograd kernel (below AVX-512).
+  // Auto: petal's for small outputs, and for every size where oneDNN has no
+  // Winograd kernel (below AVX-512).
   PlanContext automatic = petal;
   automatic.conv_algorithm = dnnl::algorithm::convolution_auto;
-  EXPECT_EQ(detail::petal_winograd_fits(fitting_spec(), automatic), !detail::winograd_available(automatic.engine));
+  EXPECT_TRUE(detail::petal_winograd_fits(fitting_spec(), automatic));
+  ConvSpec large = fitting_spec();
+  large.src_shape = large.dst_shape = {32, 32, 16};
+  EXPECT_EQ(detail::petal_winograd_fits(large, automatic), !detail::winograd_available(automatic.engine));
 }
 
 KerasTensor conv(const KerasTensor& x, int64_t filters, const std::string& activation = "linear",

@@ -29,7 +29,8 @@ namespace petal {
 
 // How convolutions are computed. Auto (the default) runs the 3x3 stride-1
 // convolutions with 16+ channels by Winograd F(4x4, 3x3) in FP32: oneDNN's
-// kernel where it has one (CPUs with AVX-512), else petal's own (channels in
+// kernel where it has one (CPUs with AVX-512; petal's own for outputs of 16x16
+// px or less, where oneDNN's is slower), else petal's own (channels in
 // multiples of 8, pads up to 2, no activation or relu/relu6; others direct).
 // Winograd is about 1.6-2x faster than direct with ~1e-5 relative error per
 // output (sums that cancel, like bias gradients right behind batch norm, show
