@@ -8,14 +8,7 @@
 #include <algorithm>
 
 #include "nn/vec8.h"
-
-// The helpers below taking or returning vectors are always inlined: no call
-// passes a vector, so GCC's note that their ABI depends on the target does not apply.
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wpsabi"
-#elif defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
+#include "nn/vec8_no_psabi.h"
 
 namespace petal::detail {
 

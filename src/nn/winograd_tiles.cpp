@@ -5,12 +5,7 @@
 #include "nn/winograd_tiles.h"
 
 #include "nn/vec8.h"
-
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wpsabi"
-#elif defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
+#include "nn/vec8_no_psabi.h"
 
 namespace petal::detail {
 

@@ -23,7 +23,7 @@
 #include "petal/optimizers/sgd.h"
 #include "testing/fixtures.h"
 #include "testing/gradcheck.h"
-#include "testing/parity.h"
+#include "testing/side_by_side.h"
 
 namespace petal {
 namespace {
@@ -69,14 +69,7 @@ TEST(TrainFusion, FusedStepsEqualTheUnfusedOnes) {
   for (int64_t i = 0; i < x.size(); ++i) x[i] *= 8.0f;
   Tensor y({4, 3});
   for (int64_t i = 0; i < 4; ++i) y.at({i, i % 3}) = 1.0f;
-  for (int step = 0; step < 3; ++step) {
-    const double a = fused.train_on_batch(x, y).at("loss"), b = unfused.train_on_batch(x, y).at("loss");
-    EXPECT_NEAR(a, b, 1e-6 * std::abs(b)) << "step " << step;
-  }
-  const std::vector<Tensor> wa = fused.get_weights(), wb = unfused.get_weights();
-  const std::vector<std::string> names = fused.weight_names();
-  ASSERT_EQ(wa.size(), wb.size());
-  for (size_t i = 0; i < wa.size(); ++i) EXPECT_LT(testing::rel_error(wa[i], wb[i]), 1e-6) << names[i];
+  testing::expect_same_training(fused, unfused, x, y, 3, 1e-6);
 }
 
 // At inference the batch norms run on oneDNN with the activation in place after

@@ -12,6 +12,7 @@
 
 #include "nn/batch_norm_loops.h"
 #include "petal/core/rng.h"
+#include "testing/dnnl_reorder.h"
 
 namespace petal::detail {
 namespace {
@@ -21,17 +22,6 @@ struct Layout {
   Dims dims;  // N, C (, H, W)
   Tag tag;
 };
-
-// x reordered by oneDNN from plain (abcd / ab) into `md`, and back.
-std::vector<float> reorder(const std::vector<float>& from, const memory::desc& from_md, const memory::desc& to_md) {
-  const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  std::vector<float> to(to_md.get_size() / sizeof(float), std::numeric_limits<float>::quiet_NaN());
-  memory src(from_md, engine, const_cast<float*>(from.data())), dst(to_md, engine, to.data());
-  dnnl::stream s(engine);
-  dnnl::reorder(src, dst).execute(s, src, dst);
-  s.wait();
-  return to;
-}
 
 struct Reference {
   std::vector<double> mean, var, y, dx, dgamma, dbeta;
@@ -117,7 +107,7 @@ TEST(BatchNormLoops, MatchTheReferenceAtEveryCpuLevelAndLayout) {
 
         const memory::desc plain(l.dims, memory::data_type::f32, l.dims.size() == 4 ? Tag::nchw : Tag::nc);
         const memory::desc md(l.dims, memory::data_type::f32, l.tag);
-        const std::vector<float> bx = reorder(x, plain, md), bdy = reorder(dy, plain, md);
+        const std::vector<float> bx = testing::reorder_floats(x, plain, md), bdy = testing::reorder_floats(dy, plain, md);
         std::vector<float> by(bx.size()), bdx(bx.size()), mean(c), var(c), dgamma(c, 0.5f), dbeta(c, 0.25f);
         BatchNormLoops loops(md, upper >= 0, upper, level);
         loops.statistics(bx.data(), mean.data(), var.data());
@@ -126,8 +116,8 @@ TEST(BatchNormLoops, MatchTheReferenceAtEveryCpuLevelAndLayout) {
                         dbeta.data(), /*accumulate=*/true});
         expect_close(mean, r.mean, 1e-6, what + ", mean");
         expect_close(var, r.var, 1e-5, what + ", variance");
-        expect_close(reorder(by, md, plain), r.y, 1e-5, what + ", output");
-        expect_close(reorder(bdx, md, plain), r.dx, 1e-4, what + ", input gradient");
+        expect_close(testing::reorder_floats(by, md, plain), r.y, 1e-5, what + ", output");
+        expect_close(testing::reorder_floats(bdx, md, plain), r.dx, 1e-4, what + ", input gradient");
         for (int64_t ch = 0; ch < c; ++ch) dgamma[ch] -= 0.5f, dbeta[ch] -= 0.25f;  // accumulated onto these
         expect_close(dgamma, r.dgamma, 1e-5, what + ", gamma gradient");
         expect_close(dbeta, r.dbeta, 1e-5, what + ", beta gradient");

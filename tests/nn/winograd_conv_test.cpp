@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
 #include <vector>
 
 #include "nn/winograd_conv.h"
 #include "petal/core/rng.h"
+#include "testing/dnnl_reorder.h"
 
 namespace petal::detail {
 namespace winograd_conv_test {
@@ -32,14 +32,8 @@ std::vector<float> random(int64_t count, Rng& rng) {
 
 // Plain nchw data reordered by oneDNN into `tag`, and back.
 std::vector<float> reorder(const std::vector<float>& from, const Dims& dims, Tag from_tag, Tag to_tag) {
-  const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  const memory::desc fmd(dims, memory::data_type::f32, from_tag), tmd(dims, memory::data_type::f32, to_tag);
-  std::vector<float> to(tmd.get_size() / sizeof(float), std::numeric_limits<float>::quiet_NaN());
-  memory src(fmd, engine, const_cast<float*>(from.data())), dst(tmd, engine, to.data());
-  dnnl::stream s(engine);
-  dnnl::reorder(src, dst).execute(s, src, dst);
-  s.wait();
-  return to;
+  return testing::reorder_floats(from, memory::desc(dims, memory::data_type::f32, from_tag),
+                                 memory::desc(dims, memory::data_type::f32, to_tag));
 }
 
 struct Reference {

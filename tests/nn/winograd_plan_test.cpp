@@ -19,7 +19,7 @@
 #include "petal/optimizers/sgd.h"
 #include "testing/fixtures.h"
 #include "testing/gradcheck.h"
-#include "testing/parity.h"
+#include "testing/side_by_side.h"
 
 namespace petal {
 namespace winograd_plan_test {
@@ -99,17 +99,7 @@ TEST(WinogradPlan, TrainingStepsMatchDirectConvolution) {
   const Tensor x = testing::uniform_tensor({4, 9, 11, 16}, 3);
   Tensor y({4, 3});
   for (int64_t i = 0; i < 4; ++i) y.at({i, i % 3}) = 1.0f;
-  for (int step = 0; step < 3; ++step) {
-    const double a = wino.train_on_batch(x, y).at("loss"), b = direct.train_on_batch(x, y).at("loss");
-    EXPECT_NEAR(a, b, 1e-4 * std::abs(b)) << "step " << step;
-  }
-  const std::vector<Tensor> wa = wino.get_weights(), wb = direct.get_weights();
-  const std::vector<std::string> names = wino.weight_names();
-  double largest = 0;
-  for (size_t i = 0; i < wa.size(); ++i) {
-    EXPECT_LT(testing::rel_error(wa[i], wb[i]), 1e-4) << names[i];
-    largest = std::max(largest, testing::rel_error(wa[i], wb[i]));
-  }
+  const double largest = testing::expect_same_training(wino, direct, x, y, 3, 1e-4);
   // Winograd rounds differently: equal bits would mean both ran direct.
   EXPECT_GT(largest, 0.0);
 }
