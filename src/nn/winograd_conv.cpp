@@ -89,7 +89,9 @@ WinogradConv::WinogradConv(const WinogradShape& shape, const ActivationView& src
   const int64_t fwd_n[2] = {std::min(chunk_, fwd_grid_.count()), last(fwd_grid_.count())};
   const int64_t bwd_n[2] = {std::min(chunk_, bwd_grid_.count()), last(bwd_grid_.count())};
   // Tiles of n rows and c channels; kernel points.
-  const auto tiles_of = [](size_t at, int64_t n, int64_t c, bool t = false) { return Matrices{at, point_stride(n, c), t}; };
+  const auto tiles_of = [](size_t at, int64_t n, int64_t c, bool t = false) {
+    return Matrices{at, point_stride(n, c), t};
+  };
   const auto points_of = [&](size_t at, bool t = false) { return Matrices{at, in * out, t}; };
   lanes_.resize(shared_ ? 1 : static_cast<size_t>(lanes));
   for (Lane& lane : lanes_) {

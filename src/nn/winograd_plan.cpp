@@ -51,17 +51,25 @@ bool petal_winograd_fits(const ConvSpec& s, const PlanContext& ctx) {
 WinogradPlan::WinogradPlan(const ConvSpec& spec, const PlanContext& ctx)
     : ctx_(ctx), spec_(spec), stage_(ctx.engine), act_(spec.activation, ctx.backward) {
   kernel_ = ParamView(*spec.kernel, spec.kernel_md, ctx.engine);
-  if (spec.bias) bias_ = ParamView(*spec.bias, memory::desc({spec.dst_shape[2]}, memory::data_type::f32, Tag::x), ctx.engine);
+  if (spec.bias) bias_ = ParamView(*spec.bias, bias_md(), ctx.engine);
   src_md_ = activation_view(ctx.src_md) ? ctx.src_md : preferred_md(ctx.src_md);
   // The output in the input's layout family: channels-last stays channels-last.
   const memory::desc dst_any = any_md(with_batch(ctx.batch, spec.dst_shape));
   const bool channels_last = src_md_.data.format_desc.blocking.inner_nblks == 0;
   dst_md_ = channels_last ? memory::desc(dst_any.dims(), memory::data_type::f32, Tag::nhwc) : preferred_md(dst_any);
-  if (is_clamp(spec.activation)) how_ = TileOutput{.clamp = true, .lo = 0.0f, .hi = clamp_upper(spec.activation, "WinogradPlan")};
+  if (is_clamp(spec.activation)) {
+    how_ = TileOutput{.clamp = true, .lo = 0.0f, .hi = clamp_upper(spec.activation, "WinogradPlan")};
+  }
   if (!ctx.backward && !ctx.post_ops.empty()) take_followers(dst_any);
-  const WinogradShape shape{ctx.batch,          spec.src_shape[2], spec.dst_shape[2], spec.src_shape[0],
-                            spec.src_shape[1],  spec.dst_shape[0], spec.dst_shape[1], spec.pad_l[0],
-                            spec.pad_l[1]};
+  const WinogradShape shape{.batch = ctx.batch,
+                            .in = spec.src_shape[2],
+                            .out = spec.dst_shape[2],
+                            .in_h = spec.src_shape[0],
+                            .in_w = spec.src_shape[1],
+                            .out_h = spec.dst_shape[0],
+                            .out_w = spec.dst_shape[1],
+                            .pad_top = spec.pad_l[0],
+                            .pad_left = spec.pad_l[1]};
   conv_ = std::make_unique<WinogradConv>(shape, *activation_view(src_md_), *activation_view(dst_md_), ctx.engine,
                                          ctx.backward, *ctx.scratchpad);
   act_.plan(dst_md_, ctx);
@@ -109,13 +117,13 @@ void WinogradPlan::bind(const memory& src, const memory& dst) {
   src_ = stage_.input(src, src_md_, before_);
   dst_ = act_.bind_forward(dst, stage_);
   kernel_value_ = kernel_.value_for(spec_.kernel_md);
-  if (spec_.bias) bias_value_ = bias_.value_for(memory::desc({spec_.dst_shape[2]}, memory::data_type::f32, Tag::x));
+  if (spec_.bias) bias_value_ = bias_.value_for(bias_md());
 }
 
 void WinogradPlan::bind_backward(const memory& diff_dst, const memory& diff_src) {
   diff_ = act_.bind_backward(diff_dst, stage_);
   kernel_grad_ = kernel_.grad_for(spec_.kernel_md);
-  if (spec_.bias) bias_grad_ = bias_.grad_for(memory::desc({spec_.dst_shape[2]}, memory::data_type::f32, Tag::x));
+  if (spec_.bias) bias_grad_ = bias_.grad_for(bias_md());
   if (ctx_.need_diff_src) diff_src_ = stage_.output(diff_src, src_md_, after_backward_);
 }
 

@@ -49,6 +49,7 @@ class WinogradPlan final : public LayerPlan {
   void fold_batch_norm();
 
   static float* data(const memory& m) { return static_cast<float*>(m.get_data_handle()); }
+  memory::desc bias_md() const { return memory::desc({spec_.dst_shape[2]}, memory::data_type::f32, Tag::x); }
 
   PlanContext ctx_;
   ConvSpec spec_;

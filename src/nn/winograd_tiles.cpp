@@ -117,7 +117,9 @@ struct Window {
     return row_in(0, v) && row_in(r - 1, v) && col_in(0, v) && col_in(r - 1, v);
   }
   // Element (0, 0) of channel c's window (may lie outside the image).
-  int64_t origin(const ActivationView& v, int64_t c) const { return v.at(n, c, 0, 0) + y0 * v.row_stride + x0 * v.col_stride; }
+  int64_t origin(const ActivationView& v, int64_t c) const {
+    return v.at(n, c, 0, 0) + y0 * v.row_stride + x0 * v.col_stride;
+  }
 };
 
 // Loads the R x R window of channel vector c (zero outside the image).
@@ -135,7 +137,9 @@ template <int R>
   }
   for (int i = 0; i < R; ++i) {
     const bool row = w.row_in(i, v);
-    for (int j = 0; j < R; ++j) x[i][j] = row && w.col_in(j, v) ? load(base + i * v.row_stride + j * v.col_stride) : F8{};
+    for (int j = 0; j < R; ++j) {
+      x[i][j] = row && w.col_in(j, v) ? load(base + i * v.row_stride + j * v.col_stride) : F8{};
+    }
   }
 }
 

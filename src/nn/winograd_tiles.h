@@ -81,8 +81,8 @@ class WinogradTiles {
               const TileRange& r) const;
   // Z = A dy A^T of the output gradient (zero outside the output); with
   // bias_grad, adds each channel's sum of dy over the range's tiles to it.
-  void gradient(const float* dy, const ActivationView& view, const TileGrid& grid, const TileChunk& out, double* bias_grad,
-                const TileRange& r) const;
+  void gradient(const float* dy, const ActivationView& view, const TileGrid& grid, const TileChunk& out,
+                double* bias_grad, const TileRange& r) const;
 
   // u[p][c][k] = (G g G^T)[p] of each 3x3 kernel g[i][j] = hwio[i][j][c][k]
   // (`flip`: hwio[2 - i][2 - j], the kernel of the backward-data convolution).

@@ -95,7 +95,9 @@ Model net(ConvAlgorithm algorithm) {
 TEST(WinogradPlan, TrainingStepsMatchDirectConvolution) {
   Model wino = net(ConvAlgorithm::Winograd), direct = net(ConvAlgorithm::Direct);
   direct.set_weights(wino.get_weights());
-  for (Model* m : {&wino, &direct}) m->compile(SGD({.learning_rate = 0.05, .momentum = 0.9}), "categorical_crossentropy");
+  for (Model* m : {&wino, &direct}) {
+    m->compile(SGD({.learning_rate = 0.05, .momentum = 0.9}), "categorical_crossentropy");
+  }
   const Tensor x = testing::uniform_tensor({4, 9, 11, 16}, 3);
   Tensor y({4, 3});
   for (int64_t i = 0; i < 4; ++i) y.at({i, i % 3}) = 1.0f;
