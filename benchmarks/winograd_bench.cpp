@@ -40,7 +40,7 @@ void petal_winograd(benchmark::State& state, Layer l, Pass pass) {
   Buffer x(md, engine), y(md, engine), dx(md, engine), dy(md, engine);
   std::vector<float> w(static_cast<size_t>(9 * l.channels * l.channels), 0.01f), dw(w.size());
   for (auto _ : state) {
-    if (pass == Pass::Forward) conv.forward(x.data(), w.data(), y.data(), TileOutput{});
+    if (pass == Pass::Forward) conv.forward(x.data(), w.data(), nullptr, y.data(), TileOutput{});
     if (pass == Pass::BackwardData) conv.backward_data(dy.data(), w.data(), dx.data());
     if (pass == Pass::BackwardWeights) conv.backward_weights(x.data(), dy.data(), dw.data(), nullptr);
   }

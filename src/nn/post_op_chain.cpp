@@ -84,6 +84,12 @@ bool PostOpChain::fold_leading_affine() {
   return folded_;
 }
 
+void PostOpChain::folded_bias(const float* b, float* out) const {
+  const float* s = leading_scale();
+  const float* t = leading_shift();
+  for (int64_t c = 0; c < channel_md_.dims()[1]; ++c) out[c] = (b ? b[c] * s[c] : 0.0f) + t[c];
+}
+
 float* PostOpChain::scale_of(size_t i) const { return static_cast<float*>(affine_.at(i).scale.get_data_handle()); }
 
 float* PostOpChain::shift_of(size_t i) const { return static_cast<float*>(affine_.at(i).shift.get_data_handle()); }

@@ -38,6 +38,9 @@ class PostOpChain {
   // The folded batch norm's scale and shift per channel (after prepare()).
   float* leading_scale() const { return scale_of(0); }
   float* leading_shift() const { return shift_of(0); }
+  // The primitive's bias with the folded batch norm: b * s + t per channel
+  // (b null: none), into out (after prepare()).
+  void folded_bias(const float* b, float* out) const;
   // Those of batch norm follower i (after prepare(), when taken).
   float* scale_of(size_t i) const;
   float* shift_of(size_t i) const;

@@ -69,13 +69,7 @@ class WeightedPlan : public LayerPlan {
   }
 
   // The folded batch norm's bias: b * s + t per channel (b = 0 without a bias).
-  void fold_bias() {
-    const float* s = chain_.leading_scale();
-    const float* t = chain_.leading_shift();
-    const float* b = bias_.param() ? bias_.param()->value.data() : nullptr;
-    float* out = folded_bias_.data();
-    for (int64_t c = 0; c < folded_bias_.floats(); ++c) out[c] = (b ? b[c] * s[c] : 0.0f) + t[c];
-  }
+  void fold_bias() { chain_.folded_bias(bias_.param() ? bias_.param()->value.data() : nullptr, folded_bias_.data()); }
 
   // The forward attributes: scratchpad, the own activation, then followers
   // [0, followers) of the chain (the last call decides what the primitive takes).

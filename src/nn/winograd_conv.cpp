@@ -28,14 +28,26 @@ memory::desc floats(int64_t n) { return memory::desc({n}, memory::data_type::f32
 
 size_t round_up(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
-// fn(range) on each thread for its share of the output channels [0, out), in vectors.
+// fn(part) on each thread for its share of r: split by channel vectors
+// (by_vectors: each thread then sees every tile in order) or by tiles.
 template <typename Fn>
-void split_channels(int64_t out, const Fn& fn) {
+void split(const TileRange& r, bool by_vectors, const Fn& fn) {
 #pragma omp parallel
   {
-    const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num(), vectors = out / 8;
-    fn(8 * (vectors * id / nt), 8 * (vectors * (id + 1) / nt));
+    const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();
+    const auto part = [&](int64_t a, int64_t b, int64_t i) { return a + (b - a) * i / nt; };
+    if (by_vectors) {
+      fn(TileRange{r.t0, r.t1, part(r.v0, r.v1, id), part(r.v0, r.v1, id + 1)});
+    } else {
+      fn(TileRange{part(r.t0, r.t1, id), part(r.t0, r.t1, id + 1), r.v0, r.v1});
+    }
   }
+}
+
+// fn(k0, k1) on each thread for its share of the output channels [0, out), whole vectors.
+template <typename Fn>
+void split_channels(int64_t out, const Fn& fn) {
+  split({0, 0, 0, out / 8}, true, [&](const TileRange& r) { fn(8 * r.v0, 8 * r.v1); });
 }
 
 }  // namespace
@@ -161,27 +173,20 @@ void WinogradConv::for_chunks(int64_t count, Fn&& fn) {
 
 template <typename Fn>
 void WinogradConv::each(const TileRange& r, bool by_vectors, const Fn& fn) const {
-  if (!shared_) return fn(r);
-#pragma omp parallel
-  {
-    const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();
-    if (by_vectors) {
-      fn(TileRange{r.t0, r.t1, r.v0 + (r.v1 - r.v0) * id / nt, r.v0 + (r.v1 - r.v0) * (id + 1) / nt});
-    } else {
-      fn(TileRange{r.t0 + (r.t1 - r.t0) * id / nt, r.t0 + (r.t1 - r.t0) * (id + 1) / nt, r.v0, r.v1});
-    }
-  }
+  if (shared_) return split(r, by_vectors, fn);
+  fn(r);
 }
 
-void WinogradConv::transform_kernel(const float* hwio, bool flip) {
+void WinogradConv::transform_kernel(const float* hwio, const float* scale, bool flip) {
   split_channels(shape_.out, [&](int64_t k0, int64_t k1) {
-    tiles_.kernel(hwio, shape_.in, shape_.out, flip, data(u_), k0, k1);
+    tiles_.kernel(hwio, scale, shape_.in, shape_.out, flip, data(u_), k0, k1);
   });
 }
 
-void WinogradConv::forward(const float* src, const float* hwio, float* dst, const TileOutput& how) {
+void WinogradConv::forward(const float* src, const float* hwio, const float* kernel_scale, float* dst,
+                           const TileOutput& how) {
   const int64_t in = shape_.in, out = shape_.out;
-  transform_kernel(hwio, false);
+  transform_kernel(hwio, kernel_scale, false);
   for_chunks(fwd_grid_.count(), [&](Lane& lane, int64_t t0, int64_t t1) {
     const TileChunk v{data(lane.a), t0, t1, in}, m{data(lane.b), t0, t1, out};
     each({t0, t1, 0, in / 8}, false, [&](const TileRange& r) { tiles_.input(src, src_, fwd_grid_, v, r); });
@@ -192,7 +197,7 @@ void WinogradConv::forward(const float* src, const float* hwio, float* dst, cons
 
 void WinogradConv::backward_data(const float* dy, const float* hwio, float* dx) {
   const int64_t in = shape_.in, out = shape_.out;
-  transform_kernel(hwio, true);
+  transform_kernel(hwio, nullptr, true);
   const TileOutput plain;
   for_chunks(bwd_grid_.count(), [&](Lane& lane, int64_t t0, int64_t t1) {
     const TileChunk v{data(lane.a), t0, t1, out}, m{data(lane.b), t0, t1, in};

@@ -38,8 +38,9 @@ class WinogradConv {
   WinogradConv(const WinogradShape& shape, const ActivationView& src, const ActivationView& dst,
                const dnnl::engine& engine, bool backward, ScratchpadPool& pool, CpuLevel level = cpu_level());
 
-  // hwio: the kernel [3][3][in][out]; how: bias and clamp of the output.
-  void forward(const float* src, const float* hwio, float* dst, const TileOutput& how);
+  // hwio: the kernel [3][3][in][out], times kernel_scale[out] when given (a
+  // folded batch norm); how: what the output transform adds and clamps.
+  void forward(const float* src, const float* hwio, const float* kernel_scale, float* dst, const TileOutput& how);
   // dx: the input's gradient (src's layout) from dy (dst's layout).
   void backward_data(const float* dy, const float* hwio, float* dx);
   // Overwrites hwio_grad and (when not null) bias_grad.
@@ -71,7 +72,7 @@ class WinogradConv {
   // fn(range) here (a lane's thread), or split between the threads when shared_.
   template <typename Fn>
   void each(const TileRange& r, bool by_vectors, const Fn& fn) const;
-  void transform_kernel(const float* hwio, bool flip);
+  void transform_kernel(const float* hwio, const float* scale, bool flip);
   float* data(const memory& m) const { return static_cast<float*>(m.get_data_handle()); }
 
   WinogradShape shape_;

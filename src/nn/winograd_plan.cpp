@@ -99,18 +99,7 @@ void WinogradPlan::take_followers(const memory::desc& dst_any) {
   if (how_.clamp && n < f.size() && f[n].affine) after_affine_ = static_cast<int>(n++);
   dnnl::post_ops unused;  // the chain's own form, for oneDNN primitives
   chain_.append(unused, n);
-  if (!chain_.folded()) return;
-  folded_kernel_.resize(spec_.kernel->value.size());
-  folded_bias_.resize(static_cast<size_t>(channels));
-}
-
-void WinogradPlan::fold_batch_norm() {
-  const float* s = chain_.leading_scale();
-  const float* t = chain_.leading_shift();
-  const float* w = data(kernel_value_);
-  const auto out = static_cast<int64_t>(folded_bias_.size());
-  for (size_t i = 0; i < folded_kernel_.size(); ++i) folded_kernel_[i] = w[i] * s[static_cast<int64_t>(i) % out];
-  for (int64_t k = 0; k < out; ++k) folded_bias_[k] = (spec_.bias ? data(bias_value_)[k] * s[k] : 0.0f) + t[k];
+  if (chain_.folded()) folded_bias_.resize(static_cast<size_t>(channels));
 }
 
 void WinogradPlan::bind(const memory& src, const memory& dst) {
@@ -133,19 +122,19 @@ void WinogradPlan::forward(StepContext& step) {
   run_all(before_, step.stream);
   step.stream.wait();
   TileOutput how = how_;
-  const float* kernel = data(kernel_value_);
   how.bias = spec_.bias ? data(bias_value_) : nullptr;
+  const float* kernel_scale = nullptr;
   if (chain_.taken() > 0) chain_.prepare();
-  if (chain_.folded()) {
-    fold_batch_norm();
-    kernel = folded_kernel_.data();
+  if (chain_.folded()) {  // (W x + b) * s + t = (W * s) x + (b * s + t)
+    kernel_scale = chain_.leading_scale();
+    chain_.folded_bias(how.bias, folded_bias_.data());
     how.bias = folded_bias_.data();
   }
   if (after_affine_ >= 0) {
     how.scale = chain_.scale_of(static_cast<size_t>(after_affine_));
     how.shift = chain_.shift_of(static_cast<size_t>(after_affine_));
   }
-  conv_->forward(data(src_), kernel, data(dst_), how);
+  conv_->forward(data(src_), data(kernel_value_), kernel_scale, data(dst_), how);
   act_.forward(step.stream);
 }
 

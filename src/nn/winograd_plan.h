@@ -44,9 +44,6 @@ class WinogradPlan final : public LayerPlan {
  private:
   // Takes the leading followers it can run (inference); sets how_ and dst_md_.
   void take_followers(const memory::desc& dst_any);
-  // With a folded batch norm (after chain_.prepare()): the kernel scaled per
-  // output channel, and the bias.
-  void fold_batch_norm();
 
   static float* data(const memory& m) { return static_cast<float*>(m.get_data_handle()); }
   memory::desc bias_md() const { return memory::desc({spec_.dst_shape[2]}, memory::data_type::f32, Tag::x); }
@@ -60,7 +57,7 @@ class WinogradPlan final : public LayerPlan {
   std::unique_ptr<WinogradConv> conv_;
   TileOutput how_;
   PostOpChain chain_;
-  std::vector<float> folded_kernel_, folded_bias_;
+  std::vector<float> folded_bias_;  // with a folded batch norm: b * s + t
   int after_affine_ = -1;  // a batch norm follower after the clamp (its index), if taken
   memory src_, dst_, diff_, diff_src_, kernel_value_, kernel_grad_, bias_value_, bias_grad_;
   std::vector<Op> before_, after_backward_;

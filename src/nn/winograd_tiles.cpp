@@ -21,6 +21,7 @@ struct WinogradTiles::Call {
   TileRange r;  // tiles and channel vectors (Input, Output, Gradient); r.v0, r.v1: output channels (Kernel*)
   int64_t in_channels = 0, out_channels = 0;
   bool flip = false;
+  const float* scale = nullptr;  // Kernel: per output channel
 };
 
 namespace {
@@ -229,6 +230,12 @@ struct Points {
           g[i][j] = load(c.in + (s * in + ci) * out + k);
         }
       }
+      if (c.scale) {
+        const F8 s = load(c.scale + k);
+        for (auto& row : g) {
+          for (F8& x : row) x *= s;
+        }
+      }
       const Points u(c.out + ci * out + k, in * out);
       both_ways<3, 6>(g, g6, [&](int i, int j, F8 r) { store(u.at(i, j), r); });
     }
@@ -284,10 +291,10 @@ void WinogradTiles::gradient(const float* dy, const ActivationView& view, const 
         .r = r});
 }
 
-void WinogradTiles::kernel(const float* hwio, int64_t in, int64_t out, bool flip, float* u, int64_t k0,
-                           int64_t k1) const {
+void WinogradTiles::kernel(const float* hwio, const float* scale, int64_t in, int64_t out, bool flip, float* u,
+                           int64_t k0, int64_t k1) const {
   run_({.op = Call::Op::Kernel, .in = hwio, .out = u, .r = {0, 0, k0, k1}, .in_channels = in, .out_channels = out,
-        .flip = flip});
+        .flip = flip, .scale = scale});
 }
 
 void WinogradTiles::kernel_grad(const float* du, int64_t in, int64_t out, float* hwio_grad, int64_t k0,

@@ -85,9 +85,11 @@ class WinogradTiles {
                 double* bias_grad, const TileRange& r) const;
 
   // u[p][c][k] = (G g G^T)[p] of each 3x3 kernel g[i][j] = hwio[i][j][c][k]
-  // (`flip`: hwio[2 - i][2 - j], the kernel of the backward-data convolution).
-  // Output channels k in [k0, k1), a multiple of 8 apart from k1 = out.
-  void kernel(const float* hwio, int64_t in, int64_t out, bool flip, float* u, int64_t k0, int64_t k1) const;
+  // (`flip`: hwio[2 - i][2 - j], the kernel of the backward-data convolution),
+  // times scale[k] when given (a folded batch norm). Output channels k in
+  // [k0, k1), multiples of 8.
+  void kernel(const float* hwio, const float* scale, int64_t in, int64_t out, bool flip, float* u, int64_t k0,
+              int64_t k1) const;
   // hwio_grad[i][j][c][k] = (G^T du G)[i][j], du as kernel()'s u.
   void kernel_grad(const float* du, int64_t in, int64_t out, float* hwio_grad, int64_t k0, int64_t k1) const;
 

@@ -110,7 +110,8 @@ void check(const Case& t, Tag tag, CpuLevel level) {
 
   const std::vector<float> xb = reorder(x, xd, Tag::nchw, tag), dyb = reorder(dy, yd, Tag::nchw, tag);
   std::vector<float> yb(ymd.get_size() / 4), dxb(xmd.get_size() / 4), dw(wt.size()), db(bias.size());
-  conv.forward(xb.data(), wt.data(), yb.data(), TileOutput{.bias = bias.data(), .clamp = true, .lo = 0.0f, .hi = hi});
+  conv.forward(xb.data(), wt.data(), nullptr, yb.data(),
+               TileOutput{.bias = bias.data(), .clamp = true, .lo = 0.0f, .hi = hi});
   conv.backward_data(dyb.data(), wt.data(), dxb.data());
   conv.backward_weights(xb.data(), dyb.data(), dw.data(), db.data());
 
