@@ -21,7 +21,8 @@ class InterruptGuard {
 
 // At each batch end, a pending interrupt sets model.stop_training (the loop ends
 // the epoch there: cut short, so RunRecorder does not record it); at an epoch end
-// it stops after that complete epoch.
+// it stops after that complete epoch. It must come after every callback that
+// saves the model, or an epoch-end stop would be saved as training's own.
 class StopOnInterrupt : public Callback {
  public:
   void on_train_batch_end(int64_t batch, Logs& logs) override;

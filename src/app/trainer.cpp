@@ -120,7 +120,10 @@ int run_interruptible(Model& model, detail::ModeInputs& in, RunRecorder& recorde
   }
   auto interrupt = std::make_shared<detail::StopOnInterrupt>();
   recorder.discard_epoch_if([interrupt] { return interrupt->epoch_cut(); });
-  in.callbacks.insert(in.callbacks.begin(), interrupt);
+  // Last, so that its epoch-end stop comes after the recorder saved the epoch: a
+  // signal during an epoch's end must not reach the saved loop state as an early
+  // stop, or the resumed run would only write its report.
+  in.callbacks.push_back(interrupt);
   const auto guard = single_process ? std::make_unique<detail::InterruptGuard>() : nullptr;
   detail::run_mode(model, in);
   return single_process ? detail::InterruptGuard::signal() : 0;

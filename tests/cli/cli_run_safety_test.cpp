@@ -6,9 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <iostream>
+#include <sstream>
+#include <streambuf>
 
 #include "cli/cli_test_base.h"
 #include "cli/cli_process.h"
+#include "petal/app/trainer.h"
 #include "petal/model/sequential.h"
 #include "petal/report/history_csv.h"
 #include "testing/temp_dir.h"
@@ -64,6 +68,62 @@ TEST_F(CliRunSafety, SigintStopsAfterTheStepLeavesAResumableRunAndSaysHow) {
   ASSERT_EQ(resumed.rc, 0) << resumed.err;
   EXPECT_EQ(epochs_in(out() / "model_last.petal"), done + 1);
   EXPECT_TRUE(fs::exists(out() / "report.json"));
+}
+
+// Raises SIGINT the first time `text` has been written through it.
+class RaiseOnText : public std::streambuf {
+ public:
+  explicit RaiseOnText(std::string text) : text_(std::move(text)) {}
+
+ protected:
+  int overflow(int c) override {
+    if (raised_ || c == EOF) return c;
+    seen_ += static_cast<char>(c);
+    if (seen_.find(text_) != std::string::npos) {
+      raised_ = true;
+      std::raise(SIGINT);
+    }
+    return c;
+  }
+
+ private:
+  std::string text_, seen_;
+  bool raised_ = false;
+};
+
+// The signal lands while the epoch ends, before the run recorder saves it (the
+// progress bar prints the epoch's validation loss first): the epoch is complete and
+// kept, and the run resumes to train on, not as one that stopped early.
+TEST_F(CliRunSafety, AnInterruptWhileAnEpochEndsKeepsTheEpochAndTrainingGoesOn) {
+  TrainConfig c;
+  c.data = data().string();
+  c.out = out().string();
+  c.model = "shallownet";
+  c.image_height = c.image_width = 8;
+  c.seed = 1;
+  c.epochs = 5;
+  c.batch_size = 4;
+  c.threads = 1;
+  c.verbose = 1;
+  std::ostringstream console;
+  RaiseOnText raiser("val_loss");
+  std::streambuf* const old = std::cout.rdbuf(&raiser);
+  TrainResult r;
+  try {
+    r = train(c, {.console = &console});
+  } catch (...) {
+    std::cout.rdbuf(old);
+    throw;
+  }
+  std::cout.rdbuf(old);
+  EXPECT_EQ(r.interrupted_by, SIGINT) << console.str();
+  EXPECT_EQ(r.epochs_completed, 1);
+  EXPECT_EQ(epochs_in(out() / "model_last.petal"), 1);
+  c.epochs = 2;
+  c.verbose = 0;
+  const TrainResult resumed = train(c, {.resume = true, .console = &console});
+  EXPECT_EQ(resumed.epochs_completed, 2) << console.str();
+  EXPECT_EQ(epochs_in(out() / "model_last.petal"), 2);
 }
 
 TEST_F(CliRunSafety, ASecondInterruptStopsAtOnce) {
