@@ -45,7 +45,7 @@ bool is_add(const Layer* layer) {
 }
 
 // Walks on from `tail` (the head or its fused Activation) while the next layer
-// has a post-op form or is the head's one residual Add, whose other operand
+// has a post-op form (up to a pooling) or is the head's one residual Add, whose other operand
 // must be ready when the head runs: computed before it, or proposed to an
 // earlier head.
 // proposed_by: the head each node was proposed to so far (-1: none).
@@ -72,6 +72,7 @@ void collect_followers(const std::vector<PlanNode>& nodes, const std::vector<std
     p.followers.push_back(j);
     p.forms.push_back(form);
     if (proposed_by[j] < 0) proposed_by[j] = head;
+    if (form.pool) return;  // a pooling ends the chain: what follows sees another shape
     tail = j;
   }
 }

@@ -3,7 +3,8 @@
 // its function (Conv2D/Dense; BatchNormalization takes relu and relu6), in both
 // phases; a ZeroPadding2D before a convolution as its padding (both phases);
 // and at inference the chain of batch norms and activations after it as
-// post-ops. Proposals only: a node's plan takes a prefix of its post-ops.
+// post-ops, up to a 2x2 max pooling (which petal's Winograd takes). Proposals
+// only: a node's plan takes a prefix of its post-ops.
 #pragma once
 
 #include <array>

@@ -11,6 +11,7 @@
 #include "petal/layers/activation_layers.h"
 #include "petal/layers/batch_normalization.h"
 #include "petal/layers/core_layers.h"
+#include "petal/layers/pooling.h"
 #include "petal/layers/rescaling.h"
 
 namespace petal::detail {
@@ -39,9 +40,23 @@ std::optional<PostOpFollower> batch_norm_form(const BatchNormalization& bn) {
   return f;
 }
 
+std::optional<PostOpFollower> pool_form(const MaxPooling2D& pool) {
+  const Shape& in = pool.input_shape();
+  const Shape& out = pool.output_shape();
+  const bool halves = in.size() == 3 && out.size() == 3 && out[0] == in[0] / 2 && out[1] == in[1] / 2;
+  if (pool.options().pool_size != std::array<int64_t, 2>{2, 2} || pool.strides() != std::array<int64_t, 2>{2, 2} ||
+      !halves) {
+    return std::nullopt;
+  }
+  PostOpFollower f;
+  f.pool = true;
+  return f;
+}
+
 }  // namespace
 
 std::optional<PostOpFollower> post_op_form(const Layer& layer) {
+  if (const auto* pool = dynamic_cast<const MaxPooling2D*>(&layer)) return pool_form(*pool);
   if (const auto* bn = dynamic_cast<const BatchNormalization*>(&layer)) return batch_norm_form(*bn);
   if (const auto* act = dynamic_cast<const Activation*>(&layer)) {
     if (act->fn() == ActivationFn::Linear || act->fn() == ActivationFn::Softmax) return std::nullopt;
@@ -62,7 +77,10 @@ std::optional<PostOpFollower> post_op_form(const Layer& layer) {
 
 PostOpChain::PostOpChain(std::vector<PostOpFollower> followers, int64_t channels, int rank,
                          const dnnl::engine& engine)
-    : followers_(std::move(followers)), affine_(followers_.size()) {
+    : followers_(std::move(followers)) {
+  pool_proposed_ = !followers_.empty() && followers_.back().pool;
+  if (pool_proposed_) followers_.pop_back();
+  affine_.resize(followers_.size());
   Dims dims(static_cast<size_t>(rank), 1);
   dims[1] = channels;
   channel_md_ = memory::desc(dims, memory::data_type::f32, rank == 2 ? Tag::ab : rank == 3 ? Tag::abc : Tag::abcd);
@@ -138,6 +156,12 @@ void PostOpChain::append(dnnl::post_ops& ops, size_t count) {
     ops.append_binary(dnnl::algorithm::binary_add, channel_md_);
   }
   taken_ = count;
+  pool_taken_ = false;
+}
+
+bool PostOpChain::take_pool() {
+  pool_taken_ = pool_proposed_ && taken_ == followers_.size();
+  return pool_taken_;
 }
 
 void PostOpChain::add_args(std::vector<std::pair<int, memory>>& args) const {

@@ -17,7 +17,8 @@ namespace petal::detail {
 
 // How `layer` runs as a post-op at inference, if it can: batch norm over the
 // channels, Activation (eltwise functions), ReLU without threshold (and not capped
-// and leaky at once), LeakyReLU, ELU, Rescaling.
+// and leaky at once), LeakyReLU, ELU, Rescaling; and a 2x2 max pooling that
+// halves its input (PostOpFollower::pool).
 std::optional<PostOpFollower> post_op_form(const Layer& layer);
 
 class PostOpChain {
@@ -25,6 +26,7 @@ class PostOpChain {
   PostOpChain() = default;
   // followers: proposed in graph order; channels and rank: the primitive's output
   // (channels are its dim 1). Buffers for every proposed scale/shift are made here.
+  // A pooling that ends the proposal is not among proposed(): see take_pool().
   PostOpChain(std::vector<PostOpFollower> followers, int64_t channels, int rank, const dnnl::engine& engine);
 
   size_t proposed() const { return followers_.size(); }
@@ -57,7 +59,11 @@ class PostOpChain {
   // Appends followers [0, count) to `ops` after the post-ops already there. The
   // last call is the one the primitive uses: it fixes taken() and the indices.
   void append(dnnl::post_ops& ops, size_t count);
-  size_t taken() const { return taken_; }
+  // Takes the pooling that ends the proposal too, when there is one and the last
+  // append() took every other follower (petal's Winograd runs it); returns
+  // whether it did. taken() then counts it.
+  bool take_pool();
+  size_t taken() const { return taken_ + (pool_taken_ ? 1 : 0); }
   // The binary post-ops' scale and shift arguments (call after the last append).
   void add_args(std::vector<std::pair<int, memory>>& args) const;
   // Per forward: scale and shift from the batch norms' current weights.
@@ -74,6 +80,7 @@ class PostOpChain {
   memory::desc channel_md_;
   size_t taken_ = 0;
   bool folded_ = false;
+  bool pool_proposed_ = false, pool_taken_ = false;
 };
 
 }  // namespace petal::detail

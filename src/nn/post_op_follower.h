@@ -27,7 +27,11 @@ struct PostOpFollower {
   bool sum = false;
   dnnl::memory::desc sum_md;
   BatchNormParams batch_norm;
-  EltwiseSpec eltwise;  // neither: an eltwise function
+  // A MaxPooling2D of 2x2 windows and stride 2 whose output is half its input
+  // (rounded down): it ends a proposal, and only petal's Winograd convolution
+  // takes it (in its output transform); PostOpChain leaves it out.
+  bool pool = false;
+  EltwiseSpec eltwise;  // none of these: an eltwise function
 };
 
 }  // namespace petal::detail

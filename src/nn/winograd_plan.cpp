@@ -19,6 +19,16 @@ memory::desc preferred_md(const memory::desc& md) {
   return memory::desc(md.dims(), memory::data_type::f32, wide ? Tag::nChw16c : Tag::nChw8c);
 }
 
+// md at half its height and width (rounded down), in its layout family.
+memory::desc halved(const memory::desc& md) {
+  Dims d = md.dims();
+  d[2] /= 2;
+  d[3] /= 2;
+  const memory::desc any(d, memory::data_type::f32, Tag::any);
+  return md.data.format_desc.blocking.inner_nblks == 0 ? memory::desc(d, memory::data_type::f32, Tag::nhwc)
+                                                       : preferred_md(any);
+}
+
 // The bounds of an eltwise follower that is a clamp (relu, clip), if it is one.
 std::optional<std::pair<float, float>> clamp_of(const EltwiseSpec& e) {
   if (e.has_pre) return std::nullopt;
@@ -32,12 +42,23 @@ std::optional<std::pair<float, float>> clamp_of(const EltwiseSpec& e) {
   return std::nullopt;
 }
 
+// Whether oneDNN's Winograd would leave followers proposed at inference to
+// primitives of their own: it takes eltwise ones, a residual sum and a leading
+// batch norm (folded), but no other batch norm and no pooling (ConvPlan then
+// runs direct convolution with them).
+bool onednn_winograd_leaves_followers(const ConvSpec& s, const PlanContext& ctx) {
+  const std::vector<PostOpFollower>& f = ctx.post_ops;
+  const size_t folded = s.activation == ActivationFn::Linear && !f.empty() && f[0].affine ? 1 : 0;
+  return std::any_of(f.begin() + static_cast<std::ptrdiff_t>(folded), f.end(),
+                     [](const PostOpFollower& x) { return x.affine || x.pool; });
+}
+
 }  // namespace
 
 bool petal_winograd_fits(const ConvSpec& s, const PlanContext& ctx) {
   if (ctx.conv_algorithm == dnnl::algorithm::convolution_direct || !s.winograd_allowed) return false;
   if (ctx.conv_algorithm == dnnl::algorithm::convolution_auto && winograd_available(ctx.engine) &&
-      s.dst_shape[0] * s.dst_shape[1] > kOwnWinogradMaxPixels) {
+      s.dst_shape[0] * s.dst_shape[1] > kOwnWinogradMaxPixels && !onednn_winograd_leaves_followers(s, ctx)) {
     return false;
   }
   const Dims k = s.kernel_md.dims();
@@ -99,6 +120,12 @@ void WinogradPlan::take_followers(const memory::desc& dst_any) {
   if (how_.clamp && n < f.size() && f[n].affine) after_affine_ = static_cast<int>(n++);
   dnnl::post_ops unused;  // the chain's own form, for oneDNN primitives
   chain_.append(unused, n);
+  // Then a 2x2 max pooling that ends the proposal (MiniVGGNet's blocks): the
+  // output transform writes the pooled output only.
+  if (!how_.sum && chain_.take_pool()) {
+    how_.pool = true;
+    dst_md_ = halved(dst_md_);
+  }
   if (chain_.folded()) folded_bias_.resize(static_cast<size_t>(channels));
 }
 

@@ -162,7 +162,23 @@ struct Points {
       F8 x[6][6];
       load_window(c.in, *c.view, w, 8 * v, x);
       const Points out(ch, t, 8 * v);
-      both_ways<6, 6>(x, bt, [&](int i, int j, F8 r) { store(out.at(i, j), r); });
+      both_ways<6, 6>(x, bt, [&](int i, int j, F8 r) __attribute__((always_inline)) { store(out.at(i, j), r); });
+    }
+  }
+}
+
+// The 2x2 maxima of a finished 4x4 tile y whose output window is w, into the
+// pooled output `view` from element (w.y0 / 2, w.x0 / 2) at `to`, where it exists.
+[[gnu::always_inline]] inline void pool_tile(const F8 (&y)[4][4], float* to, const ActivationView& view,
+                                             const Window& w) {
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; ++i) {
+#pragma GCC unroll 2
+    for (int j = 0; j < 2; ++j) {
+      if (w.y0 / 2 + i >= view.height || w.x0 / 2 + j >= view.width) continue;
+      F8 m = y[2 * i][2 * j];
+      for (const F8 r : {y[2 * i][2 * j + 1], y[2 * i + 1][2 * j], y[2 * i + 1][2 * j + 1]}) m = select(r > m, r, m);
+      store(to + i * view.row_stride + j * view.col_stride, m);
     }
   }
 }
@@ -185,14 +201,27 @@ struct Points {
       }
       const F8 bias = how.bias ? load(how.bias + 8 * v) : F8{};
       const F8 scale = how.scale ? load(how.scale + 8 * v) : F8{}, shift = how.scale ? load(how.shift + 8 * v) : F8{};
-      float* base = c.out + w.origin(view, 8 * v);
-      both_ways<6, 4>(m, at, [&](int i, int j, F8 r) {
-        if (!inside && !(w.row_in(i, view) && w.col_in(j, view))) return;
-        float* to = base + i * view.row_stride + j * view.col_stride;
+      // The value after bias, clamp and affine (the sum comes first when asked).
+      const auto finish = [&](F8& r, const float* to) __attribute__((always_inline)) {
         r += bias;
         if (how.sum) r += load(to);
         if (how.clamp) r = select(r < lo, lo, select(r > hi, hi, r));
         if (how.scale) r = r * scale + shift;
+      };
+      if (how.pool) {
+        F8 y[4][4];
+        both_ways<6, 4>(m, at, [&](int i, int j, F8 r) __attribute__((always_inline)) {
+          finish(r, nullptr);
+          y[i][j] = r;
+        });
+        pool_tile(y, c.out + view.at(w.n, 8 * v, w.y0 / 2, w.x0 / 2), view, w);
+        continue;
+      }
+      float* base = c.out + w.origin(view, 8 * v);
+      both_ways<6, 4>(m, at, [&](int i, int j, F8 r) __attribute__((always_inline)) {
+        if (!inside && !(w.row_in(i, view) && w.col_in(j, view))) return;
+        float* to = base + i * view.row_stride + j * view.col_stride;
+        finish(r, to);
         store(to, r);
       });
     }
@@ -208,7 +237,7 @@ struct Points {
       F8 d[4][4];
       load_window(c.in, *c.view, w, 8 * v, d);
       const Points out(ch, t, 8 * v);
-      both_ways<4, 6>(d, a6, [&](int i, int j, F8 r) { store(out.at(i, j), r); });
+      both_ways<4, 6>(d, a6, [&](int i, int j, F8 r) __attribute__((always_inline)) { store(out.at(i, j), r); });
       if (c.bias_grad) {
         for (int i = 0; i < 4; ++i) sum += (d[i][0] + d[i][1]) + (d[i][2] + d[i][3]);
       }
@@ -237,7 +266,7 @@ struct Points {
         }
       }
       const Points u(c.out + ci * out + k, in * out);
-      both_ways<3, 6>(g, g6, [&](int i, int j, F8 r) { store(u.at(i, j), r); });
+      both_ways<3, 6>(g, g6, [&](int i, int j, F8 r) __attribute__((always_inline)) { store(u.at(i, j), r); });
     }
   }
 }
@@ -251,7 +280,7 @@ struct Points {
       for (int i = 0; i < 6; ++i) {
         for (int j = 0; j < 6; ++j) x[i][j] = load(du.at(i, j));
       }
-      both_ways<6, 3>(x, gt, [&](int i, int j, F8 r) { store(c.out + ((i * 3 + j) * in + ci) * out + k, r); });
+      both_ways<6, 3>(x, gt, [&](int i, int j, F8 r) __attribute__((always_inline)) { store(c.out + ((i * 3 + j) * in + ci) * out + k, r); });
     }
   }
 }

@@ -53,7 +53,9 @@ struct TileChunk {
 };
 
 // What the output transform adds, clamps and scales: y = clamp(y + bias (+ the
-// value already in the output, with `sum`), lo, hi) * scale + shift.
+// value already in the output, with `sum`), lo, hi) * scale + shift; with
+// `pool`, the maximum of each 2x2 block of y (stride 2) is written instead, into
+// an output of half the size (rounded down; not with `sum`).
 struct TileOutput {
   const float* bias = nullptr;  // null: none
   bool sum = false;
@@ -61,6 +63,7 @@ struct TileOutput {
   float lo = 0.0f, hi = 0.0f;
   const float* scale = nullptr;  // per channel, with shift; null: none
   const float* shift = nullptr;
+  bool pool = false;
 };
 
 // The tiles [t0, t1) (inside the chunk's) and channel vectors [v0, v1) (eight
@@ -76,7 +79,8 @@ class WinogradTiles {
   // V = B^T d B of the input windows of `src` (zero outside the image).
   void input(const float* src, const ActivationView& view, const TileGrid& grid, const TileChunk& out,
              const TileRange& r) const;
-  // y = A^T m A (then bias and clamp) into `dst` where the output exists.
+  // y = A^T m A (then bias and clamp) into `dst` where the output exists (the
+  // grid's output, or half of it with how.pool: `view` is dst's).
   void output(const TileChunk& m, const TileGrid& grid, const TileOutput& how, float* dst, const ActivationView& view,
               const TileRange& r) const;
   // Z = A dy A^T of the output gradient (zero outside the output); with

@@ -193,6 +193,39 @@ TEST(GraphFusion, ZeroPaddingFoldsIntoTheConvolutionAfterIt) {
   EXPECT_EQ(expect_fusion_matches(model, testing::uniform_tensor({2, 9, 9, 4}, 32), "zero padding"), 2u);
 }
 
+// How many fewer nodes petal's Winograd plans than direct convolution (both
+// fused, each matching its unfused plan) for [1x1 conv ->] 3x3 conv -> ReLU and
+// batch norm (in either order) -> MaxPooling2D(2x2) -> dense: 1 when the pooling
+// runs in the Winograd output transform.
+size_t winograd_takes_pool(const Shape& input, bool lead_1x1, bool relu_first, Padding pool_padding) {
+  const KerasTensor in = Input(input);
+  KerasTensor x = lead_1x1 ? Conv2D({.filters = 16, .kernel_size = {1, 1}})(in) : in;  // a blocked layout
+  x = Conv2D({.filters = 16, .kernel_size = {3, 3}, .padding = Padding::Same,
+              .activation = relu_first ? "relu" : "linear"})(x);
+  x = BatchNormalization()(x);
+  if (!relu_first) x = ReLU()(x);
+  x = MaxPooling2D({.pool_size = {2, 2}, .padding = pool_padding})(x);
+  const KerasTensor out = Dense({.units = 3})(Flatten()(x));
+  Model model(in, out, {.seed = 41});
+  randomize_batch_norms(model, 42);
+  Shape batch = input;
+  batch.insert(batch.begin(), 2);
+  const Tensor data = testing::uniform_tensor(batch, 43);
+  expect_fusion_matches(model, data, "max pooling");
+  return infer(model, data, true, dnnl::algorithm::convolution_direct).planned -
+         infer(model, data, true, dnnl::algorithm::convolution_winograd).planned;
+}
+
+// MaxPooling2D(2x2) after petal's Winograd convolution, its batch norm and ReLU
+// runs in the output transform where its output is half the input (rounded
+// down): channels-last and blocked, odd sizes, "same" on even sizes.
+TEST(GraphFusion, MaxPoolingAfterPetalsWinogradRunsInItsOutputTransform) {
+  EXPECT_EQ(winograd_takes_pool({13, 11, 16}, false, true, Padding::Valid), 1u);  // the last row and column dropped
+  EXPECT_EQ(winograd_takes_pool({12, 10, 16}, true, false, Padding::Same), 1u);
+  EXPECT_EQ(winograd_takes_pool({13, 11, 16}, true, true, Padding::Valid), 1u);
+  EXPECT_EQ(winograd_takes_pool({12, 11, 16}, true, false, Padding::Same), 0u);  // pads a column: stays apart
+}
+
 // The folded scale and shift follow the weights: predict after training steps
 // (which move the weights and the moving statistics) uses the new values.
 TEST(GraphFusion, PredictAfterTrainingUsesTheCurrentWeights) {

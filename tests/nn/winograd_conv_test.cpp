@@ -2,7 +2,8 @@
 // direct convolution in double on the plain tensors: forward (with bias and a
 // clamp), backward-data, backward-weights and the bias gradient, on odd sizes
 // (partial tiles), "same", "valid" and uneven pads, several chunks, in
-// channels-last, nChw8c and nChw16c, at every CPU level this machine has.
+// channels-last, nChw8c and nChw16c, at every CPU level this machine has; and
+// the forward pass with a 2x2 max pooling in its output transform.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -88,6 +89,43 @@ double relative_error(const std::vector<float>& got, const std::vector<double>& 
   return err / scale;
 }
 
+// 2x2 max pooling, stride 2, of plain [n, c, h, w] (an odd last row or column dropped).
+std::vector<double> max_pooled(const std::vector<double>& y, const Dims& d) {
+  const int64_t h = d[2], w = d[3], oh = h / 2, ow = w / 2;
+  std::vector<double> out(static_cast<size_t>(d[0] * d[1] * oh * ow));
+  for (int64_t nc = 0; nc < d[0] * d[1]; ++nc) {
+    for (int64_t i = 0; i < oh; ++i) {
+      for (int64_t j = 0; j < ow; ++j) {
+        double m = -INFINITY;
+        for (int64_t a = 0; a < 2; ++a) {
+          for (int64_t b = 0; b < 2; ++b) m = std::max(m, y[static_cast<size_t>((nc * h + 2 * i + a) * w + 2 * j + b)]);
+        }
+        out[static_cast<size_t>((nc * oh + i) * ow + j)] = m;
+      }
+    }
+  }
+  return out;
+}
+
+// The forward pass with a 2x2 max pooling in the output transform, into an
+// output of half the size: x (in `tag`), the kernel and bias as check()'s.
+void check_pooled(const Case& t, Tag tag, CpuLevel level, const ActivationView& xv, const std::vector<float>& xb,
+                  const std::vector<float>& wt, const std::vector<float>& bias, float hi,
+                  const std::vector<double>& ref_y) {
+  const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  const Dims pd{t.n, t.k, t.out_h() / 2, t.out_w() / 2};
+  const memory::desc pmd(pd, memory::data_type::f32, tag);
+  ScratchpadPool pool(engine);
+  WinogradConv conv({t.n, t.c, t.k, t.h, t.w, t.out_h(), t.out_w(), t.pt, t.pl}, xv, *activation_view(pmd), engine,
+                    false, pool, level);
+  pool.finalize();
+  std::vector<float> pb(pmd.get_size() / 4);
+  conv.forward(xb.data(), wt.data(), nullptr, pb.data(),
+               TileOutput{.bias = bias.data(), .clamp = true, .lo = 0.0f, .hi = hi, .pool = true});
+  EXPECT_LT(relative_error(reorder(pb, pd, tag, Tag::nchw), max_pooled(ref_y, {t.n, t.k, t.out_h(), t.out_w()})),
+            2e-5);
+}
+
 void check(const Case& t, Tag tag, CpuLevel level) {
   SCOPED_TRACE(::testing::Message() << "level " << level_name(level) << ", layout " << static_cast<int>(tag) << ", "
                                     << t.n << "x" << t.c << "x" << t.h << "x" << t.w << " -> " << t.k
@@ -120,6 +158,7 @@ void check(const Case& t, Tag tag, CpuLevel level) {
   EXPECT_LT(relative_error(reorder(dxb, xd, tag, Tag::nchw), ref.dx), 2e-5);
   EXPECT_LT(relative_error(dw, ref.dw), 2e-5);
   EXPECT_LT(relative_error(db, ref.db), 1e-6);
+  check_pooled(t, tag, level, *xv, xb, wt, bias, hi, ref.y);
 }
 
 std::vector<CpuLevel> levels() {
