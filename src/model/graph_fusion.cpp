@@ -45,9 +45,9 @@ bool is_add(const Layer* layer) {
 }
 
 // Walks on from `tail` (the head or its fused Activation) while the next layer
-// has a post-op form (up to a pooling) or is the head's one residual Add, whose other operand
-// must be ready when the head runs: computed before it, or proposed to an
-// earlier head.
+// has a post-op form (a pooling ends the walk) or is the head's one residual
+// Add, whose other operand must be ready when the head runs: computed before
+// it, or proposed to an earlier head.
 // proposed_by: the head each node was proposed to so far (-1: none).
 void collect_followers(const std::vector<PlanNode>& nodes, const std::vector<std::vector<int>>& readers,
                        const std::vector<bool>& is_output, int head, int tail, FusionProposal& p,
