@@ -201,7 +201,7 @@ struct Points {
       }
       const F8 bias = how.bias ? load(how.bias + 8 * v) : F8{};
       const F8 scale = how.scale ? load(how.scale + 8 * v) : F8{}, shift = how.scale ? load(how.shift + 8 * v) : F8{};
-      // The value after bias, clamp and affine (the sum comes first when asked).
+      // r plus bias (and the value at `to`, with how.sum), clamped, then scaled and shifted.
       const auto finish = [&](F8& r, const float* to) __attribute__((always_inline)) {
         r += bias;
         if (how.sum) r += load(to);
@@ -280,7 +280,9 @@ struct Points {
       for (int i = 0; i < 6; ++i) {
         for (int j = 0; j < 6; ++j) x[i][j] = load(du.at(i, j));
       }
-      both_ways<6, 3>(x, gt, [&](int i, int j, F8 r) __attribute__((always_inline)) { store(c.out + ((i * 3 + j) * in + ci) * out + k, r); });
+      both_ways<6, 3>(x, gt, [&](int i, int j, F8 r) __attribute__((always_inline)) {
+        store(c.out + ((i * 3 + j) * in + ci) * out + k, r);
+      });
     }
   }
 }
