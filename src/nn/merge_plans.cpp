@@ -90,18 +90,11 @@ class ElementwisePlan final : public LayerPlan {
   void backward(StepContext& step) override {
     step.stream.wait();
     const float* dy = data_of(diff_dst_);
-    const float* masked = nullptr;  // fused clamp: every input's gradient is the masked dy
-    const auto k = static_cast<int64_t>(srcs_.size());
-    for (int64_t j = 0; j < k; ++j) {
-      if (!diff_srcs_[j]) continue;
-      float* dx = mutable_data_of(diff_srcs_[j]);
-      if (!clamp_) {
-        input_grad(j, dy, dx);
-      } else if (masked) {
-        std::copy(masked, masked + n_, dx);
-      } else {
-        masked_grad(dy, dx);
-        masked = dx;
+    if (clamp_) {
+      masked_grads(dy);
+    } else {
+      for (size_t j = 0; j < diff_srcs_.size(); ++j) {
+        if (diff_srcs_[j]) input_grad(static_cast<int64_t>(j), dy, mutable_data_of(diff_srcs_[j]));
       }
     }
     run_all(after_, step.stream);
@@ -132,15 +125,35 @@ class ElementwisePlan final : public LayerPlan {
     }
   }
 
-  // dx = dy where the fused clamp passed its input (0 < y < upper), else 0.
-  void masked_grad(const float* dy, float* dx) const {
+  // With a fused clamp every input's gradient is dy where the clamp passed its
+  // input (0 < y < upper), else 0: written in one pass into the first two
+  // inputs' gradients (a residual block's two branches), copied into any others.
+  void masked_grads(const float* dy) const {
+    float* to[2] = {nullptr, nullptr};
+    size_t wanted = 0;
+    for (const memory& d : diff_srcs_) {
+      if (d && wanted < 2) to[wanted] = mutable_data_of(d);
+      wanted += d ? 1 : 0;
+    }
+    if (wanted == 0) return;
     const float* y = data_of(dst_);
     const float hi = upper_;
     const int64_t n = n_;
+    float* const a = to[0];
+    float* const b = to[1] ? to[1] : to[0];  // one input: the same buffer twice
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) {
       const float g = dy[i];  // loaded unconditionally, so that the loop vectorises
-      dx[i] = (y[i] > 0.0f) & (y[i] < hi) ? g : 0.0f;
+      const float masked = (y[i] > 0.0f) & (y[i] < hi) ? g : 0.0f;
+      a[i] = masked;
+      b[i] = masked;
+    }
+    size_t seen = 0;
+    for (const memory& d : diff_srcs_) {
+      if (!d || seen++ < 2) continue;
+      float* const dx = mutable_data_of(d);
+#pragma omp parallel for simd schedule(static)
+      for (int64_t i = 0; i < n; ++i) dx[i] = a[i];
     }
   }
 

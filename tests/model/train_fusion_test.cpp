@@ -37,7 +37,7 @@ KerasTensor same_conv(const KerasTensor& x, int64_t filters, int64_t k = 3) {
 }
 
 // Six fusions: relu6 and relu after batch norms with and without gamma or beta,
-// a residual Add with its relu, a batch norm over 20 channels (a full and a
+// an Add of three tensors with its relu, a batch norm over 20 channels (a full and a
 // partial channel block in oneDNN's blocked layouts), MobileNetV2's zero padding
 // before a stride-2 depthwise convolution (folded into its padding) and a batch
 // norm after a Dense (2-D).
@@ -45,7 +45,7 @@ Model net(bool block, int64_t side = 10) {
   const KerasTensor in = Input({side, side, 3});
   KerasTensor x = ReLU({.max_value = 6.0f})(kept_apart(BatchNormalization()(same_conv(in, 16)), block));
   KerasTensor y = Activation("relu")(kept_apart(BatchNormalization({.scale = false})(same_conv(x, 16)), block));
-  x = ReLU()(kept_apart(Add()({x, y}), block));
+  x = ReLU()(kept_apart(Add()({x, y, same_conv(y, 16)}), block));
   x = ReLU({.max_value = 6.0f})(kept_apart(BatchNormalization({.center = false})(same_conv(x, 20, 1)), block));
   x = kept_apart(ZeroPadding2D({.padding = Sides2D({0, 1}, {0, 1})})(x), block);
   x = DepthwiseConv2D({.kernel_size = {3, 3}, .strides = {2, 2}})(x);
