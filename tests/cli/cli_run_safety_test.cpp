@@ -91,6 +91,18 @@ class RaiseOnText : public std::streambuf {
   bool raised_ = false;
 };
 
+// Sends std::cout through `buf` while it lives.
+class CoutThrough {
+ public:
+  explicit CoutThrough(std::streambuf* buf) : old_(std::cout.rdbuf(buf)) {}
+  ~CoutThrough() { std::cout.rdbuf(old_); }
+  CoutThrough(const CoutThrough&) = delete;
+  CoutThrough& operator=(const CoutThrough&) = delete;
+
+ private:
+  std::streambuf* old_;
+};
+
 // The signal lands while the epoch ends, before the run recorder saves it (the
 // progress bar prints the epoch's validation loss first): the epoch is complete and
 // kept, and the run resumes to train on, not as one that stopped early.
@@ -107,15 +119,11 @@ TEST_F(CliRunSafety, AnInterruptWhileAnEpochEndsKeepsTheEpochAndTrainingGoesOn) 
   c.verbose = 1;
   std::ostringstream console;
   RaiseOnText raiser("val_loss");
-  std::streambuf* const old = std::cout.rdbuf(&raiser);
   TrainResult r;
-  try {
+  {
+    const CoutThrough redirect(&raiser);
     r = train(c, {.console = &console});
-  } catch (...) {
-    std::cout.rdbuf(old);
-    throw;
   }
-  std::cout.rdbuf(old);
   EXPECT_EQ(r.interrupted_by, SIGINT) << console.str();
   EXPECT_EQ(r.epochs_completed, 1);
   EXPECT_EQ(epochs_in(out() / "model_last.petal"), 1);
