@@ -129,18 +129,20 @@ class ElementwisePlan final : public LayerPlan {
   // input (0 < y < upper), else 0: written in one pass into the first two
   // inputs' gradients (a residual block's two branches), copied into any others.
   void masked_grads(const float* dy) const {
-    float* to[2] = {nullptr, nullptr};
-    size_t wanted = 0;
+    float* a = nullptr;
+    float* b = nullptr;
     for (const memory& d : diff_srcs_) {
-      if (d && wanted < 2) to[wanted] = mutable_data_of(d);
-      wanted += d ? 1 : 0;
+      if (d && !a) {
+        a = mutable_data_of(d);
+      } else if (d && !b) {
+        b = mutable_data_of(d);
+      }
     }
-    if (wanted == 0) return;
+    if (!a) return;
+    if (!b) b = a;  // one input wants it: the same buffer twice
     const float* y = data_of(dst_);
     const float hi = upper_;
     const int64_t n = n_;
-    float* const a = to[0];
-    float* const b = to[1] ? to[1] : to[0];  // one input: the same buffer twice
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) {
       const float g = dy[i];  // loaded unconditionally, so that the loop vectorises
@@ -148,9 +150,9 @@ class ElementwisePlan final : public LayerPlan {
       a[i] = masked;
       b[i] = masked;
     }
-    size_t seen = 0;
+    int wanted = 0;
     for (const memory& d : diff_srcs_) {
-      if (!d || seen++ < 2) continue;
+      if (!d || ++wanted <= 2) continue;
       float* const dx = mutable_data_of(d);
 #pragma omp parallel for simd schedule(static)
       for (int64_t i = 0; i < n; ++i) dx[i] = a[i];

@@ -30,6 +30,7 @@ class PostOpChain {
   PostOpChain(std::vector<PostOpFollower> followers, int64_t channels, int rank, const dnnl::engine& engine);
 
   size_t proposed() const { return followers_.size(); }
+  bool pool_proposed() const { return pool_proposed_; }
   // Folds a batch norm that comes first into the primitive's weights and bias
   // instead of two binary post-ops (the plan scales the weights with
   // leading_scale() and makes the bias from leading_shift()); false if none comes first.

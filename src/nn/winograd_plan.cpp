@@ -43,14 +43,14 @@ std::optional<std::pair<float, float>> clamp_of(const EltwiseSpec& e) {
 }
 
 // Whether oneDNN's Winograd would leave followers proposed at inference to
-// primitives of their own: it takes eltwise ones, a residual sum and a leading
-// batch norm (folded), but no other batch norm and no pooling (ConvPlan then
-// runs direct convolution with them).
+// primitives of their own, by ConvPlan's rule (it takes eltwise followers, sums
+// and a batch norm folded into a linear output, else runs direct convolution
+// with them all); a pooling it never takes.
 bool onednn_winograd_leaves_followers(const ConvSpec& s, const PlanContext& ctx) {
-  const std::vector<PostOpFollower>& f = ctx.post_ops;
-  const size_t folded = s.activation == ActivationFn::Linear && !f.empty() && f[0].affine ? 1 : 0;
-  return std::any_of(f.begin() + static_cast<std::ptrdiff_t>(folded), f.end(),
-                     [](const PostOpFollower& x) { return x.affine || x.pool; });
+  if (ctx.post_ops.empty()) return false;
+  PostOpChain chain(ctx.post_ops, s.dst_shape[2], 4, ctx.engine);
+  if (s.activation == ActivationFn::Linear) chain.fold_leading_affine();
+  return chain.pool_proposed() || chain.eltwise_prefix() < chain.proposed();
 }
 
 }  // namespace
