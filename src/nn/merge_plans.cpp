@@ -146,7 +146,7 @@ class ElementwisePlan final : public LayerPlan {
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) {
       const float g = dy[i];  // loaded unconditionally, so that the loop vectorises
-      const float masked = (y[i] > 0.0f) & (y[i] < hi) ? g : 0.0f;
+      const float masked = ((y[i] > 0.0f) & (y[i] < hi)) ? g : 0.0f;
       a[i] = masked;
       b[i] = masked;
     }
