@@ -5,9 +5,10 @@ namespace petal::detail {
 
 namespace {
 
-// Work items a batch sum is cut into at least (blocks x parts): enough for the
-// threads of a small machine when a layer has one or two channel blocks.
-constexpr int64_t kMinSumItems = 16;
+// Parts a batch sum is cut into at most: one image per part up to this batch
+// size (reading cold tensors image by image, below), then the partial sums
+// (two doubles per channel and part) stay bounded.
+constexpr int64_t kMaxParts = 64;
 
 }  // namespace
 
@@ -33,14 +34,17 @@ ChannelWalk::ChannelWalk(const memory::desc& md) {
   stride_h_ = d.ndims == 4 ? b.strides[2] : 0;
   stride_w_ = d.ndims >= 3 ? b.strides[d.ndims - 1] : block_;
   merged_ = height_ == 1 || stride_h_ == width_ * stride_w_;
-  parts_ = std::clamp<int64_t>((kMinSumItems + blocks() - 1) / blocks(), 1, std::max<int64_t>(n_, 1));
+  parts_ = std::clamp<int64_t>(n_, 1, kMaxParts);
 }
 
 void ChannelWalk::parallel_parts(void (*call)(void*, int64_t, int64_t, int64_t, int64_t), void* fn) const {
+  // Image by image, each image's channel blocks in turn: a thread reads whole
+  // images at consecutive addresses (blocked layouts hold an image's blocks one
+  // after the other), a third faster on cold tensors than block by block.
   const int64_t items = blocks() * parts_;
 #pragma omp parallel for schedule(static)
   for (int64_t it = 0; it < items; ++it) {
-    const int64_t cb = it / parts_, part = it % parts_;
+    const int64_t part = it / blocks(), cb = it % blocks();
     call(fn, cb, part, n_ * part / parts_, n_ * (part + 1) / parts_);
   }
 }

@@ -30,8 +30,9 @@ class ChannelWalk {
   int64_t blocks() const { return (c_ + block_ - 1) / block_; }
   int channels_in(int64_t cb) const { return static_cast<int>(std::min(block_, c_ - cb * block_)); }
   int64_t positions() const { return n_ * height_ * width_; }  // values per channel
-  // Batch-sum partial results: the batch is cut into parts() slices (a number
-  // fixed by the shape, not by the thread count, so that sums do not depend on it).
+  // Batch-sum partial results: the batch is cut into parts() slices, one per
+  // image up to 64 images (fixed by the shape, not by the thread count, so that
+  // sums do not depend on it).
   int64_t parts() const { return parts_; }
 
   // fn(cb, part, first image, end image) for every channel block and batch part, in parallel.
