@@ -5,6 +5,10 @@
 #include <cstring>
 #include <new>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "petal/core/error.h"
 #include "runtime/dnnl_allocator.h"
 
@@ -53,11 +57,32 @@ std::string describe(const memory::desc& md) {
   return s;
 }
 
-void Buffer::Free::operator()(float* p) const { ::operator delete[](p, std::align_val_t{64}); }
+void AlignedFree::operator()(float* p) const { ::operator delete[](p, align); }
+
+namespace {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+
+void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  // Whole pages only; a refusal (THP disabled) leaves ordinary pages.
+  ::madvise(p, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
+#endif
+}
+
+}  // namespace
 
 Buffer::Buffer(const memory::desc& md, const dnnl::engine& engine) : floats_(floats_of(md)) {
   const size_t n = std::max<int64_t>(floats_, 1);
-  data_.reset(static_cast<float*>(::operator new[](n * sizeof(float), std::align_val_t{64})));
+  const size_t bytes = n * sizeof(float);
+  // Arenas and other large buffers on 2 MiB pages (Linux: transparent huge pages,
+  // asked for per region): the memory-bound loops over cold activations read
+  // them faster (MobileNetV2's training step 3-4% shorter) and the TLB covers them.
+  const bool huge = bytes >= kHugePage;
+  const std::align_val_t align{huge ? kHugePage : 64};
+  auto* p = static_cast<float*>(::operator new[](bytes, align));
+  data_ = std::unique_ptr<float[], AlignedFree>(p, AlignedFree{align});
+  if (huge) advise_huge_pages(data_.get(), bytes);
   std::memset(data_.get(), 0, n * sizeof(float));
   mem_ = memory(md, engine, data_.get());
 }
@@ -99,10 +124,10 @@ memory ScratchpadPool::get(const memory::desc& md, size_t offset) {
 }
 
 void ScratchpadPool::finalize() {
-  storage_.assign(std::max<size_t>(bytes_, 64) + 64, std::byte{0});
-  auto p = reinterpret_cast<uintptr_t>(storage_.data());
-  void* aligned = reinterpret_cast<void*>((p + 63) & ~uintptr_t{63});
-  for (auto& [m, offset] : handed_out_) m.set_data_handle(static_cast<std::byte*>(aligned) + offset);
+  const auto floats = static_cast<int64_t>((std::max<size_t>(bytes_, 64) + 3) / 4);
+  storage_ = Buffer(memory::desc({floats}, memory::data_type::f32, memory::format_tag::x), engine_);
+  auto* base = reinterpret_cast<std::byte*>(storage_.data());
+  for (auto& [m, offset] : handed_out_) m.set_data_handle(base + offset);
 }
 
 dnnl::primitive_attr scratch_attr() {

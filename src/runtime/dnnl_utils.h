@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,7 +36,15 @@ size_t bytes_of(const memory::desc& md);
 int64_t floats_of(const memory::desc& md);
 std::string describe(const memory::desc& md);
 
-// A 64-byte aligned float buffer (zero-initialised) with a oneDNN memory view.
+// Frees what operator new[] allocated with this alignment.
+struct AlignedFree {
+  std::align_val_t align{64};
+  void operator()(float* p) const;
+};
+
+// A 64-byte aligned float buffer (zero-initialised) with a oneDNN memory view;
+// one of 2 MiB or more starts on a 2 MiB boundary, on huge pages where the
+// system gives them.
 class Buffer {
  public:
   Buffer() = default;
@@ -46,10 +55,7 @@ class Buffer {
   explicit operator bool() const { return static_cast<bool>(data_); }
 
  private:
-  struct Free {
-    void operator()(float* p) const;
-  };
-  std::unique_ptr<float[], Free> data_;
+  std::unique_ptr<float[], AlignedFree> data_;
   int64_t floats_ = 0;
   memory mem_;
 };
@@ -86,7 +92,7 @@ class ScratchpadPool {
  private:
   dnnl::engine engine_;
   std::vector<std::pair<memory, size_t>> handed_out_;
-  std::vector<std::byte> storage_;
+  Buffer storage_;
   size_t bytes_ = 0;
 };
 
