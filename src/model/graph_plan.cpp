@@ -48,7 +48,7 @@ GraphPlan::GraphPlan(const std::vector<PlanNode>& nodes, const std::vector<int>&
   plan_nodes(nodes, outputs, engine, options);
   place_activations(nodes, engine);
   plan_outputs(nodes, outputs, engine);
-  if (backward_) place_gradients(nodes, engine);
+  if (backward_) place_gradients(nodes, engine, options.in_place_gradients);
   scratchpad_->finalize();
   timings_.resize(nodes_.size());
 }

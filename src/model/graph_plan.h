@@ -37,6 +37,10 @@ class GraphPlan {
     // into the convolution reading it; false runs those layers on their own
     // (tests compare the two).
     bool post_ops = true;
+    // A plan whose backward may run in place (LayerPlan::backward_in_place) writes
+    // its input's gradient over its output's; false gives every gradient its own
+    // buffer (tests compare the two).
+    bool in_place_gradients = true;
   };
   // Nodes in topological order; model inputs are the nodes without a layer, in
   // order; `outputs` lists the nodes whose tensors the model returns. With
@@ -85,6 +89,8 @@ class GraphPlan {
   size_t planned_nodes() const;
   // The layout node k's output is held in.
   const memory::desc& node_md(size_t k) const;
+  // Gradients written over their reader's output gradient (Options::in_place_gradients).
+  size_t gradients_in_place() const { return gradients_in_place_; }
 
  private:
   struct Node;
@@ -102,7 +108,7 @@ class GraphPlan {
                                             const dnnl::engine& engine, const Options& options);
   void place_activations(const std::vector<PlanNode>& nodes, const dnnl::engine& engine);
   void plan_outputs(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, const dnnl::engine& engine);
-  void place_gradients(const std::vector<PlanNode>& nodes, const dnnl::engine& engine);
+  void place_gradients(const std::vector<PlanNode>& nodes, const dnnl::engine& engine, bool in_place);
 
   int64_t batch_;
   Phase phase_;
@@ -117,6 +123,7 @@ class GraphPlan {
   std::unique_ptr<ScratchpadPool> scratchpad_;
   bool profiling_ = false;
   std::vector<Timing> timings_;
+  size_t gradients_in_place_ = 0;
 };
 
 }  // namespace petal::detail

@@ -23,13 +23,33 @@ struct GradWrite {
   int node, slot;
 };
 
+// Per root: the node whose output gradient's buffer its gradient takes (-1: none).
+// That node writes it first, has this single input in the same layout, and its
+// plan's backward may run in place (LayerPlan::backward_in_place); model outputs
+// keep their own buffers (the loss writes them, callers may read them).
+template <typename Nodes>
+std::vector<int> in_place_gradients(const Nodes& nodes, const std::vector<std::vector<GradWrite>>& writes) {
+  std::vector<int> over(nodes.size(), -1);
+  for (size_t r = 0; r < nodes.size(); ++r) {
+    if (nodes[r].root != static_cast<int>(r) || !nodes[r].needs_grad || writes[r].empty()) continue;
+    const int k = writes[r][0].node;
+    if (k < 0 || writes[static_cast<size_t>(k)].empty()) continue;
+    const auto& reader = nodes[static_cast<size_t>(k)];
+    if (reader.inputs.size() == 1 && reader.root == k && reader.needs_grad && reader.output_index < 0 && reader.plan &&
+        reader.plan->backward_in_place() && reader.md == nodes[r].md) {
+      over[r] = k;
+    }
+  }
+  return over;
+}
+
 }  // namespace
 
 // Backward runs nodes in reverse order: node k at time n - k (the loss at 0).
 // The first write of a tensor's gradient overwrites it; every later write (a
 // tensor read by several nodes, or twice by one) goes to a private buffer that
 // is added in right after that node's backward.
-void GraphPlan::place_gradients(const std::vector<PlanNode>& nodes, const dnnl::engine& engine) {
+void GraphPlan::place_gradients(const std::vector<PlanNode>& nodes, const dnnl::engine& engine, bool in_place) {
   const int n = static_cast<int>(nodes_.size());
   std::vector<std::vector<GradWrite>> writes(nodes_.size());
   for (int k = n; k-- > 0;) {
@@ -40,21 +60,37 @@ void GraphPlan::place_gradients(const std::vector<PlanNode>& nodes, const dnnl::
       if (nodes_[r].needs_grad) writes[r].push_back({k, s});
     }
   }
+  for (int r = 0; r < n; ++r) {
+    if (nodes_[r].root == r && nodes_[r].needs_grad && nodes_[r].output_index >= 0) {
+      writes[r].insert(writes[r].begin(), GradWrite{-1, 0});
+    }
+  }
+  const std::vector<int> over = in_place ? in_place_gradients(nodes_, writes) : std::vector<int>(nodes_.size(), -1);
   std::vector<Lifetime> lives;
   std::vector<std::pair<int, int>> what;  // (root, -1) a tensor's gradient; (root, w) its write w's buffer
+  std::vector<size_t> life_of(nodes_.size());
   for (int r = 0; r < n; ++r) {
     Node& root = nodes_[r];
-    if (root.root != r || !root.needs_grad) continue;
-    if (root.output_index >= 0) writes[r].insert(writes[r].begin(), GradWrite{-1, 0});
-    if (writes[r].empty()) continue;  // nothing reads it towards a loss
+    if (root.root != r || !root.needs_grad || writes[r].empty()) continue;  // nothing reads it towards a loss
     const int first = writes[r][0].node < 0 ? 0 : n - writes[r][0].node;
     const int last = root.plan ? n - r : n + 1;
-    lives.push_back({bytes_of(root.md), first, last});
-    what.emplace_back(r, -1);
+    if (over[r] < 0) {
+      life_of[r] = lives.size();
+      lives.push_back({bytes_of(root.md), first, last});
+      what.emplace_back(r, -1);
+    }
     for (size_t w = 1; w < writes[r].size(); ++w) {
       lives.push_back({bytes_of(root.md), n - writes[r][w].node, n - writes[r][w].node});
       what.emplace_back(r, static_cast<int>(w));
     }
+  }
+  // A gradient written over its first writer's output gradient lives in that buffer until its own backward.
+  const auto owner = [&](int r) {
+    while (over[r] >= 0) r = over[r];
+    return r;
+  };
+  for (int r = 0; r < n; ++r) {
+    if (over[r] >= 0) lives[life_of[owner(r)]].last = std::max(lives[life_of[owner(r)]].last, nodes_[r].plan ? n - r : n + 1);
   }
   const ArenaLayout layout = plan_arena(lives);
   gradients_ = Buffer(memory::desc({static_cast<int64_t>(std::max<size_t>(layout.bytes, 64) / 4)},
@@ -66,12 +102,20 @@ void GraphPlan::place_gradients(const std::vector<PlanNode>& nodes, const dnnl::
   for (int k = 0; k < n; ++k) diff_srcs[k].resize(nodes_[k].inputs.size());
   for (size_t t = 0; t < what.size(); ++t) {
     const auto [r, w] = what[t];
+    if (w >= 0) continue;
+    nodes_[r].diff = memory(nodes_[r].md, engine, base + layout.offsets[t]);
+    if (writes[r][0].node >= 0) diff_srcs[writes[r][0].node][writes[r][0].slot] = nodes_[r].diff;
+  }
+  for (int r = n; r-- > 0;) {  // an owner comes after what it holds
+    if (over[r] < 0) continue;
+    ++gradients_in_place_;
+    nodes_[r].diff = memory(nodes_[r].md, engine, nodes_[over[r]].diff.get_data_handle());
+    diff_srcs[over[r]][0] = nodes_[r].diff;
+  }
+  for (size_t t = 0; t < what.size(); ++t) {
+    const auto [r, w] = what[t];
+    if (w < 0) continue;
     const memory m(nodes_[r].md, engine, base + layout.offsets[t]);
-    if (w < 0) {
-      nodes_[r].diff = m;
-      if (writes[r][0].node >= 0) diff_srcs[writes[r][0].node][writes[r][0].slot] = m;
-      continue;
-    }
     const GradWrite& gw = writes[r][w];
     diff_srcs[gw.node][gw.slot] = m;
     nodes_[gw.node].accumulate.push_back(make_reorder(m, nodes_[r].diff, /*accumulate=*/true));

@@ -147,6 +147,9 @@ class BatchNormPlan final : public LayerPlan {
     if (train_) update_moving_statistics(step.stream);
   }
 
+  // The loops take every sum over diff_dst before they write diff_src, element by element.
+  bool backward_in_place() const override { return loops_ && !viewed(); }
+
   void backward(StepContext& step) override {
     const auto& o = layer_.options();
     if (loops_) {

@@ -89,6 +89,11 @@ class LayerPlan {
   virtual bool ends_in_sigmoid() const { return false; }
   // How many of the context's proposed post_ops this plan runs (a prefix).
   virtual size_t fused_followers() const { return 0; }
+  // Whether backward may be bound with diff_src in diff_dst's buffer (same
+  // descriptor): it reads each element of diff_dst before it writes that element
+  // of diff_src and reads no other one after. The graph plan then saves a buffer
+  // and the cache misses of writing a fresh one.
+  virtual bool backward_in_place() const { return false; }
 
  protected:
   memory::desc dst_md_;
