@@ -29,6 +29,8 @@ class ConvPlan final : public WeightedPlan {
   void bind_backward(const memory& diff_dst, const memory& diff_src) override;
 
  private:
+  // adopted: the layout the kernel moves to for good (empty: none).
+  ConvPlan(const ConvSpec& spec, const PlanContext& ctx, const memory::desc& adopted);
   dnnl::convolution_forward::primitive_desc forward_pd(const PlanContext& ctx);
   dnnl::convolution_backward_weights::primitive_desc backward_weights_pd() const;
 

@@ -11,7 +11,8 @@ namespace petal::detail {
 
 ParamView::ParamView(Param& param, const memory::desc& keras_md, const dnnl::engine& engine, bool adopt_layout)
     : param_(&param), engine_(engine), keras_md_(keras_md),
-      user_md_(param.layout ? param.layout->storage_md() : keras_md), adopt_(adopt_layout) {
+      user_md_(param.layout ? param.layout->storage_md() : keras_md), adopt_(adopt_layout && !param.layout_fixed) {
+  param.layout_fixed = true;
   if (floats_of(user_md_) != param.value.size()) {
     throw Error("internal: parameter '" + param.name + "' has " + std::to_string(param.value.size()) +
                 " values but its descriptor needs " + std::to_string(floats_of(user_md_)));
@@ -35,7 +36,17 @@ memory ParamView::value_for(const memory::desc& want) {
   if (want == user_md_) return user_value_;
   if (value_buf_ && value_buf_.mem().get_desc() == want) return value_buf_.mem();
   value_buf_ = Buffer(want, engine_);
-  value_reorder_ = make_reorder(user_value_, value_buf_.mem());
+  then_reorder_ = Op();
+  try {
+    value_reorder_ = make_reorder(user_value_, value_buf_.mem());
+  } catch (const dnnl::error&) {
+    // No reorder from a blocked storage into this layout (Winograd's opaque
+    // one takes plain layouts only): through Keras's layout.
+    if (user_md_ == keras_md_) throw;
+    scaled_buf_ = Buffer(keras_md_, engine_);
+    value_reorder_ = make_reorder(user_value_, scaled_buf_.mem());
+    then_reorder_ = make_reorder(scaled_buf_.mem(), value_buf_.mem());
+  }
   return value_buf_.mem();
 }
 
@@ -52,9 +63,9 @@ memory ParamView::scaled_value_for(const memory::desc& want, const memory& scale
   try {
     value_reorder_ = scaled_reorder(value_buf_.mem());
   } catch (const dnnl::error&) {
-    // No scaling reorder into this layout (Winograd's opaque one): scale in the
-    // stored layout first, then reorder.
-    scaled_buf_ = Buffer(user_md_, engine_);
+    // No scaling reorder into this layout (Winograd's opaque one): scale into
+    // Keras's layout first (plain: every layout has a reorder from it), then reorder.
+    scaled_buf_ = Buffer(keras_md_, engine_);
     value_reorder_ = scaled_reorder(scaled_buf_.mem());
     then_reorder_ = make_reorder(scaled_buf_.mem(), value_buf_.mem());
   }

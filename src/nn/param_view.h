@@ -14,7 +14,8 @@ class ParamView {
   ParamView() = default;
   // keras_md describes the Keras layout (e.g. hwio for a kernel). With
   // adopt_layout, the first primitive that prefers another layout gets the
-  // parameter converted to it for good (Param::layout) instead of a reorder per step.
+  // parameter converted to it for good (Param::layout) instead of a reorder per
+  // step, provided this is the first view of the parameter (Param::layout_fixed).
   ParamView(Param& param, const memory::desc& keras_md, const dnnl::engine& engine, bool adopt_layout = false);
   // The parameter viewed (null for a default-constructed view).
   const Param* param() const { return param_; }
@@ -55,8 +56,8 @@ class ParamView {
   memory user_value_, user_grad_;
   Buffer value_buf_;  // value in the primitive's layout, when it differs
   Op value_reorder_;
-  Buffer scaled_buf_;  // scaled_value_for into a layout no scaling reorder makes:
-  Op then_reorder_;    // the scaled value in the stored layout, then reordered
+  Buffer scaled_buf_;  // a layout no reorder from the storage makes: the value
+  Op then_reorder_;    // (scaled) in Keras's layout first, then reordered
   memory scales_;      // scaled_value_for's scales
   bool reuse_ = false, primed_ = false;
   std::vector<float> last_value_, last_scales_;  // with reuse_: inputs of the last reorder

@@ -40,6 +40,10 @@ struct Param {
   float l2 = 0.0f;   // L2 penalty factor: loss += l2 * sum(value^2)
   Shape keras_shape = {};
   std::shared_ptr<const detail::ParamLayout> layout = nullptr;  // null: Keras layout
+  // Set by the first plan that reads value: from then on its storage layout is
+  // fixed (a plan reads it in the layout it was built for), so only that first
+  // plan may move it to a blocked layout.
+  bool layout_fixed = false;
 };
 
 // The value in Keras's shape and layout.
