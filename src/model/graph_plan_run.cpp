@@ -90,7 +90,9 @@ void GraphPlan::place_gradients(const std::vector<PlanNode>& nodes, const dnnl::
     return r;
   };
   for (int r = 0; r < n; ++r) {
-    if (over[r] >= 0) lives[life_of[owner(r)]].last = std::max(lives[life_of[owner(r)]].last, nodes_[r].plan ? n - r : n + 1);
+    if (over[r] < 0) continue;
+    Lifetime& life = lives[life_of[owner(r)]];
+    life.last = std::max(life.last, nodes_[r].plan ? n - r : n + 1);
   }
   const ArenaLayout layout = plan_arena(lives);
   gradients_ = Buffer(memory::desc({static_cast<int64_t>(std::max<size_t>(layout.bytes, 64) / 4)},

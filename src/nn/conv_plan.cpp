@@ -49,9 +49,9 @@ constexpr int64_t kLayoutBatch = 32;
 memory::desc adopted_kernel_md(const ConvSpec& spec, const PlanContext& ctx) {
   if (!ctx.backward || spec.kernel->layout || spec.kernel->layout_fixed) return {};
   const dnnl::convolution_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_training, algorithm::convolution_direct, any_md(with_batch(kLayoutBatch, spec.src_shape)),
-       any_like(spec.kernel_md), bias_md_of(spec), any_md(with_batch(kLayoutBatch, spec.dst_shape)), spec.strides,
-       spec.dilates, spec.pad_l, spec.pad_r},
+      {dnnl::prop_kind::forward_training, algorithm::convolution_direct,
+       any_md(with_batch(kLayoutBatch, spec.src_shape)), any_like(spec.kernel_md), bias_md_of(spec),
+       any_md(with_batch(kLayoutBatch, spec.dst_shape)), spec.strides, spec.dilates, spec.pad_l, spec.pad_r},
       scratch_attr(), ctx.engine);
   const memory::desc want = pd.weights_desc();
   if (want.data.format_kind != dnnl_blocked || want == spec.kernel_md) return {};

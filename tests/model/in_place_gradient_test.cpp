@@ -32,7 +32,8 @@ Model net() {
   // Add), so backward reaches the batch norm first: it writes x's gradient in
   // place, b's first convolution then adds into it.
   const KerasTensor a = ReLU({.max_value = 6.0f})(BatchNormalization()(x));
-  const KerasTensor b = Conv2D({.filters = 16, .kernel_size = {1, 1}})(Conv2D({.filters = 16, .kernel_size = {1, 1}})(x));
+  const auto pointwise = [](const KerasTensor& t) { return Conv2D({.filters = 16, .kernel_size = {1, 1}})(t); };
+  const KerasTensor b = pointwise(pointwise(x));
   KerasTensor y = BatchNormalization({.scale = false})(Add()({b, a}));  // the Add's gradient in place
   y = DepthwiseConv2D({.kernel_size = {3, 3}, .padding = Padding::Same})(y);
   y = ReLU()(BatchNormalization({.center = false})(BatchNormalization()(y)));     // a chain of two

@@ -25,7 +25,8 @@ Sequential net() {
   m.add(BatchNormalization());
   m.add(Conv2D({.filters = 24, .kernel_size = {1, 1}, .activation = "relu"}));
   m.add(DepthwiseConv2D({.kernel_size = {3, 3}, .strides = {2, 2}, .padding = Padding::Same}));
-  m.add(Conv2D({.filters = 16, .kernel_size = {3, 3}, .padding = Padding::Same}));  // 3x3, 16 channels: Winograd at inference
+  // 3x3 with 16 channels: Winograd at inference.
+  m.add(Conv2D({.filters = 16, .kernel_size = {3, 3}, .padding = Padding::Same}));
   m.add(BatchNormalization());
   m.add(GlobalAveragePooling2D());
   m.add(Dense({.units = 3, .activation = "softmax"}));
@@ -63,7 +64,9 @@ TEST(ConvKernelStorage, TrainingFirstMovesKernelsPredictingFirstKeepsThemAndBoth
     EXPECT_EQ(trained_first.train_on_batch(x, y).at("loss"), loaded.train_on_batch(x, y).at("loss"));
   }
   EXPECT_EQ(max_abs_diff(trained_first.predict(x), loaded.predict(x)), 0.0f);
-  if (blocked_kernels(trained_first) == 0) GTEST_SKIP() << "oneDNN keeps convolution kernels in Keras's layout on this CPU";
+  if (blocked_kernels(trained_first) == 0) {
+    GTEST_SKIP() << "oneDNN keeps convolution kernels in Keras's layout on this CPU; checked that layout";
+  }
 }
 
 }  // namespace
