@@ -41,10 +41,10 @@ void ChannelWalk::parallel_parts(void (*call)(void*, int64_t, int64_t, int64_t, 
   // Image by image, each image's channel blocks in turn: a thread reads whole
   // images at consecutive addresses (blocked layouts hold an image's blocks one
   // after the other), a third faster on cold tensors than block by block.
-  const int64_t items = blocks() * parts_;
+  const int64_t block_count = blocks(), items = block_count * parts_;
 #pragma omp parallel for schedule(static)
   for (int64_t it = 0; it < items; ++it) {
-    const int64_t part = it / blocks(), cb = it % blocks();
+    const int64_t part = it / block_count, cb = it % block_count;
     call(fn, cb, part, n_ * part / parts_, n_ * (part + 1) / parts_);
   }
 }

@@ -38,20 +38,16 @@ memory::desc bias_md_of(const ConvSpec& spec) {
   return memory::desc({spec.dst_shape[2]}, memory::data_type::f32, Tag::x);
 }
 
-// Batch of the layout query below: the layout never depends on a plan's batch,
-// so that every plan and every rank of a distributed job stores the kernel alike.
-constexpr int64_t kLayoutBatch = 32;
-
 // The blocked kernel layout oneDNN's direct convolution prefers while training
-// (activations in its own choice), for a training plan of a kernel still in
-// Keras's layout; empty otherwise. The kernel is then stored in it for good
+// (activations in its own choice, at kKernelLayoutBatch), for a training plan
+// that reads the kernel first (Param::layout_fixed); empty otherwise. The kernel is then stored in it for good
 // (ParamView's adopt_layout): no step reorders it in or its gradient out.
 memory::desc adopted_kernel_md(const ConvSpec& spec, const PlanContext& ctx) {
-  if (!ctx.backward || spec.kernel->layout || spec.kernel->layout_fixed) return {};
+  if (!ctx.backward || spec.kernel->layout_fixed) return {};
   const dnnl::convolution_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_training, algorithm::convolution_direct,
-       any_md(with_batch(kLayoutBatch, spec.src_shape)), any_like(spec.kernel_md), bias_md_of(spec),
-       any_md(with_batch(kLayoutBatch, spec.dst_shape)), spec.strides, spec.dilates, spec.pad_l, spec.pad_r},
+       any_md(with_batch(kKernelLayoutBatch, spec.src_shape)), any_like(spec.kernel_md), bias_md_of(spec),
+       any_md(with_batch(kKernelLayoutBatch, spec.dst_shape)), spec.strides, spec.dilates, spec.pad_l, spec.pad_r},
       scratch_attr(), ctx.engine);
   const memory::desc want = pd.weights_desc();
   if (want.data.format_kind != dnnl_blocked || want == spec.kernel_md) return {};

@@ -13,18 +13,15 @@ namespace {
 using namespace detail;
 using dnnl::prop_kind;
 
-// Batch size at which the kernel's storage layout is chosen, once per layer.
-constexpr int64_t kLayoutBatch = 32;
-
-// The kernel layout oneDNN prefers for training at kLayoutBatch.
+// The kernel layout oneDNN prefers for training at kKernelLayoutBatch.
 memory::desc preferred_kernel_md(Dense& layer, const PlanContext& ctx) {
   const int64_t in = layer.input_shape()[0], units = layer.options().units;
   const memory::desc bias = layer.options().use_bias ? memory::desc({units}, memory::data_type::f32, Tag::x)
                                                       : memory::desc();
   dnnl::inner_product_forward::primitive_desc pd(
-      {prop_kind::forward_training, memory::desc({kLayoutBatch, in}, memory::data_type::f32, Tag::nc),
+      {prop_kind::forward_training, memory::desc({kKernelLayoutBatch, in}, memory::data_type::f32, Tag::nc),
        memory::desc({units, in}, memory::data_type::f32, Tag::any), bias,
-       memory::desc({kLayoutBatch, units}, memory::data_type::f32, Tag::nc)},
+       memory::desc({kKernelLayoutBatch, units}, memory::data_type::f32, Tag::nc)},
       scratch_attr(), ctx.engine);
   return pd.weights_desc();
 }

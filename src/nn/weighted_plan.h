@@ -12,6 +12,11 @@
 
 namespace petal::detail {
 
+// The batch at which a kernel's storage layout is asked of oneDNN (Dense, and
+// a convolution trained first): the layout never depends on a plan's batch, so
+// that every plan and every rank of a distributed job stores the kernel alike.
+inline constexpr int64_t kKernelLayoutBatch = 32;
+
 // The layer's own activation, or the one the network plan fused into it.
 inline ActivationFn own_or_fused(const PlanContext& ctx, const std::string& own) {
   return ctx.fused_activation != ActivationFn::Linear ? ctx.fused_activation : activation_from_string(own);

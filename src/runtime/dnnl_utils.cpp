@@ -83,7 +83,7 @@ Buffer::Buffer(const memory::desc& md, const dnnl::engine& engine) : floats_(flo
   auto* p = static_cast<float*>(::operator new[](bytes, align));
   data_ = std::unique_ptr<float[], AlignedFree>(p, AlignedFree{align});
   if (huge) advise_huge_pages(data_.get(), bytes);
-  std::memset(data_.get(), 0, n * sizeof(float));
+  std::memset(data_.get(), 0, bytes);
   mem_ = memory(md, engine, data_.get());
 }
 
