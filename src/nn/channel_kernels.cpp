@@ -45,14 +45,26 @@ constexpr int64_t kChunk = 16;
 // fixed trip count, the last partial chunk after them.
 template <int H, typename Row>
 [[gnu::always_inline]] inline void chunked_sums(const RowRun& run, Sum8* a, Sum8* b, Row row) {
-  const auto chunk = [&](int64_t r0, int64_t rows) __attribute__((always_inline)) {
-    F8 fa[H] = {}, fb[H] = {};
-    for (int64_t r = r0; r < r0 + rows; ++r) row(run.offset + r * run.stride, fa, fb);
-    for (int h = 0; h < H; ++h) a[h].add(fa[h]), b[h].add(fb[h]);
-  };
-  int64_t r0 = 0;
-  for (; r0 + kChunk <= run.rows; r0 += kChunk) chunk(r0, kChunk);
-  if (r0 < run.rows) chunk(r0, run.rows - r0);
+  for (int64_t i = 0; i < run.images; ++i) {
+    const int64_t base = run.offset + i * run.image_stride;
+    const auto chunk = [&](int64_t r0, int64_t rows) __attribute__((always_inline)) {
+      F8 fa[H] = {}, fb[H] = {};
+      for (int64_t r = r0; r < r0 + rows; ++r) row(base + r * run.stride, fa, fb);
+      for (int h = 0; h < H; ++h) a[h].add(fa[h]), b[h].add(fb[h]);
+    };
+    int64_t r0 = 0;
+    for (; r0 + kChunk <= run.rows; r0 += kChunk) chunk(r0, kChunk);
+    if (r0 < run.rows) chunk(r0, run.rows - r0);
+  }
+}
+
+// f(offset) for each row of the run, image by image.
+template <typename F>
+[[gnu::always_inline]] inline void each_row(const RowRun& run, F f) {
+  for (int64_t i = 0; i < run.images; ++i) {
+    const int64_t base = run.offset + i * run.image_stride;
+    for (int64_t r = 0; r < run.rows; ++r) f(base + r * run.stride);
+  }
 }
 
 // Sums of x and x*x, of x - p with the pivot p = the run's first row: the
@@ -69,7 +81,7 @@ template <int H>
     }
   });
   // sum x = S + n p, sum x^2 = Q + 2 p S + n p^2 (S, Q: sums of x - p).
-  const auto n = static_cast<double>(run.rows);
+  const auto n = static_cast<double>(run.rows * run.images);
   for (int h = 0; h < H; ++h) {
     for (int i = 0; i < 8; ++i) {
       const double p = pivot.v[h][i], sh = s[h].at(i);
@@ -100,14 +112,13 @@ template <int H, bool Masked>
 template <int H, bool Clamped>
 [[gnu::always_inline]] inline void affine_rows_v(const float* x, float* y, const RowRun& run, const ChannelAffine& a) {
   const Clamp<H> f(a);
-  for (int64_t r = 0; r < run.rows; ++r) {
-    const int64_t o = run.offset + r * run.stride;
+  each_row(run, [&](int64_t o) __attribute__((always_inline)) {
     for (int h = 0; h < H; ++h) {
       F8 v = f.affine(load(x + o + 8 * h), h);
       if constexpr (Clamped) v = f.clamp(v);
       store(y + o + 8 * h, v);
     }
-  }
+  });
 }
 
 template <int H, bool Masked>
@@ -115,15 +126,14 @@ template <int H, bool Masked>
                                                     const InputGradArgs& a) {
   const Lanes<H> k(a.k), c(a.c), slope(a.slope), mean(a.mean);
   const Clamp<H> act(Masked ? *a.mask : ChannelAffine{a.mean, a.mean});
-  for (int64_t r = 0; r < run.rows; ++r) {
-    const int64_t o = run.offset + r * run.stride;
+  each_row(run, [&](int64_t o) __attribute__((always_inline)) {
     for (int h = 0; h < H; ++h) {
       const F8 xv = load(x + o + 8 * h);
       F8 d = load(dy + o + 8 * h);
       if constexpr (Masked) d = act.mask(xv, d, h);
       store(dx + o + 8 * h, k.v[h] * d + c.v[h] + slope.v[h] * (xv - mean.v[h]));
     }
-  }
+  });
 }
 
 // Any width (plain layouts, a last partial block): one channel at a time.
@@ -138,9 +148,9 @@ template <int H, bool Masked>
 
 template <typename F>
 [[gnu::always_inline]] inline void each(const RowRun& run, int width, F f) {
-  for (int64_t r = 0; r < run.rows; ++r) {
-    for (int i = 0; i < width; ++i) f(run.offset + r * run.stride + i, i);
-  }
+  each_row(run, [&](int64_t o) __attribute__((always_inline)) {
+    for (int i = 0; i < width; ++i) f(o + i, i);
+  });
 }
 
 // One call of any loop, on any level.

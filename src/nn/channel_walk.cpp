@@ -9,6 +9,10 @@ namespace {
 // size (reading cold tensors image by image, below), then the partial sums
 // (two doubles per channel and part) stay bounded.
 constexpr int64_t kMaxParts = 64;
+// Rows a part holds at least, in whole images: a part's sums end in a
+// reduction per channel that costs as much as reading ~100 rows, so small
+// images (MobileNetV2's 6x6 and 3x3 blocks) go several to a part.
+constexpr int64_t kMinPartRows = 256;
 
 }  // namespace
 
@@ -34,7 +38,9 @@ ChannelWalk::ChannelWalk(const memory::desc& md) {
   stride_h_ = d.ndims == 4 ? b.strides[2] : 0;
   stride_w_ = d.ndims >= 3 ? b.strides[d.ndims - 1] : block_;
   merged_ = height_ == 1 || stride_h_ == width_ * stride_w_;
-  parts_ = std::clamp<int64_t>(n_, 1, kMaxParts);
+  const int64_t per_image = std::max<int64_t>(1, height_ * width_);
+  const int64_t images = std::max<int64_t>(1, (kMinPartRows + per_image - 1) / per_image);
+  parts_ = std::clamp<int64_t>((n_ + images - 1) / images, 1, kMaxParts);
 }
 
 void ChannelWalk::parallel_parts(void (*call)(void*, int64_t, int64_t, int64_t, int64_t), void* fn) const {

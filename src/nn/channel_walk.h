@@ -18,6 +18,7 @@ inline constexpr int64_t kMaxChannelBlock = 64;
 struct RowRun {
   int64_t offset;  // first element
   int64_t rows, stride;
+  int64_t images = 1, image_stride = 0;  // the rows repeated for consecutive images
 };
 
 class ChannelWalk {
@@ -30,9 +31,10 @@ class ChannelWalk {
   int64_t blocks() const { return (c_ + block_ - 1) / block_; }
   int channels_in(int64_t cb) const { return static_cast<int>(std::min(block_, c_ - cb * block_)); }
   int64_t positions() const { return n_ * height_ * width_; }  // values per channel
-  // Batch-sum partial results: the batch is cut into parts() slices, one per
-  // image up to 64 images (fixed by the shape, not by the thread count, so that
-  // sums do not depend on it).
+  // Batch-sum partial results: the batch is cut into parts() slices of whole
+  // images, at most 64, each of a few hundred rows or more (one image each when
+  // images are that large): fixed by the shape, not by the thread count, so
+  // that sums do not depend on it.
   int64_t parts() const { return parts_; }
 
   // fn(cb, part, first image, end image) for every channel block and batch part, in parallel.
@@ -45,16 +47,14 @@ class ChannelWalk {
         &fn);
   }
 
-  // fn(RowRun) for the rows of block cb in images [n0, n1).
+  // fn(RowRun) for the rows of block cb in images [n0, n1): one run over all
+  // of them where an image's rows are evenly spaced.
   template <typename Fn>
   void runs(int64_t cb, int64_t n0, int64_t n1, Fn fn) const {
+    const int64_t base = n0 * stride_n_ + cb * stride_cb_;
+    if (merged_) return fn(RowRun{base, height_ * width_, stride_w_, n1 - n0, stride_n_});
     for (int64_t n = n0; n < n1; ++n) {
-      const int64_t base = n * stride_n_ + cb * stride_cb_;
-      if (merged_) {
-        fn(RowRun{base, height_ * width_, stride_w_});
-      } else {
-        for (int64_t h = 0; h < height_; ++h) fn(RowRun{base + h * stride_h_, width_, stride_w_});
-      }
+      for (int64_t h = 0; h < height_; ++h) fn(RowRun{base + (n - n0) * stride_n_ + h * stride_h_, width_, stride_w_});
     }
   }
 

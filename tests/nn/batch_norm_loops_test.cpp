@@ -1,8 +1,8 @@
 // Batch norm's training loops (src/nn/batch_norm_loops.h) against a reference
 // in double on the plain tensor, at every CPU level this machine has (so the
 // AVX2 build is checked on AVX-512 machines too), in oneDNN's layouts: 16- and
-// 8-channel blocks (full and partial), channels-last and 2-D; without an
-// activation and with relu and relu6 fused.
+// 8-channel blocks (full and partial), channels-last and 2-D, a batch cut into
+// parts of several images; without an activation and with relu and relu6 fused.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -84,6 +84,8 @@ TEST(BatchNormLoops, MatchTheReferenceAtEveryCpuLevelAndLayout) {
   const std::vector<Layout> layouts{{"nChw16c, 20 channels", {3, 20, 5, 4}, Tag::nChw16c},
                                     {"nChw16c, 32 channels", {2, 32, 3, 3}, Tag::nChw16c},
                                     {"nChw8c, 24 channels", {3, 24, 4, 5}, Tag::nChw8c},
+                                    // several images to a part, in three parts
+                                    {"nChw16c, 20 images of 6x6", {20, 16, 6, 6}, Tag::nChw16c},
                                     {"nhwc, 5 channels", {4, 5, 3, 2}, Tag::nhwc},
                                     {"nc, 6 features", {7, 6}, Tag::nc}};
   int levels = 0;
