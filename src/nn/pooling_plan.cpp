@@ -1,5 +1,6 @@
 // Pooling on oneDNN: max (with workspace for backward) and average excluding padding;
 // global average and global max pooling write a plain [N, C] output.
+#include "nn/global_average_plan.h"
 #include "nn/layer_plan.h"
 #include "petal/layers/pooling.h"
 
@@ -89,6 +90,7 @@ std::unique_ptr<detail::LayerPlan> Pooling2D::make_plan(const detail::PlanContex
 }
 
 std::unique_ptr<detail::LayerPlan> GlobalAveragePooling2D::make_plan(const detail::PlanContext& ctx) {
+  if (auto plan = global_average_plan(ctx, input_shape())) return plan;
   return global_pooling_plan(ctx, algorithm::pooling_avg_exclude_padding, input_shape());
 }
 
