@@ -69,6 +69,7 @@ void BatchNormLoops::normalize(const float* x, float* y, const float* mean, cons
     a.scale += cb * block;
     a.shift += cb * block;
     walk_.runs(cb, n0, n1, [&](const RowRun& run) { kernels_.affine_rows(x, y, run, walk_.channels_in(cb), a); });
+    walk_.zero_padding(y, cb, n0, n1);
   });
 }
 
@@ -105,6 +106,7 @@ void BatchNormLoops::backward(const BatchNormBackwardArgs& args) {
     ChannelAffine local;
     const InputGradArgs a{k_.data() + c0, c_.data() + c0, slope_.data() + c0, args.mean + c0, block_mask(c0, local)};
     walk_.runs(cb, n0, n1, [&](const RowRun& run) { kernels_.input_gradient_rows(args.x, args.dy, args.dx, run, walk_.channels_in(cb), a); });
+    walk_.zero_padding(args.dx, cb, n0, n1);
   });
 }
 

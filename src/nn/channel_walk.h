@@ -47,6 +47,22 @@ class ChannelWalk {
         &fn);
   }
 
+  // Writes zeros into the padded channels of block cb's rows in images [n0, n1)
+  // (a last, partial block): oneDNN's blocked layouts want zeros there, and its
+  // primitives write them; so do petal's loops into the tensors they write.
+  void zero_padding(float* data, int64_t cb, int64_t n0, int64_t n1) const {
+    const int width = channels_in(cb);
+    if (width == block_) return;
+    runs(cb, n0, n1, [&](const RowRun& run) {
+      for (int64_t i = 0; i < run.images; ++i) {
+        for (int64_t r = 0; r < run.rows; ++r) {
+          float* row = data + run.offset + i * run.image_stride + r * run.stride;
+          std::fill(row + width, row + block_, 0.0f);
+        }
+      }
+    });
+  }
+
   // fn(RowRun) for the rows of block cb in images [n0, n1): one run over all
   // of them where an image's rows are evenly spaced.
   template <typename Fn>

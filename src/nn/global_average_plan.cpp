@@ -51,6 +51,7 @@ class GlobalAveragePlan final : public LayerPlan {
       walk_.runs(cb, n, n + 1, [&](const RowRun& run) {
         for (int64_t r = 0; r < run.rows; ++r) std::copy_n(value, width, dx + run.offset + r * run.stride);
       });
+      walk_.zero_padding(dx, cb, n, n + 1);
     });
   }
 

@@ -74,7 +74,8 @@ class Op {
   std::vector<dnnl_exec_arg_t> c_args_;
 };
 
-// Reorder src -> dst; with accumulate, dst += reorder(src) (oneDNN's sum post-op).
+// Reorder src -> dst; with accumulate, dst += reorder(src) (a binary add in the
+// same layout, else a reorder with oneDNN's sum post-op).
 Op make_reorder(const memory& src, const memory& dst, bool accumulate = false);
 
 // One scratchpad buffer shared by every primitive of a plan (primitives run

@@ -1,8 +1,9 @@
 // Batch norm's training loops (src/nn/batch_norm_loops.h) against a reference
 // in double on the plain tensor, at every CPU level this machine has (so the
 // AVX2 build is checked on AVX-512 machines too), in oneDNN's layouts: 16- and
-// 8-channel blocks (full and partial), channels-last and 2-D, a batch cut into
-// parts of several images; without an activation and with relu and relu6 fused.
+// 8-channel blocks (full and partial: padding written zero), channels-last and
+// 2-D, a batch cut into parts of several images; without an activation and with
+// relu and relu6 fused.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -110,12 +111,20 @@ TEST(BatchNormLoops, MatchTheReferenceAtEveryCpuLevelAndLayout) {
         const memory::desc plain(l.dims, memory::data_type::f32, l.dims.size() == 4 ? Tag::nchw : Tag::nc);
         const memory::desc md(l.dims, memory::data_type::f32, l.tag);
         const std::vector<float> bx = testing::reorder_floats(x, plain, md), bdy = testing::reorder_floats(dy, plain, md);
-        std::vector<float> by(bx.size()), bdx(bx.size()), mean(c), var(c), dgamma(c, 0.5f), dbeta(c, 0.25f);
+        // Outputs start as NaN: the padding of a partial channel block must come back zero.
+        std::vector<float> by(bx.size(), std::nanf("")), bdx(bx.size(), std::nanf(""));
+        std::vector<float> mean(c), var(c), dgamma(c, 0.5f), dbeta(c, 0.25f);
         BatchNormLoops loops(md, upper >= 0, upper, level);
         loops.statistics(bx.data(), mean.data(), var.data());
         loops.normalize(bx.data(), by.data(), mean.data(), var.data(), eps, gamma.data(), beta.data());
         loops.backward({bx.data(), bdy.data(), mean.data(), var.data(), eps, gamma.data(), bdx.data(), dgamma.data(),
                         dbeta.data(), /*accumulate=*/true});
+        const std::vector<float> real = testing::reorder_floats(std::vector<float>(x.size(), 1.0f), plain, md);
+        for (size_t i = 0; i < real.size(); ++i) {
+          if (real[i] != 0.0f) continue;  // a real element (1)
+          EXPECT_EQ(by[i], 0.0f) << what << ", output padding at " << i;
+          EXPECT_EQ(bdx[i], 0.0f) << what << ", gradient padding at " << i;
+        }
         expect_close(mean, r.mean, 1e-6, what + ", mean");
         expect_close(var, r.var, 1e-5, what + ", variance");
         expect_close(testing::reorder_floats(by, md, plain), r.y, 1e-5, what + ", output");

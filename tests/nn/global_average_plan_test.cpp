@@ -1,6 +1,7 @@
 // Global average pooling on petal's loops (src/nn/global_average_plan.h)
 // against a reference in double: blocked layouts with full and partial channel
-// blocks, a batch cut into parts of several images; plain layouts stay on oneDNN.
+// blocks (the gradient's padding written zero), a batch cut into parts of
+// several images; plain layouts stay on oneDNN.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -35,7 +36,8 @@ TEST(GlobalAveragePlan, MeanAndGradientMatchTheReferenceInBlockedLayouts) {
     PlanContext ctx{.engine = engine, .src_md = md, .batch = k.n};
     std::unique_ptr<LayerPlan> plan = global_average_plan(ctx, {k.h, k.w, k.c});
     ASSERT_NE(plan, nullptr) << k.name;
-    std::vector<float> bx = testing::reorder_floats(x, plain, md), y(dy.size()), bdx(bx.size());
+    std::vector<float> bx = testing::reorder_floats(x, plain, md), y(dy.size());
+    std::vector<float> bdx(bx.size(), std::nanf(""));  // padding must come back zero
     memory src(md, engine, bx.data()), dst(plan->dst_md(), engine, y.data()), diff_dst(plan->dst_md(), engine, dy.data()),
         diff_src(md, engine, bdx.data());
     plan->bind(src, dst);
@@ -45,6 +47,11 @@ TEST(GlobalAveragePlan, MeanAndGradientMatchTheReferenceInBlockedLayouts) {
     plan->backward(step);
 
     const std::vector<float> dx = testing::reorder_floats(bdx, md, plain);
+    const std::vector<float> real = testing::reorder_floats(std::vector<float>(x.size(), 1.0f), plain, md);
+    for (size_t i = 0; i < real.size(); ++i) {
+      if (real[i] != 0.0f) continue;  // a real element (1)
+      EXPECT_EQ(bdx[i], 0.0f) << k.name << ", padding at " << i;
+    }
     const int64_t area = k.h * k.w;
     for (int64_t i = 0; i < k.n * k.c; ++i) {
       double mean = 0;

@@ -8,7 +8,7 @@
 
 namespace petal::testing {
 
-// `from` (laid out as from_md) in to_md's layout; padding left as NaN.
+// `from` (laid out as from_md) in to_md's layout; oneDNN writes zeros into the padding.
 std::vector<float> reorder_floats(const std::vector<float>& from, const detail::memory::desc& from_md,
                                   const detail::memory::desc& to_md);
 
