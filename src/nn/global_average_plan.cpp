@@ -4,7 +4,6 @@
 #include "nn/global_average_plan.h"
 
 #include <algorithm>
-#include <vector>
 
 #include "nn/channel_kernels.h"
 

@@ -168,9 +168,9 @@ class WeightedPlan : public LayerPlan {
   memory src_;
   std::vector<Op> fwd_ops_, bwd_ops_;
   // The kernel reordered into the backward-data primitive's layout: run in
-  // forward, right after the forward primitive read the kernel (it is in cache
-  // then: twice as fast as in backward, where it is cold); the kernel does not
-  // change before backward.
+  // forward, right after the forward primitive read the kernel (in cache then;
+  // MobileNetV2's 28 such reorders 1.65 -> 1.17 ms a step against backward,
+  // where the kernel is cold); the kernel does not change before backward.
   std::vector<Op> bwd_data_weights_ops_;
 };
 
