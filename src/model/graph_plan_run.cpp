@@ -120,7 +120,7 @@ void GraphPlan::place_gradients(const std::vector<PlanNode>& nodes, const dnnl::
     const memory m(nodes_[r].md, engine, base + layout.offsets[t]);
     const GradWrite& gw = writes[r][w];
     diff_srcs[gw.node][gw.slot] = m;
-    nodes_[gw.node].accumulate.push_back(make_reorder(m, nodes_[r].diff, /*accumulate=*/true));
+    nodes_[gw.node].accumulate.push_back(make_accumulate(m, nodes_[r].diff));
   }
   for (int k = 0; k < n; ++k) {
     Node& node = nodes_[k];

@@ -43,14 +43,13 @@ class GlobalAveragePlan final : public LayerPlan {
     const auto* dy = static_cast<const float*>(diff_dst_.get_data_handle());
     auto* dx = static_cast<float*>(diff_src_.get_data_handle());
     each_image([&](int64_t cb, int64_t n) {
-      float value[kMaxChannelBlock];
+      float value[kMaxChannelBlock] = {};  // a partial block's padding stays zero (channel_walk.h)
       const int width = walk_.channels_in(cb);
       const float* g = dy + n * walk_.channels() + cb * walk_.block();
       for (int i = 0; i < width; ++i) value[i] = static_cast<float>(g[i] * inverse_area_);
       walk_.runs(cb, n, n + 1, [&](const RowRun& run) {
-        for (int64_t r = 0; r < run.rows; ++r) std::copy_n(value, width, dx + run.offset + r * run.stride);
+        for (int64_t r = 0; r < run.rows; ++r) std::copy_n(value, walk_.block(), dx + run.offset + r * run.stride);
       });
-      walk_.zero_padding(dx, cb, n, n + 1);
     });
   }
 

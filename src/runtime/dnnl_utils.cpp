@@ -106,15 +106,6 @@ void Op::run(const dnnl::stream& stream) const {
 }
 
 Op make_reorder(const memory& src, const memory& dst, bool accumulate) {
-  if (accumulate && src.get_desc() == dst.get_desc()) {
-    // Same layout: oneDNN's jit binary add, 2-2.5x faster than a reorder with a
-    // sum post-op (its "simple" kernel) on MobileNetV2's blocked gradients. It
-    // adds the blocked padding too: petal's loops write zeros there, like
-    // oneDNN's primitives (ChannelWalk::zero_padding).
-    const memory::desc& md = dst.get_desc();
-    dnnl::binary::primitive_desc pd({dnnl::algorithm::binary_add, md, md, md}, dst.get_engine());
-    return Op(dnnl::binary(pd), {{DNNL_ARG_SRC_0, dst}, {DNNL_ARG_SRC_1, src}, {DNNL_ARG_DST, dst}});
-  }
   dnnl::primitive_attr attr;
   if (accumulate) {
     dnnl::post_ops po;
@@ -123,6 +114,17 @@ Op make_reorder(const memory& src, const memory& dst, bool accumulate) {
   }
   dnnl::reorder::primitive_desc pd(src, dst, attr);
   return Op(dnnl::reorder(pd), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+}
+
+Op make_accumulate(const memory& src, const memory& dst) {
+  if (src.get_desc() != dst.get_desc()) return make_reorder(src, dst, /*accumulate=*/true);
+  // oneDNN's jit binary add, 2-2.5x faster than a reorder with a sum post-op (its
+  // "simple" kernel) on MobileNetV2's blocked gradients. It adds the blocked
+  // padding too: petal's loops write zeros there, like oneDNN's primitives
+  // (ChannelWalk::zero_padding).
+  const memory::desc& md = dst.get_desc();
+  dnnl::binary::primitive_desc pd({dnnl::algorithm::binary_add, md, md, md}, dst.get_engine());
+  return Op(dnnl::binary(pd), {{DNNL_ARG_SRC_0, dst}, {DNNL_ARG_SRC_1, src}, {DNNL_ARG_DST, dst}});
 }
 
 memory ScratchpadPool::get(const memory::desc& md, size_t offset) {

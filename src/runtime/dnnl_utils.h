@@ -74,9 +74,11 @@ class Op {
   std::vector<dnnl_exec_arg_t> c_args_;
 };
 
-// Reorder src -> dst; with accumulate, dst += reorder(src) (a binary add in the
-// same layout, else a reorder with oneDNN's sum post-op).
+// Reorder src -> dst; with accumulate, dst += reorder(src) (oneDNN's sum post-op).
 Op make_reorder(const memory& src, const memory& dst, bool accumulate = false);
+// dst += src in any two layouts: a binary add when they are the same, else the
+// accumulating reorder.
+Op make_accumulate(const memory& src, const memory& dst);
 
 // One scratchpad buffer shared by every primitive of a plan (primitives run
 // one at a time on one stream). Memories handed out get their handle on finalize().
