@@ -3,11 +3,14 @@
 #include "model/graph_fusion.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "nn/activation_ops.h"
+#include "nn/normalized_depthwise_plan.h"
 #include "nn/post_op_chain.h"
 #include "petal/layers/activation_layers.h"
+#include "petal/layers/batch_normalization.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/core_layers.h"
 #include "petal/layers/depthwise_conv2d.h"
@@ -109,11 +112,35 @@ void propose_padding_folds(const std::vector<PlanNode>& nodes, const std::vector
   }
 }
 
+// A batch norm whose only reader, after its fused activation and a
+// ZeroPadding2D folded into the convolution, is a DepthwiseConv2D without an
+// activation of its own that normalized_depthwise_fits: proposed as that
+// convolution's input normalisation. Neither layer may be shared (the fused
+// plan would update the batch norm's parameters once per call of either).
+void propose_input_norms(const std::vector<PlanNode>& nodes, const std::vector<std::vector<int>>& readers,
+                         const std::vector<bool>& is_output, std::vector<FusionProposal>& out) {
+  std::map<const Layer*, int> calls;
+  for (const PlanNode& node : nodes) ++calls[node.layer];
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    auto* norm = dynamic_cast<BatchNormalization*>(nodes[k].layer);
+    if (!norm || calls[norm] != 1) continue;
+    const int tail = out[k].activation_node >= 0 ? out[k].activation_node : static_cast<int>(k);
+    int j = sole_reader(nodes, readers, is_output, tail);
+    if (j >= 0 && out[j].padding_into >= 0) j = out[j].padding_into;
+    const auto* conv = j >= 0 ? dynamic_cast<const DepthwiseConv2D*>(nodes[j].layer) : nullptr;
+    if (!conv || calls[conv] != 1 || out[j].activation != ActivationFn::Linear) continue;
+    if (!normalized_depthwise_fits(*norm, *conv)) continue;
+    out[k].input_norm_into = j;
+    out[j].input_norm = static_cast<int>(k);
+    out[j].input_norm_activation = out[k].activation;
+  }
+}
+
 }  // namespace
 
 std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes,
                                             const std::vector<std::vector<int>>& readers, const std::vector<int>& outputs,
-                                            bool post_ops, bool fold_padding) {
+                                            bool post_ops, bool fold_padding, bool input_norms) {
   const size_t n = nodes.size();
   std::vector<bool> is_output(n, false), claimed(n, false);
   for (int o : outputs) is_output[o] = true;
@@ -136,6 +163,7 @@ std::vector<FusionProposal> propose_fusions(const std::vector<PlanNode>& nodes,
     if (post_ops) collect_followers(nodes, readers, is_output, static_cast<int>(k), tail, out[k], proposed_by);
   }
   if (fold_padding) propose_padding_folds(nodes, readers, is_output, out);
+  if (input_norms) propose_input_norms(nodes, readers, is_output, out);
   return out;
 }
 

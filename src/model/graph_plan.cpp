@@ -8,7 +8,9 @@
 #include "model/graph_plan_node.h"
 #include "model/inference_layout.h"
 #include "model/memory_planner.h"
+#include "nn/normalized_depthwise_plan.h"
 #include "petal/core/error.h"
+#include "petal/layers/batch_normalization.h"
 
 namespace petal::detail {
 
@@ -65,8 +67,10 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
     for (int i : nodes[k].inputs) readers[i].push_back(static_cast<int>(k));
   }
   const std::vector<FusionProposal> proposals =
-      propose_fusions(nodes, readers, outputs, options.post_ops && !backward_, options.post_ops);
+      propose_fusions(nodes, readers, outputs, options.post_ops && !backward_, options.post_ops,
+                      options.post_ops && phase_ == Phase::Train);
   std::vector<int> fused_into(n, -1);  // the node whose primitive runs a fused node
+  std::vector<int> norm_of(n, -1);     // a depthwise convolution's input normalisation taken
   for (size_t k = 0; k < n; ++k) {
     if (proposals[k].activation_node >= 0) fused_into[proposals[k].activation_node] = static_cast<int>(k);
   }
@@ -81,7 +85,13 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
     }
     FusionProposal proposal = proposals[k];
     const int sum_into = sum_target(static_cast<int>(k), proposal, readers, fused_into);
-    const bool away = fused_into[k] >= 0 || proposal.padding_into >= 0;  // the latter: an identity
+    bool away = fused_into[k] >= 0 || proposal.padding_into >= 0;  // the latter: an identity
+    // A batch norm taken by the depthwise convolution after it is an identity too.
+    if (proposal.input_norm_into >= 0 && normalized_depthwise_layout(nodes_[node.inputs.at(0)].md)) {
+      away = true;
+      norm_of[proposal.input_norm_into] = static_cast<int>(k);
+    }
+    if (norm_of[k] < 0) proposal.input_norm = -1;
     std::unique_ptr<LayerPlan> plan = make_node_plan(k, away, proposal, engine, options);
     const size_t taken = plan->fused_followers();
     if (taken > proposal.followers.size()) throw Error("internal: " + node.layer->where() + " took unproposed post-ops.");
@@ -162,6 +172,10 @@ std::unique_ptr<LayerPlan> GraphPlan::make_node_plan(size_t k, bool fused_away, 
   ctx.fused_activation = proposal.activation;
   ctx.post_ops = proposal.forms;
   ctx.folded_padding = proposal.folded_padding;
+  if (proposal.input_norm >= 0) {
+    ctx.input_norm = dynamic_cast<BatchNormalization*>(nodes_[static_cast<size_t>(proposal.input_norm)].layer);
+    ctx.input_norm_activation = proposal.input_norm_activation;
+  }
   ctx.conv_algorithm = options.conv_algorithm;
   ctx.conv_activation_tag = conv_tag_;
   return node.layer->make_plan(ctx);

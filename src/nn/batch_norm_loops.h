@@ -50,12 +50,25 @@ class BatchNormLoops {
   //   dbeta = sum(g), dgamma = sum(g * xhat), xhat = (x - mean) / sqrt(var + eps),
   //   dx = gamma / sqrt(var + eps) * (g - dbeta / M - xhat * dgamma / M).
   void backward(const BatchNormBackwardArgs& args);
+  // The same with the two sums taken elsewhere (db = sum(g), dg = sum(g * xhat),
+  // per channel) and args.dy already masked (a normalised depthwise
+  // convolution's backward, normalized_depthwise_plan.h): gamma's and beta's
+  // gradients, and dx written over dy where they share a buffer.
+  void backward_with_sums(const BatchNormBackwardArgs& args, const double* db, const double* dg);
+
+  // The affine normalize() applies (clamped as the fused activation does), for
+  // the given statistics; normalize() sets it too.
+  const ChannelAffine& set_affine(const float* mean, const float* variance, float epsilon, const float* gamma,
+                                  const float* beta);
+  // 1 / sqrt(variance + epsilon) per channel.
+  const std::vector<float>& inverse_std(const float* variance, float epsilon);
 
  private:
   // Sums of f(run, width, a, b) per channel, over the whole batch, into a and b.
   template <typename F>
   void batch_sums(F f, double* a, double* b);
-  std::vector<float>& inverse_std(const float* variance, float epsilon);
+  // dgamma, dbeta and dx from the sums; dy masked here unless `dy_masked`.
+  void apply_sums(const BatchNormBackwardArgs& args, const double* db, const double* dg, bool dy_masked);
 
   ChannelWalk walk_;
   ChannelKernels kernels_;
@@ -63,5 +76,11 @@ class BatchNormLoops {
   std::vector<double> partials_, sum_a_, sum_b_;
   std::vector<float> scale_, shift_, inv_, k_, c_, slope_;
 };
+
+// Keras's moving averages after a training batch of `count` values per channel:
+// moving = momentum * moving + (1 - momentum) * batch, the batch variance made
+// unbiased (count / (count - 1)).
+void update_moving_statistics(float* moving_mean, float* moving_variance, const float* mean, const float* variance,
+                              int64_t channels, double momentum, int64_t count);
 
 }  // namespace petal::detail

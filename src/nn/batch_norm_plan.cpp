@@ -192,16 +192,10 @@ class BatchNormPlan final : public LayerPlan {
 
   void update_moving_statistics(dnnl::stream& s) {
     s.wait();
-    const double m = layer_.options().momentum;
-    const double unbias = per_channel_ > 1 ? static_cast<double>(per_channel_) / (per_channel_ - 1) : 1.0;
-    const auto* mean = static_cast<const float*>(stats_mean_.get_data_handle());
-    const auto* var = static_cast<const float*>(stats_var_.get_data_handle());
-    float* mm = moving_mean_->value.data();
-    float* mv = moving_var_->value.data();
-    for (int64_t c = 0; c < channels_; ++c) {
-      mm[c] = static_cast<float>(m * mm[c] + (1 - m) * mean[c]);
-      mv[c] = static_cast<float>(m * mv[c] + (1 - m) * var[c] * unbias);
-    }
+    detail::update_moving_statistics(moving_mean_->value.data(), moving_var_->value.data(),
+                                     static_cast<const float*>(stats_mean_.get_data_handle()),
+                                     static_cast<const float*>(stats_var_.get_data_handle()), channels_,
+                                     layer_.options().momentum, per_channel_);
   }
 
   BatchNormalization& layer_;

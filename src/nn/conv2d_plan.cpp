@@ -1,6 +1,7 @@
 // Conv2D and DepthwiseConv2D on oneDNN: one ConvPlan each (groups = 1, Conv2D's
 // groups, or one group per input channel).
 #include "nn/conv_plan.h"
+#include "nn/normalized_depthwise_plan.h"
 #include "nn/winograd_plan.h"
 #include "petal/layers/conv2d.h"
 #include "petal/layers/depthwise_conv2d.h"
@@ -56,6 +57,7 @@ std::unique_ptr<detail::LayerPlan> Conv2D::make_plan(const detail::PlanContext& 
 }
 
 std::unique_ptr<detail::LayerPlan> DepthwiseConv2D::make_plan(const detail::PlanContext& ctx) {
+  if (ctx.input_norm) return make_normalized_depthwise_plan(*this, ctx);
   const auto& o = options();
   const auto ps = params();
   const int64_t in = input_shape()[2];

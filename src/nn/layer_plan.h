@@ -10,6 +10,10 @@
 #include "petal/layers/activations.h"
 #include "runtime/dnnl_utils.h"
 
+namespace petal {
+class BatchNormalization;
+}
+
 namespace petal::detail {
 
 enum class Phase { Train, Infer };
@@ -38,6 +42,11 @@ struct PlanContext {
   // folded into this convolution: the input arrives without it and the
   // convolution pads that much more instead (Conv2D, DepthwiseConv2D).
   std::array<int64_t, 4> folded_padding = {0, 0, 0, 0};
+  // Training: a batch norm the graph plan made this DepthwiseConv2D's input
+  // normalisation (its node an identity: src_md is the batch norm's input), with
+  // the activation fused into it (normalized_depthwise_plan.h).
+  BatchNormalization* input_norm = nullptr;
+  ActivationFn input_norm_activation = ActivationFn::Linear;
   // convolution_direct; convolution_auto (oneDNN may pick Winograd; where it
   // has none, petal's Winograd runs what it fits); or convolution_winograd:
   // petal's Winograd wherever it fits (nn/winograd_plan.h), oneDNN's choice elsewhere.

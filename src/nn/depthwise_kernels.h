@@ -1,0 +1,59 @@
+// A 3x3 depthwise convolution whose input is a batch norm's input, normalised
+// (and clamped by its fused ReLU or ReLU6) as the convolution reads it: one
+// image's channel block at a time, in oneDNN's blocked layouts of 8 or 16
+// channels. Forward, and a backward that computes the kernel gradient, the
+// gradient with respect to the normalised value (masked by the clamp) and the
+// batch norm's two backward sums in one pass (normalized_depthwise_plan.h says
+// why). Compiled for AVX-512, AVX2 and the baseline like channel_kernels.h.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/cpu_level.h"
+
+namespace petal::detail {
+
+// An image's channel block: rows of `width` pixels of `block` floats.
+struct DepthwiseShape {
+  int64_t in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int64_t stride = 1;              // both axes: 1 or 2
+  int64_t pad_top = 0, pad_left = 0;  // the bottom and right padding follow
+  int block = 16;                  // 8 or 16
+};
+
+// The convolution's input: clamp(x * scale + shift, 0, upper) per channel when
+// `clamp`, else x * scale + shift. Arrays of `block` entries (zeros in a
+// partial block's padding, so that it reads zeros there).
+struct NormalizedInput {
+  const float* scale = nullptr;
+  const float* shift = nullptr;
+  bool clamp = false;
+  float upper = 0.0f;
+};
+
+// Backward's per-block inputs and outputs. g (may be null: not written) gets
+// d loss / d (x * scale + shift) where the clamp passes it, else 0; dw [9][block]
+// and the sums (db += g, dg += g * (x - mean) * inv, in double) are added into.
+struct DepthwiseBackward {
+  const float* dy;
+  float* g;
+  float* dw;
+  const float* mean;
+  const float* inv;
+  double* db;
+  double* dg;
+};
+
+class DepthwiseKernels {
+ public:
+  explicit DepthwiseKernels(CpuLevel level);
+  // y = conv(input(x), w); w [9][block] (kernel row, column), x and y one image's block.
+  void forward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x, float* y) const;
+  void backward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x,
+                const DepthwiseBackward& b) const;
+
+ private:
+  CpuLevel level_;
+};
+
+}  // namespace petal::detail

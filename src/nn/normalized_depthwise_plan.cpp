@@ -1,0 +1,220 @@
+// A training batch norm and the 3x3 depthwise convolution reading it, as one
+// plan (normalized_depthwise_plan.h): statistics and the input gradient on the
+// batch norm's loops, the convolution on depthwise_kernels.h, both over the
+// same walk of channel blocks and batch parts. Partial kernel gradients and
+// sums are kept per part and added in order, so that they do not depend on
+// the thread count.
+#include "nn/normalized_depthwise_plan.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "nn/activation_ops.h"
+#include "nn/batch_norm_loops.h"
+#include "nn/conv_plan.h"
+#include "nn/depthwise_kernels.h"
+#include "nn/param_view.h"
+#include "petal/layers/batch_normalization.h"
+#include "petal/layers/depthwise_conv2d.h"
+
+namespace petal::detail {
+
+namespace {
+
+constexpr int kTaps = 9;
+
+Param* param_named(Layer& layer, const std::string& name) {
+  for (Param* p : layer.params()) {
+    if (p->name == name) return p;
+  }
+  return nullptr;
+}
+
+class NormalizedDepthwisePlan final : public LayerPlan {
+ public:
+  NormalizedDepthwisePlan(DepthwiseConv2D& conv, const PlanContext& ctx)
+      : ctx_(ctx),
+        norm_(*ctx.input_norm),
+        walk_(ctx.src_md),
+        loops_(ctx.src_md, ctx.input_norm_activation != ActivationFn::Linear, upper(ctx)),
+        kernels_(cpu_level()) {
+    const Dims dims = ctx.src_md.dims();
+    const Shape& out = conv.output_shape();
+    const std::array<int64_t, 4> pads = conv.pads();
+    shape_ = {dims[2], dims[3], out[0], out[1], conv.options().strides[0], pads[0] + ctx.folded_padding[0],
+              pads[1] + ctx.folded_padding[1], static_cast<int>(walk_.block())};
+    normalized_ = {nullptr, nullptr, ctx.input_norm_activation != ActivationFn::Linear, upper(ctx)};
+    const memory::format_tag tag = shape_.block == 16 ? Tag::aBcd16b : Tag::aBcd8b;
+    dst_md_ = memory::desc({dims[0], dims[1], out[0], out[1]}, memory::data_type::f32, tag);
+    const int64_t c = walk_.channels(), padded = walk_.blocks() * shape_.block;
+    kernel_md_ = keras_conv_kernel_md(3, 3, c, c, c);
+    kernel_ = ParamView(*conv.params()[0], kernel_md_, ctx.engine);
+    gamma_ = param_named(norm_, "gamma");
+    beta_ = param_named(norm_, "beta");
+    moving_mean_ = param_named(norm_, "moving_mean");
+    moving_var_ = param_named(norm_, "moving_variance");
+    for (auto* v : {&mean_, &var_}) v->resize(static_cast<size_t>(c));
+    for (auto* v : {&scale_, &shift_, &padded_mean_, &padded_inv_}) v->assign(static_cast<size_t>(padded), 0.0f);
+    weights_.assign(static_cast<size_t>(padded * kTaps), 0.0f);
+    kernel_parts_.resize(static_cast<size_t>(walk_.parts() * padded * kTaps));
+    sum_parts_.resize(static_cast<size_t>(2 * walk_.parts() * padded));
+    for (auto* v : {&db_, &dg_}) v->resize(static_cast<size_t>(c));
+  }
+
+  void bind(const memory& src, const memory& dst) override {
+    src_ = src;
+    dst_ = dst;
+    kernel_value_ = kernel_.value_for(kernel_md_);
+  }
+
+  void bind_backward(const memory& diff_dst, const memory& diff_src) override {
+    diff_dst_ = diff_dst;
+    diff_src_ = diff_src;
+    kernel_grad_ = kernel_.grad_for(kernel_md_);
+  }
+
+  void forward(StepContext& step) override {
+    const auto& o = norm_.options();
+    kernel_.prepare_value(step.stream);
+    step.stream.wait();
+    const auto* x = static_cast<const float*>(src_.get_data_handle());
+    loops_.statistics(x, mean_.data(), var_.data());
+    const ChannelAffine& a = loops_.set_affine(mean_.data(), var_.data(), o.epsilon, value_of(gamma_), value_of(beta_));
+    std::copy_n(a.scale, mean_.size(), scale_.begin());
+    std::copy_n(a.shift, mean_.size(), shift_.begin());
+    pack_weights();
+    auto* y = static_cast<float*>(dst_.get_data_handle());
+    const int64_t block = shape_.block;
+    walk_.for_each_part([&](int64_t cb, int64_t, int64_t n0, int64_t n1) {
+      const NormalizedInput in = normalized_at(cb);
+      for (int64_t n = n0; n < n1; ++n) {
+        kernels_.forward(shape_, in, weights_.data() + cb * kTaps * block, x + offset(n, cb, shape_.in_h, shape_.in_w),
+                         y + offset(n, cb, shape_.out_h, shape_.out_w));
+      }
+    });
+    update_moving_statistics(moving_mean_->value.data(), moving_var_->value.data(), mean_.data(), var_.data(),
+                             walk_.channels(), o.momentum, walk_.positions());
+  }
+
+  void backward(StepContext& step) override {
+    const auto& o = norm_.options();
+    const auto* x = static_cast<const float*>(src_.get_data_handle());
+    const auto* dy = static_cast<const float*>(diff_dst_.get_data_handle());
+    float* g = diff_src_ ? static_cast<float*>(diff_src_.get_data_handle()) : nullptr;
+    const std::vector<float>& inv = loops_.inverse_std(var_.data(), o.epsilon);
+    std::copy(inv.begin(), inv.end(), padded_inv_.begin());
+    std::copy(mean_.begin(), mean_.end(), padded_mean_.begin());
+    kernel_.prepare_grad(step.accumulate_grads);
+    const int64_t block = shape_.block, padded = walk_.blocks() * block;
+    walk_.for_each_part([&](int64_t cb, int64_t part, int64_t n0, int64_t n1) {
+      float* dw = kernel_parts_.data() + (part * padded + cb * block) * kTaps;
+      double* db = sum_parts_.data() + part * padded + cb * block;
+      double* dg = db + walk_.parts() * padded;
+      std::fill_n(dw, kTaps * block, 0.0f);
+      std::fill_n(db, block, 0.0);
+      std::fill_n(dg, block, 0.0);
+      const NormalizedInput in = normalized_at(cb);
+      for (int64_t n = n0; n < n1; ++n) {
+        const int64_t at = offset(n, cb, shape_.in_h, shape_.in_w);
+        const DepthwiseBackward b{dy + offset(n, cb, shape_.out_h, shape_.out_w), g ? g + at : nullptr, dw,
+                                  padded_mean_.data() + cb * block, padded_inv_.data() + cb * block, db, dg};
+        kernels_.backward(shape_, in, weights_.data() + cb * kTaps * block, x + at, b);
+      }
+    });
+    add_parts();
+    kernel_.commit_grad(step.stream, step.accumulate_grads);
+    loops_.backward_with_sums({x, g, mean_.data(), var_.data(), o.epsilon, value_of(gamma_), g,
+                               gamma_ ? gamma_->grad.data() : nullptr, beta_ ? beta_->grad.data() : nullptr,
+                               step.accumulate_grads},
+                              db_.data(), dg_.data());
+  }
+
+ private:
+  static float upper(const PlanContext& ctx) {
+    const ActivationFn act = ctx.input_norm_activation;
+    return act == ActivationFn::Linear ? 0.0f : clamp_upper(act, ctx.input_norm->where());
+  }
+  static const float* value_of(const Param* p) { return p ? p->value.data() : nullptr; }
+
+  // Image n's channel block cb in a dense aBcd8b / aBcd16b tensor of h x w pixels.
+  int64_t offset(int64_t n, int64_t cb, int64_t h, int64_t w) const {
+    return ((n * walk_.blocks() + cb) * h * w) * shape_.block;
+  }
+
+  NormalizedInput normalized_at(int64_t cb) const {
+    NormalizedInput in = normalized_;
+    in.scale = scale_.data() + cb * shape_.block;
+    in.shift = shift_.data() + cb * shape_.block;
+    return in;
+  }
+
+  // Keras's [3, 3, C, 1] into [channel block][tap][channel in the block].
+  void pack_weights() {
+    const auto* w = static_cast<const float*>(kernel_value_.get_data_handle());
+    const int64_t c = walk_.channels(), block = shape_.block;
+    for (int64_t ch = 0; ch < c; ++ch) {
+      for (int t = 0; t < kTaps; ++t) weights_[((ch / block) * kTaps + t) * block + ch % block] = w[t * c + ch];
+    }
+  }
+
+  // The parts' kernel gradients and sums, in order: the kernel's gradient in
+  // Keras's layout, the batch norm's sums.
+  void add_parts() {
+    auto* grad = static_cast<float*>(kernel_grad_.get_data_handle());
+    const int64_t c = walk_.channels(), block = shape_.block, padded = walk_.blocks() * block;
+    const int64_t parts = walk_.parts();
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const int64_t cb = ch / block, lane = ch % block;
+      for (int t = 0; t < kTaps; ++t) {
+        double s = 0;
+        for (int64_t p = 0; p < parts; ++p) s += kernel_parts_[((p * padded + cb * block) * kTaps) + t * block + lane];
+        grad[t * c + ch] = static_cast<float>(s);
+      }
+      double sb = 0, sg = 0;
+      for (int64_t p = 0; p < parts; ++p) sb += sum_parts_[p * padded + ch], sg += sum_parts_[(parts + p) * padded + ch];
+      db_[ch] = sb;
+      dg_[ch] = sg;
+    }
+  }
+
+  PlanContext ctx_;
+  BatchNormalization& norm_;
+  ChannelWalk walk_;
+  BatchNormLoops loops_;
+  DepthwiseKernels kernels_;
+  DepthwiseShape shape_;
+  NormalizedInput normalized_;
+  memory::desc kernel_md_;
+  ParamView kernel_;
+  memory kernel_value_, kernel_grad_;
+  Param* gamma_ = nullptr;
+  Param* beta_ = nullptr;
+  Param* moving_mean_ = nullptr;
+  Param* moving_var_ = nullptr;
+  memory src_, dst_, diff_dst_, diff_src_;
+  std::vector<float> mean_, var_, scale_, shift_, padded_mean_, padded_inv_, weights_, kernel_parts_;
+  std::vector<double> sum_parts_, db_, dg_;
+};
+
+}  // namespace
+
+bool normalized_depthwise_fits(const BatchNormalization& norm, const DepthwiseConv2D& conv) {
+  const auto& o = conv.options();
+  const bool channels = norm.resolved_axis() == static_cast<int>(norm.input_shape().size());
+  return channels && norm.input_shape().size() == 3 && o.kernel_size == std::array<int64_t, 2>{3, 3} &&
+         o.strides[0] == o.strides[1] && (o.strides[0] == 1 || o.strides[0] == 2) &&
+         o.dilation_rate == std::array<int64_t, 2>{1, 1} && o.depth_multiplier == 1 && !o.use_bias &&
+         o.activation == "linear";
+}
+
+bool normalized_depthwise_layout(const memory::desc& md) {
+  if (md.dims().size() != 4 || md.data_type() != memory::data_type::f32) return false;
+  return md == memory::desc(md.dims(), memory::data_type::f32, Tag::aBcd16b) ||
+         md == memory::desc(md.dims(), memory::data_type::f32, Tag::aBcd8b);
+}
+
+std::unique_ptr<LayerPlan> make_normalized_depthwise_plan(DepthwiseConv2D& conv, const PlanContext& ctx) {
+  return std::make_unique<NormalizedDepthwisePlan>(conv, ctx);
+}
+
+}  // namespace petal::detail
