@@ -3,8 +3,8 @@
 // image's channel block at a time, in oneDNN's blocked layouts of 8 or 16
 // channels. Forward, and a backward that computes the kernel gradient, the
 // gradient with respect to the normalised value (masked by the clamp) and the
-// batch norm's two backward sums in one pass (normalized_depthwise_plan.h says
-// why). Compiled for AVX-512, AVX2 and the baseline like channel_kernels.h.
+// batch norm's two sums in one pass over x, dy and g (normalized_depthwise_plan.h
+// says why). Compiled for AVX-512, AVX2 and the baseline like channel_kernels.h.
 #pragma once
 
 #include <cstdint>
@@ -31,15 +31,16 @@ struct NormalizedInput {
   float upper = 0.0f;
 };
 
-// Backward's per-block inputs and outputs. g (may be null: not written) gets
-// d loss / d (x * scale + shift) where the clamp passes it, else 0; dw [9][block]
-// and the sums (db += g, dg += g * (x - mean) * inv, in double) are added into.
+// Backward: the kernel's gradient dw [9][block] and the batch norm's sums
+// db = sum(g), dg = sum(g * (x - mean) * inv) (in double), all added into;
+// g = d loss / d (x * scale + shift) where the clamp passes it, else 0, is
+// written unless null.
 struct DepthwiseBackward {
   const float* dy;
-  float* g;
-  float* dw;
   const float* mean;
   const float* inv;
+  float* g;
+  float* dw;
   double* db;
   double* dg;
 };

@@ -116,8 +116,8 @@ class NormalizedDepthwisePlan final : public LayerPlan {
       const NormalizedInput in = normalized_at(cb);
       for (int64_t n = n0; n < n1; ++n) {
         const int64_t at = offset(n, cb, shape_.in_h, shape_.in_w);
-        const DepthwiseBackward b{dy + offset(n, cb, shape_.out_h, shape_.out_w), g ? g + at : nullptr, dw,
-                                  padded_mean_.data() + cb * block, padded_inv_.data() + cb * block, db, dg};
+        const DepthwiseBackward b{dy + offset(n, cb, shape_.out_h, shape_.out_w), padded_mean_.data() + cb * block,
+                                  padded_inv_.data() + cb * block, g ? g + at : nullptr, dw, db, dg};
         kernels_.backward(shape_, in, weights_.data() + cb * kTaps * block, x + at, b);
       }
     });

@@ -120,7 +120,7 @@ TEST(DepthwiseKernels, ForwardAndBackwardMatchTheReferenceAtEveryLevel) {
           std::vector<double> db(static_cast<size_t>(block), 2.0), dg(static_cast<size_t>(block), 3.0);
           kernels.forward(s, in, d.w.data(), d.x.data(), y.data());
           kernels.backward(s, in, d.w.data(), d.x.data(),
-                           {d.dy.data(), g.data(), dw.data(), d.mean.data(), d.inv.data(), db.data(), dg.data()});
+                           {d.dy.data(), d.mean.data(), d.inv.data(), g.data(), dw.data(), db.data(), dg.data()});
           // dw and the sums are added into.
           for (auto& v : dw) v -= 1.0f;
           for (auto& v : db) v -= 2.0;
