@@ -172,6 +172,12 @@ std::unique_ptr<LayerPlan> GraphPlan::make_node_plan(size_t k, bool fused_away, 
   ctx.fused_activation = proposal.activation;
   ctx.post_ops = proposal.forms;
   ctx.folded_padding = proposal.folded_padding;
+  if (node.inputs.size() == 1) {  // the input is exactly its producer's output
+    const Node& in = nodes_[static_cast<size_t>(node.inputs[0])];
+    if (in.root >= 0 && nodes_[in.root].plan && nodes_[in.root].md == in.md) {
+      ctx.input_statistics = nodes_[in.root].plan->output_statistics();
+    }
+  }
   if (proposal.input_norm >= 0) {
     ctx.input_norm = dynamic_cast<BatchNormalization*>(nodes_[static_cast<size_t>(proposal.input_norm)].layer);
     ctx.input_norm_activation = proposal.input_norm_activation;

@@ -61,11 +61,15 @@ const std::vector<float>& BatchNormLoops::inverse_std(const float* variance, flo
 void BatchNormLoops::statistics(const float* x, float* mean, float* variance) {
   batch_sums([&](const RowRun& run, int width, int64_t, double* s, double* q) { kernels_.sum_squares(x, run, width, s, q); },
              sum_a_.data(), sum_b_.data());
+  statistics_from(sum_a_.data(), sum_b_.data(), mean, variance);
+}
+
+void BatchNormLoops::statistics_from(const double* sum, const double* sum_sq, float* mean, float* variance) const {
   const auto count = static_cast<double>(walk_.positions());
-  for (size_t c = 0; c < sum_a_.size(); ++c) {
-    const double m = sum_a_[c] / count;
+  for (int64_t c = 0; c < walk_.channels(); ++c) {
+    const double m = sum[c] / count;
     mean[c] = static_cast<float>(m);
-    variance[c] = static_cast<float>(std::max(0.0, sum_b_[c] / count - m * m));
+    variance[c] = static_cast<float>(std::max(0.0, sum_sq[c] / count - m * m));
   }
 }
 

@@ -42,6 +42,8 @@ class BatchNormLoops {
 
   // Mean and biased variance per channel of x.
   void statistics(const float* x, float* mean, float* variance);
+  // The same from sums of x and x^2 per channel made elsewhere.
+  void statistics_from(const double* sum, const double* sum_sq, float* mean, float* variance) const;
   // y = act(gamma * (x - mean) / sqrt(var + eps) + beta); gamma, beta may be null (1, 0).
   // Keeps the per-channel affine for backward's activation mask.
   void normalize(const float* x, float* y, const float* mean, const float* variance, float epsilon,

@@ -4,6 +4,8 @@
 // forward. An axis other than the channels runs on a plain copy seen through a
 // view whose dim 1 (oneDNN's channel) is that axis. A ReLU or ReLU6 the graph
 // plan fused into the layer runs inside the loops, or in place after oneDNN.
+// The loops take the statistics from the input's producer when it made them
+// (LayerPlan::output_statistics: the normalised depthwise convolution).
 #include <optional>
 
 #include "nn/activation_ops.h"
@@ -52,6 +54,7 @@ class BatchNormPlan final : public LayerPlan {
     const float upper = clamp ? clamp_upper(act, layer.where()) : 0.0f;
     if (train_ && BatchNormLoops::supported(md_)) {
       loops_.emplace(md_, clamp, upper);
+      if (!viewed_) provided_ = ctx.input_statistics;
     } else {
       fwd_pd_ = dnnl::batch_normalization_forward::primitive_desc({ctx.forward_prop(), md_, o.epsilon, flags_},
                                                                   scratch_attr(), ctx.engine);
@@ -134,7 +137,11 @@ class BatchNormPlan final : public LayerPlan {
       const auto* x = static_cast<const float*>(src_.get_data_handle());
       auto* mean = static_cast<float*>(stats_mean_.get_data_handle());
       auto* var = static_cast<float*>(stats_var_.get_data_handle());
-      loops_->statistics(x, mean, var);
+      if (provided_) {
+        loops_->statistics_from(provided_->sum, provided_->sum_sq, mean, var);
+      } else {
+        loops_->statistics(x, mean, var);
+      }
       loops_->normalize(x, static_cast<float*>(dst_.get_data_handle()), mean, var, o.epsilon,
                         gamma_param_ ? gamma_param_->value.data() : nullptr,
                         beta_param_ ? beta_param_->value.data() : nullptr);
@@ -204,6 +211,7 @@ class BatchNormPlan final : public LayerPlan {
   int64_t channels_ = 0, per_channel_ = 0;
   bool train_ = true;
   std::optional<BatchNormLoops> loops_;  // training on a layout the loops walk
+  const OutputStatistics* provided_ = nullptr;  // the input's sums, made by its producer
   ActivationOps activation_;              // oneDNN: the fused activation, in place
   normalization_flags flags_;
   memory::desc md_;     // the layout batch norm runs on (a view when not the channel axis)

@@ -80,7 +80,7 @@ int64_t row_floats(const DepthwiseShape& s) {
 Call backward_call(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x) {
   const int64_t rf = row_floats(s);
   const int64_t floats = 3 * rf + std::max(3 * rf, 3 * (s.out_w + 4) * s.block + rf);
-  return Call{&s, &in, w, x, nullptr, nullptr, scratch(static_cast<size_t>(floats)), rf};
+  return Call{&s, &in, w, x, nullptr, nullptr, nullptr, scratch(static_cast<size_t>(floats)), rf};
 }
 
 }  // namespace
@@ -88,9 +88,9 @@ Call backward_call(const DepthwiseShape& s, const NormalizedInput& in, const flo
 DepthwiseKernels::DepthwiseKernels(CpuLevel level) : level_(level) {}
 
 void DepthwiseKernels::forward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x,
-                               float* y) const {
+                               float* y, const ChannelSums* out_sums) const {
   const int64_t rf = row_floats(s);
-  const Call c{&s, &in, w, x, y, nullptr, scratch(static_cast<size_t>(3 * rf)), rf};
+  const Call c{&s, &in, w, x, y, out_sums, nullptr, scratch(static_cast<size_t>(3 * rf)), rf};
   entry<Run::Forward>(level_, c)(c);
 }
 

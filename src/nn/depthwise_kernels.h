@@ -45,11 +45,19 @@ struct DepthwiseBackward {
   double* dg;
 };
 
+// Per-channel sums of a block (`block` entries each), added into: sum of y and of y^2.
+struct ChannelSums {
+  double* sum;
+  double* sq;
+};
+
 class DepthwiseKernels {
  public:
   explicit DepthwiseKernels(CpuLevel level);
-  // y = conv(input(x), w); w [9][block] (kernel row, column), x and y one image's block.
-  void forward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x, float* y) const;
+  // y = conv(input(x), w); w [9][block] (kernel row, column), x and y one
+  // image's block; y's sums added into out_sums unless null.
+  void forward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x, float* y,
+               const ChannelSums* out_sums = nullptr) const;
   void backward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x,
                 const DepthwiseBackward& b) const;
 

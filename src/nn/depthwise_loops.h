@@ -59,6 +59,7 @@ struct Call {
   const float* w;
   const float* x;
   float* y;                    // forward
+  const ChannelSums* out_sums;  // forward: y's sums per channel (null: none)
   const DepthwiseBackward* b;  // backward
   float* rows;                 // scratch (depthwise_kernels.cpp sizes it)
   int64_t row_floats;          // a scratch row: padded width x block
@@ -133,6 +134,10 @@ template <int H, int S, bool Clamped>
   WV<H> w[9];
   load_kernel<H>(c.w, w);
   int64_t held[3] = {kNoRow, kNoRow, kNoRow};
+  // The output's sums (when asked) of y - p, p its first pixel (no cancellation
+  // when the mean is large against the spread, as in channel_kernels.cpp).
+  Sum8 sum[H], sq[H];
+  F8 pivot[H] = {};
   for (int64_t oh = 0; oh < s.out_h; ++oh) {
     const float* r[3];
     rows_for<H, S, Clamped>(c, oh, held, r);
@@ -140,6 +145,34 @@ template <int H, int S, bool Clamped>
     int64_t ow = 0;
     for (; ow + 4 <= s.out_w; ow += 4) conv_pixels<H, S, 4>(r, w, ow, out);
     for (; ow < s.out_w; ++ow) conv_pixels<H, S, 1>(r, w, ow, out);
+    if (!c.out_sums) continue;
+    if (oh == 0) {
+      PETAL_UNROLL
+      for (int h = 0; h < H; ++h) pivot[h] = load(out + 8 * h);
+    }
+    for (int64_t i0 = 0; i0 < s.out_w; i0 += kChunk) {  // the row just written, from L1
+      F8 fs[H] = {}, fq[H] = {};
+      for (int64_t i = i0; i < std::min(i0 + kChunk, s.out_w); ++i) {
+        PETAL_UNROLL
+        for (int h = 0; h < H; ++h) {
+          const F8 v = load(out + i * B + 8 * h) - pivot[h];
+          fs[h] += v;
+          fq[h] += v * v;
+        }
+      }
+      PETAL_UNROLL
+      for (int h = 0; h < H; ++h) sum[h].add(fs[h]), sq[h].add(fq[h]);
+    }
+  }
+  if (!c.out_sums) return;
+  // sum y = S + n p, sum y^2 = Q + 2 p S + n p^2 (S, Q: sums of y - p).
+  const auto n = static_cast<double>(s.out_h * s.out_w);
+  for (int h = 0; h < H; ++h) {
+    for (int i = 0; i < 8; ++i) {
+      const double p = pivot[h][i], sh = sum[h].at(i);
+      c.out_sums->sum[8 * h + i] += sh + n * p;
+      c.out_sums->sq[8 * h + i] += sq[h].at(i) + 2 * p * sh + n * p * p;
+    }
   }
 }
 

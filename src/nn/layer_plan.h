@@ -18,6 +18,13 @@ namespace petal::detail {
 
 enum class Phase { Train, Infer };
 
+// Per-channel sums of a plan's output, made by its forward while training
+// (LayerPlan::output_statistics): valid after that forward until the next.
+struct OutputStatistics {
+  const double* sum = nullptr;
+  const double* sum_sq = nullptr;
+};
+
 struct PlanContext {
   dnnl::engine engine;
   memory::desc src_md;  // layout the previous layer produces (or the plain input)
@@ -47,6 +54,9 @@ struct PlanContext {
   // the activation fused into it (normalized_depthwise_plan.h).
   BatchNormalization* input_norm = nullptr;
   ActivationFn input_norm_activation = ActivationFn::Linear;
+  // The sums of this plan's input its producer makes (null: none): a training
+  // batch norm takes its statistics from them instead of a pass of its own.
+  const OutputStatistics* input_statistics = nullptr;
   // convolution_direct; convolution_auto (oneDNN may pick Winograd; where it
   // has none, petal's Winograd runs what it fits); or convolution_winograd:
   // petal's Winograd wherever it fits (nn/winograd_plan.h), oneDNN's choice elsewhere.
@@ -103,6 +113,9 @@ class LayerPlan {
   // of diff_src and reads no other one after. The graph plan then saves a buffer
   // and the cache misses of writing a fresh one.
   virtual bool backward_in_place() const { return false; }
+  // The per-channel sums of the output this plan makes in its forward, for
+  // the batch norm reading it (PlanContext::input_statistics); null: none.
+  virtual const OutputStatistics* output_statistics() const { return nullptr; }
 
  protected:
   memory::desc dst_md_;

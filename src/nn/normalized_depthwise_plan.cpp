@@ -58,7 +58,9 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     weights_.assign(static_cast<size_t>(padded * kTaps), 0.0f);
     kernel_parts_.resize(static_cast<size_t>(walk_.parts() * padded * kTaps));
     sum_parts_.resize(static_cast<size_t>(2 * walk_.parts() * padded));
-    for (auto* v : {&db_, &dg_}) v->resize(static_cast<size_t>(c));
+    for (auto* v : {&db_, &dg_, &out_sum_, &out_sq_}) v->resize(static_cast<size_t>(c));
+    out_parts_.resize(static_cast<size_t>(2 * walk_.parts() * padded));
+    out_statistics_ = {out_sum_.data(), out_sq_.data()};
   }
 
   void bind(const memory& src, const memory& dst) override {
@@ -78,20 +80,30 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     kernel_.prepare_value(step.stream);
     step.stream.wait();
     const auto* x = static_cast<const float*>(src_.get_data_handle());
-    loops_.statistics(x, mean_.data(), var_.data());
+    if (ctx_.input_statistics) {  // another normalised depthwise convolution made x
+      loops_.statistics_from(ctx_.input_statistics->sum, ctx_.input_statistics->sum_sq, mean_.data(), var_.data());
+    } else {
+      loops_.statistics(x, mean_.data(), var_.data());
+    }
     const ChannelAffine& a = loops_.set_affine(mean_.data(), var_.data(), o.epsilon, value_of(gamma_), value_of(beta_));
     std::copy_n(a.scale, mean_.size(), scale_.begin());
     std::copy_n(a.shift, mean_.size(), shift_.begin());
     pack_weights();
     auto* y = static_cast<float*>(dst_.get_data_handle());
     const int64_t block = shape_.block;
-    walk_.for_each_part([&](int64_t cb, int64_t, int64_t n0, int64_t n1) {
+    const int64_t padded = walk_.blocks() * block;
+    walk_.for_each_part([&](int64_t cb, int64_t part, int64_t n0, int64_t n1) {
       const NormalizedInput in = normalized_at(cb);
+      const ChannelSums sums{out_parts_.data() + part * padded + cb * block,
+                             out_parts_.data() + (walk_.parts() + part) * padded + cb * block};
+      std::fill_n(sums.sum, block, 0.0);
+      std::fill_n(sums.sq, block, 0.0);
       for (int64_t n = n0; n < n1; ++n) {
         kernels_.forward(shape_, in, weights_.data() + cb * kTaps * block, x + offset(n, cb, shape_.in_h, shape_.in_w),
-                         y + offset(n, cb, shape_.out_h, shape_.out_w));
+                         y + offset(n, cb, shape_.out_h, shape_.out_w), &sums);
       }
     });
+    add_output_parts();
     update_moving_statistics(moving_mean_->value.data(), moving_var_->value.data(), mean_.data(), var_.data(),
                              walk_.channels(), o.momentum, walk_.positions());
   }
@@ -148,12 +160,25 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     return in;
   }
 
+  const OutputStatistics* output_statistics() const override { return &out_statistics_; }
+
   // Keras's [3, 3, C, 1] into [channel block][tap][channel in the block].
   void pack_weights() {
     const auto* w = static_cast<const float*>(kernel_value_.get_data_handle());
     const int64_t c = walk_.channels(), block = shape_.block;
     for (int64_t ch = 0; ch < c; ++ch) {
       for (int t = 0; t < kTaps; ++t) weights_[((ch / block) * kTaps + t) * block + ch % block] = w[t * c + ch];
+    }
+  }
+
+  // The parts' sums of the output, in order.
+  void add_output_parts() {
+    const int64_t padded = walk_.blocks() * shape_.block, parts = walk_.parts();
+    for (int64_t ch = 0; ch < walk_.channels(); ++ch) {
+      double s = 0, q = 0;
+      for (int64_t p = 0; p < parts; ++p) s += out_parts_[p * padded + ch], q += out_parts_[(parts + p) * padded + ch];
+      out_sum_[ch] = s;
+      out_sq_[ch] = q;
     }
   }
 
@@ -194,6 +219,8 @@ class NormalizedDepthwisePlan final : public LayerPlan {
   memory src_, dst_, diff_dst_, diff_src_;
   std::vector<float> mean_, var_, scale_, shift_, padded_mean_, padded_inv_, weights_, kernel_parts_;
   std::vector<double> sum_parts_, db_, dg_;
+  std::vector<double> out_parts_, out_sum_, out_sq_;  // the output's sums: per part, then in all
+  OutputStatistics out_statistics_;
 };
 
 }  // namespace

@@ -5,8 +5,10 @@
 // moving statistics. Three fusions over 20 channels (a full and a partial
 // channel block): ReLU6 and a folded ZeroPadding2D before a stride-2 valid
 // convolution, ReLU before a stride-1 'same' one, no activation before a
-// stride-2 'same' one; batch norms with and without gamma or beta. (No bias before
-// a batch norm: its gradient is zero but for rounding, which differs.)
+// stride-2 'same' one; batch norms with and without gamma or beta. The batch
+// norms after the convolutions take their statistics from the convolution's
+// sums (LayerPlan::output_statistics). (No bias before a batch norm: its
+// gradient is zero but for rounding, which differs.)
 #include <gtest/gtest.h>
 
 #include "model/graph_plan.h"
@@ -41,6 +43,7 @@ Model net(bool block) {
   x = depthwise(x, 1, Padding::Same);
   x = kept_apart(BatchNormalization({.center = false})(x), block);
   x = depthwise(x, 2, Padding::Same);
+  x = ReLU({.max_value = 6.0f})(BatchNormalization()(x));
   x = GlobalAveragePooling2D()(x);
   return Model(in, Dense({.units = 3, .activation = "softmax"})(x), {.seed = 5});
 }

@@ -2,7 +2,8 @@
 // reference in double, at every CPU level this machine has: blocks of 8 and
 // 16 channels; strides 1 and 2; 'same' padding, the valid padding after a
 // folded ZeroPadding2D, input rows and columns no window reaches (their
-// gradient is 0), a 1x1 input; ReLU6 clipping at both ends, ReLU, no clamp.
+// gradient is 0), a 1x1 input; ReLU6 clipping at both ends, ReLU, no clamp;
+// the output's sums per channel.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -118,7 +119,9 @@ TEST(DepthwiseKernels, ForwardAndBackwardMatchTheReferenceAtEveryLevel) {
           const NormalizedInput in{d.scale.data(), d.shift.data(), c.clamp, c.upper};
           std::vector<float> y(want.y.size(), std::nanf("")), g(d.x.size(), std::nanf("")), dw(want.dw.size(), 1.0f);
           std::vector<double> db(static_cast<size_t>(block), 2.0), dg(static_cast<size_t>(block), 3.0);
-          kernels.forward(s, in, d.w.data(), d.x.data(), y.data());
+          std::vector<double> sum(static_cast<size_t>(block), 1.0), sq(static_cast<size_t>(block), 1.0);
+          const ChannelSums sums{sum.data(), sq.data()};
+          kernels.forward(s, in, d.w.data(), d.x.data(), y.data(), &sums);
           kernels.backward(s, in, d.w.data(), d.x.data(),
                            {d.dy.data(), d.mean.data(), d.inv.data(), g.data(), dw.data(), db.data(), dg.data()});
           // dw and the sums are added into.
@@ -126,6 +129,13 @@ TEST(DepthwiseKernels, ForwardAndBackwardMatchTheReferenceAtEveryLevel) {
           for (auto& v : db) v -= 2.0;
           for (auto& v : dg) v -= 3.0;
           expect_near_all(y, want.y, what + ": y");
+          std::vector<double> want_sum(sum.size(), 1.0), want_sq(sq.size(), 1.0);  // added into
+          for (size_t i = 0; i < want.y.size(); ++i) {
+            want_sum[i % sum.size()] += want.y[i];
+            want_sq[i % sq.size()] += want.y[i] * want.y[i];
+          }
+          expect_near_all(sum, want_sum, what + ": sum of y");
+          expect_near_all(sq, want_sq, what + ": sum of y^2");
           expect_near_all(g, want.g, what + ": g");
           expect_near_all(dw, want.dw, what + ": dw");
           expect_near_all(db, want.db, what + ": db");
