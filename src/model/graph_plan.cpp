@@ -111,11 +111,24 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
     node.root = static_cast<int>(k);
     node.md = plan->dst_md();
     node.plan = std::move(plan);
+    if (options.post_ops && phase_ == Phase::Train) defer_gradient(static_cast<int>(k), readers);
   }
   for (size_t k = 0; k < n; ++k) {
     if (!nodes_[k].plan) continue;
     for (int i : nodes_[k].inputs) nodes_[nodes_[i].root].readers.push_back(static_cast<int>(k));
   }
+}
+
+// Node k's plan leaves its input's gradient to the input's producer
+// (LayerPlan::defer_input_gradient) where k alone reads that input, a planned
+// node's own output that is no model output, and the producer can make it.
+void GraphPlan::defer_gradient(int k, const std::vector<std::vector<int>>& readers) {
+  Node& node = nodes_[k];
+  if (node.inputs.size() != 1) return;
+  const int i = node.inputs[0];
+  Node& in = nodes_[i];
+  if (in.root != i || !in.plan || in.is_output || readers[i].size() != 1 || !in.plan->takes_deferred_gradient()) return;
+  if (const DeferredGradient* d = node.plan->defer_input_gradient()) in.plan->take_deferred_gradient(d);
 }
 
 // A residual sum lets node k write its output over the other operand's buffer

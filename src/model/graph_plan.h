@@ -102,6 +102,7 @@ class GraphPlan {
   };
   void plan_nodes(const std::vector<PlanNode>& nodes, const std::vector<int>& outputs, const dnnl::engine& engine,
                   const Options& options);
+  void defer_gradient(int k, const std::vector<std::vector<int>>& readers);
   int sum_target(int k, FusionProposal& proposal, const std::vector<std::vector<int>>& readers,
                  const std::vector<int>& fused_into) const;
   std::unique_ptr<LayerPlan> make_node_plan(size_t k, bool fused_away, const FusionProposal& proposal,

@@ -5,7 +5,8 @@
 // view whose dim 1 (oneDNN's channel) is that axis. A ReLU or ReLU6 the graph
 // plan fused into the layer runs inside the loops, or in place after oneDNN.
 // The loops take the statistics from the input's producer when it made them
-// (LayerPlan::output_statistics: the normalised depthwise convolution).
+// (LayerPlan::output_statistics: the normalised depthwise convolution), and
+// leave their input gradient to it (LayerPlan::defer_input_gradient).
 #include <optional>
 
 #include "nn/activation_ops.h"
@@ -157,6 +158,13 @@ class BatchNormPlan final : public LayerPlan {
   // The loops take every sum over diff_dst before they write diff_src, element by element.
   bool backward_in_place() const override { return loops_ && !viewed(); }
 
+  // On the loops, the input gradient is a per-channel function of x and diff_dst.
+  const DeferredGradient* defer_input_gradient() override {
+    if (!loops_ || viewed() || !ctx_.need_diff_src) return nullptr;
+    deferring_ = true;
+    return &deferred_;
+  }
+
   void backward(StepContext& step) override {
     const auto& o = layer_.options();
     if (loops_) {
@@ -166,9 +174,10 @@ class BatchNormPlan final : public LayerPlan {
                         static_cast<const float*>(stats_mean_.get_data_handle()),
                         static_cast<const float*>(stats_var_.get_data_handle()), o.epsilon,
                         gamma_param_ ? gamma_param_->value.data() : nullptr,
-                        diff_src_ ? static_cast<float*>(diff_src_.get_data_handle()) : nullptr,
+                        diff_src_ && !deferring_ ? static_cast<float*>(diff_src_.get_data_handle()) : nullptr,
                         gamma_param_ ? gamma_param_->grad.data() : nullptr,
                         beta_param_ ? beta_param_->grad.data() : nullptr, step.accumulate_grads});
+      if (deferring_) describe_input_gradient();
     } else {
       if (activation_.fn() != ActivationFn::Linear) activation_.backward(step.stream);
       if (o.scale) gamma_.prepare_grad(step.accumulate_grads);
@@ -197,6 +206,14 @@ class BatchNormPlan final : public LayerPlan {
     return memory::desc(dims, memory::data_type::f32, strides);
   }
 
+  void describe_input_gradient() {
+    const BatchNormLoops::InputGradientTerms t = loops_->input_gradient_terms();
+    deferred_ = {static_cast<const float*>(src_.get_data_handle()), static_cast<const float*>(diff_dst_.get_data_handle()),
+                 t.k, t.c, t.slope, static_cast<const float*>(stats_mean_.get_data_handle()),
+                 t.mask ? t.mask->scale : nullptr, t.mask ? t.mask->shift : nullptr, t.mask != nullptr,
+                 t.mask ? t.mask->hi : 0.0f};
+  }
+
   void update_moving_statistics(dnnl::stream& s) {
     s.wait();
     detail::update_moving_statistics(moving_mean_->value.data(), moving_var_->value.data(),
@@ -212,6 +229,8 @@ class BatchNormPlan final : public LayerPlan {
   bool train_ = true;
   std::optional<BatchNormLoops> loops_;  // training on a layout the loops walk
   const OutputStatistics* provided_ = nullptr;  // the input's sums, made by its producer
+  bool deferring_ = false;                      // the input gradient left to the producer
+  DeferredGradient deferred_;
   ActivationOps activation_;              // oneDNN: the fused activation, in place
   normalization_flags flags_;
   memory::desc md_;     // the layout batch norm runs on (a view when not the channel axis)

@@ -51,12 +51,39 @@ template <int H, bool Clamped>
   }
 }
 
-// The kernel's gradient from output row oh: dw[k] += dy[ow] * input[kh][ow * S + kw].
+// Output row oh's gradient into `row`: dy's row, or the batch norm's input
+// gradient after the convolution (OutputNorm).
+template <int H>
+[[gnu::always_inline]] inline void dy_row_into(const Call& c, int64_t oh, float* row) {
+  constexpr int B = 8 * H;
+  const int64_t at = oh * c.s->out_w * B;
+  const OutputNorm* on = c.b->out_norm;
+  if (!on) {
+    std::copy_n(c.b->dy + at, c.s->out_w * B, row);
+    return;
+  }
+  const Lanes<H> k(on->k), cc(on->c), slope(on->slope), mean(on->mean), scale(on->scale), shift(on->shift);
+  const F8 lo{}, hi = splat(on->upper);
+  for (int64_t ow = 0; ow < c.s->out_w; ++ow) {
+    PETAL_UNROLL
+    for (int h = 0; h < H; ++h) {
+      const int64_t o = ow * B + 8 * h;
+      const F8 xv = load(on->out_x + at + o);
+      F8 d = load(on->out_dy + at + o);
+      if (on->clamp) {
+        const F8 v = xv * scale.v[h] + shift.v[h];
+        d = select((v > lo) & (v < hi), d, F8{});
+      }
+      store(row + o, k.v[h] * d + cc.v[h] + slope.v[h] * (xv - mean.v[h]));
+    }
+  }
+}
+
+// The kernel's gradient from an output row d: dw[k] += d[ow] * input[kh][ow * S + kw].
 template <int H, int S>
-[[gnu::always_inline]] inline void kernel_gradient_row(const Call& c, int64_t oh, const float* const (&r)[3],
+[[gnu::always_inline]] inline void kernel_gradient_row(const Call& c, const float* d, const float* const (&r)[3],
                                                        WV<H> (&dw)[9]) {
   constexpr int B = 8 * H;
-  const float* d = c.b->dy + oh * c.s->out_w * B;
   for (int64_t ow = 0; ow < c.s->out_w; ++ow) {
     const WV<H> dv = wload<H>(d + ow * B);
     PETAL_UNROLL
@@ -120,7 +147,7 @@ template <int H, bool Clamped>
         std::fill(row, row + dy_floats, 0.0f);
       } else {
         std::fill(row, row + 2 * B, 0.0f);
-        std::copy_n(c.b->dy + oh * s.out_w * B, s.out_w * B, row + 2 * B);
+        dy_row_into<H>(c, oh, row + 2 * B);
         std::fill(row + (s.out_w + 2) * B, row + dy_floats, 0.0f);
       }
     }
@@ -139,7 +166,7 @@ template <int H, bool Clamped>
   for (int64_t oh = 0; oh < s.out_h; ++oh) {
     const float* r[3];
     rows_for<H, 1, Clamped>(c, oh, held, r);
-    kernel_gradient_row<H, 1>(c, oh, r, dw);
+    kernel_gradient_row<H, 1>(c, dy_row(oh) + 2 * B, r, dw);
     if (const int64_t ih = oh - s.pad_top; ih >= 0 && ih < s.in_h) input_row(ih);
   }
   for (int64_t ih = std::max<int64_t>(s.out_h - s.pad_top, 0); ih < s.in_h; ++ih) input_row(ih);
@@ -153,6 +180,7 @@ template <int H, int S, bool Clamped>
   constexpr int B = 8 * H;
   const DepthwiseShape& s = *c.s;
   float* grads = c.rows + 3 * c.row_floats;  // the input gradient's ring
+  float* dy_row = grads + 3 * c.row_floats;  // an output row's gradient, when made (OutputNorm)
   std::fill(grads, grads + 3 * c.row_floats, 0.0f);
   WV<H> w[9], dw[9] = {};
   load_kernel<H>(c.w, w);
@@ -171,11 +199,12 @@ template <int H, int S, bool Clamped>
   for (int64_t oh = 0; oh < s.out_h; ++oh) {
     const float* r[3];
     rows_for<H, S, Clamped>(c, oh, held, r);
-    kernel_gradient_row<H, S>(c, oh, r, dw);
+    const float* d = c.b->dy + oh * s.out_w * B;
+    if (c.b->out_norm) dy_row_into<H>(c, oh, dy_row), d = dy_row;
+    kernel_gradient_row<H, S>(c, d, r, dw);
     float* a[3];
     PETAL_UNROLL
     for (int kh = 0; kh < 3; ++kh) a[kh] = grads + slot_of(oh * S - s.pad_top + kh) * c.row_floats;
-    const float* d = c.b->dy + oh * s.out_w * B;
     for (int64_t ow = 0; ow < s.out_w; ++ow) {
       const WV<H> dv = wload<H>(d + ow * B);
       PETAL_UNROLL

@@ -75,11 +75,12 @@ int64_t row_floats(const DepthwiseShape& s) {
   return std::max((s.out_w - 1) * s.stride + 3, s.pad_left + s.in_w) * s.block;
 }
 
-// Backward: the ring of input rows, and a ring of input-gradient rows (stride
-// 2) or of zero-bordered dy rows and the row being finished (stride 1).
+// Backward: the ring of input rows, and a ring of input-gradient rows and an
+// output row (stride 2) or of zero-bordered dy rows and the row being
+// finished (stride 1).
 Call backward_call(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x) {
   const int64_t rf = row_floats(s);
-  const int64_t floats = 3 * rf + std::max(3 * rf, 3 * (s.out_w + 4) * s.block + rf);
+  const int64_t floats = 3 * rf + std::max(3 * rf + s.out_w * s.block, 3 * (s.out_w + 4) * s.block + rf);
   return Call{&s, &in, w, x, nullptr, nullptr, nullptr, scratch(static_cast<size_t>(floats)), rf};
 }
 

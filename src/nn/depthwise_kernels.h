@@ -31,12 +31,30 @@ struct NormalizedInput {
   float upper = 0.0f;
 };
 
+// The batch norm after the convolution, when it left its input gradient for
+// the convolution to make as it reads it (a block's arrays, the channels'
+// `block` entries): the convolution's dy = k * m + c + slope * (out_x - mean),
+// m = out_dy where lo < out_x * scale + shift < hi (when clamp), else out_dy.
+struct OutputNorm {
+  const float* out_x;   // the convolution's output (the batch norm's input), one image's block
+  const float* out_dy;  // d loss / d the batch norm's output, likewise
+  const float* k;
+  const float* c;
+  const float* slope;
+  const float* mean;
+  const float* scale;
+  const float* shift;
+  bool clamp;
+  float upper;
+};
+
 // Backward: the kernel's gradient dw [9][block] and the batch norm's sums
 // db = sum(g), dg = sum(g * (x - mean) * inv) (in double), all added into;
 // g = d loss / d (x * scale + shift) where the clamp passes it, else 0, is
 // written unless null.
 struct DepthwiseBackward {
-  const float* dy;
+  const float* dy;           // unused when out_norm
+  const OutputNorm* out_norm;  // null: dy is the convolution's output gradient
   const float* mean;
   const float* inv;
   float* g;

@@ -25,6 +25,23 @@ struct OutputStatistics {
   const double* sum_sq = nullptr;
 };
 
+// A batch norm's input gradient left to the plan that produced its input
+// (which makes it as it reads its output gradient): dx = k * m + c + slope *
+// (x - mean), m = dy where 0 < x * scale + shift < upper (when clamp), else dy;
+// per-channel arrays. Filled by the batch norm's backward.
+struct DeferredGradient {
+  const float* x = nullptr;
+  const float* dy = nullptr;
+  const float* k = nullptr;
+  const float* c = nullptr;
+  const float* slope = nullptr;
+  const float* mean = nullptr;
+  const float* scale = nullptr;
+  const float* shift = nullptr;
+  bool clamp = false;
+  float upper = 0.0f;
+};
+
 struct PlanContext {
   dnnl::engine engine;
   memory::desc src_md;  // layout the previous layer produces (or the plain input)
@@ -116,6 +133,14 @@ class LayerPlan {
   // The per-channel sums of the output this plan makes in its forward, for
   // the batch norm reading it (PlanContext::input_statistics); null: none.
   virtual const OutputStatistics* output_statistics() const { return nullptr; }
+  // Deferred input gradients (the graph plan pairs a plan whose input only it
+  // reads with that input's producer): the reader agrees to leave its input
+  // gradient unwritten and describe it (null: it cannot); the producer, which
+  // takes_deferred_gradient(), makes it from that description in its backward
+  // (after the reader's) instead of reading its output gradient.
+  virtual const DeferredGradient* defer_input_gradient() { return nullptr; }
+  virtual bool takes_deferred_gradient() const { return false; }
+  virtual void take_deferred_gradient(const DeferredGradient*) {}
 
  protected:
   memory::desc dst_md_;

@@ -117,6 +117,7 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     std::copy(inv.begin(), inv.end(), padded_inv_.begin());
     std::copy(mean_.begin(), mean_.end(), padded_mean_.begin());
     kernel_.prepare_grad(step.accumulate_grads);
+    if (out_norm_) pad_output_norm();
     const int64_t block = shape_.block, padded = walk_.blocks() * block;
     walk_.for_each_part([&](int64_t cb, int64_t part, int64_t n0, int64_t n1) {
       float* dw = kernel_parts_.data() + (part * padded + cb * block) * kTaps;
@@ -128,7 +129,9 @@ class NormalizedDepthwisePlan final : public LayerPlan {
       const NormalizedInput in = normalized_at(cb);
       for (int64_t n = n0; n < n1; ++n) {
         const int64_t at = offset(n, cb, shape_.in_h, shape_.in_w);
-        const DepthwiseBackward b{dy + offset(n, cb, shape_.out_h, shape_.out_w), padded_mean_.data() + cb * block,
+        const int64_t out_at = offset(n, cb, shape_.out_h, shape_.out_w);
+        const OutputNorm on = output_norm_at(cb, out_at);
+        const DepthwiseBackward b{dy + out_at, out_norm_ ? &on : nullptr, padded_mean_.data() + cb * block,
                                   padded_inv_.data() + cb * block, g ? g + at : nullptr, dw, db, dg};
         kernels_.backward(shape_, in, weights_.data() + cb * kTaps * block, x + at, b);
       }
@@ -161,6 +164,31 @@ class NormalizedDepthwisePlan final : public LayerPlan {
   }
 
   const OutputStatistics* output_statistics() const override { return &out_statistics_; }
+  bool takes_deferred_gradient() const override { return true; }
+  void take_deferred_gradient(const DeferredGradient* d) override {
+    out_norm_ = d;
+    out_terms_.assign(static_cast<size_t>(6 * walk_.blocks() * shape_.block), 0.0f);
+  }
+
+  // The deferred gradient's per-channel arrays, padded to whole blocks with zeros
+  // (which make the padded channels' output gradient 0): k, c, slope, mean, scale, shift.
+  void pad_output_norm() {
+    const auto padded = static_cast<size_t>(walk_.blocks() * shape_.block), c = mean_.size();
+    const DeferredGradient& d = *out_norm_;
+    size_t at = 0;
+    for (const float* v : {d.k, d.c, d.slope, d.mean, d.scale, d.shift}) {
+      if (v) std::copy_n(v, c, out_terms_.begin() + static_cast<std::ptrdiff_t>(at));
+      at += padded;
+    }
+  }
+
+  OutputNorm output_norm_at(int64_t cb, int64_t out_at) const {
+    if (!out_norm_) return {};
+    const int64_t padded = walk_.blocks() * shape_.block, b = cb * shape_.block;
+    const float* t = out_terms_.data() + b;
+    return {out_norm_->x + out_at, out_norm_->dy + out_at, t, t + padded, t + 2 * padded, t + 3 * padded,
+            t + 4 * padded, t + 5 * padded, out_norm_->clamp, out_norm_->upper};
+  }
 
   // Keras's [3, 3, C, 1] into [channel block][tap][channel in the block].
   void pack_weights() {
@@ -221,6 +249,8 @@ class NormalizedDepthwisePlan final : public LayerPlan {
   std::vector<double> sum_parts_, db_, dg_;
   std::vector<double> out_parts_, out_sum_, out_sq_;  // the output's sums: per part, then in all
   OutputStatistics out_statistics_;
+  const DeferredGradient* out_norm_ = nullptr;  // the batch norm after this one left its input gradient here
+  std::vector<float> out_terms_;                // its arrays, padded (pad_output_norm)
 };
 
 }  // namespace

@@ -123,7 +123,7 @@ TEST(DepthwiseKernels, ForwardAndBackwardMatchTheReferenceAtEveryLevel) {
           const ChannelSums sums{sum.data(), sq.data()};
           kernels.forward(s, in, d.w.data(), d.x.data(), y.data(), &sums);
           kernels.backward(s, in, d.w.data(), d.x.data(),
-                           {d.dy.data(), d.mean.data(), d.inv.data(), g.data(), dw.data(), db.data(), dg.data()});
+                           {d.dy.data(), nullptr, d.mean.data(), d.inv.data(), g.data(), dw.data(), db.data(), dg.data()});
           // dw and the sums are added into.
           for (auto& v : dw) v -= 1.0f;
           for (auto& v : db) v -= 2.0;
@@ -141,6 +141,47 @@ TEST(DepthwiseKernels, ForwardAndBackwardMatchTheReferenceAtEveryLevel) {
           expect_near_all(db, want.db, what + ": db");
           expect_near_all(dg, want.dg, what + ": dg");
         }
+      }
+    }
+  }
+}
+
+// With the batch norm after the convolution leaving its input gradient to it
+// (OutputNorm): backward equals backward on that gradient made beforehand.
+TEST(DepthwiseKernels, BackwardMakesTheFollowingBatchNormsInputGradient) {
+  const Clamp relu6{"relu6", true, 6.0f};
+  for (const CpuLevel level : {CpuLevel::Baseline, CpuLevel::Avx2, CpuLevel::Avx512}) {
+    if (!cpu_has(level)) continue;
+    const DepthwiseKernels kernels(level);
+    for (const int block : {8, 16}) {
+      for (const Geometry& geo : {Geometry{"same, stride 1", 7, 9, 1, 1, 1, 7, 9},
+                                  Geometry{"same, stride 2, odd input", 9, 7, 2, 1, 1, 5, 4}}) {
+        const std::string what = level_name(level) + ", block " + std::to_string(block) + ", " + geo.name;
+        const DepthwiseShape s{geo.in_h, geo.in_w, geo.out_h, geo.out_w, geo.stride, geo.pad_top, geo.pad_left, block};
+        Data d = random_data(s, static_cast<uint64_t>(block + geo.in_h));
+        // The following batch norm: its input (this output), output gradient and terms.
+        const Data next = random_data({geo.out_h, geo.out_w, geo.out_h, geo.out_w, 1, 0, 0, block}, 77);
+        const std::vector<float>& out_x = next.x;  // as many values as the output, in [-3, 4]
+        const std::vector<float> out_dy = random_data({geo.out_h, geo.out_w, geo.out_h, geo.out_w, 1, 0, 0, block}, 78).x;
+        const auto b = static_cast<size_t>(block);
+        for (size_t i = 0; i < out_x.size(); ++i) {  // the gradient the batch norm would have written
+          const size_t ch = i % b;
+          const float v = out_x[i] * next.scale[ch] + next.shift[ch];
+          const float m = v > 0.0f && v < 6.0f ? out_dy[i] : 0.0f;
+          d.dy[i] = next.w[ch] * m + next.mean[ch] + next.inv[ch] * (out_x[i] - next.dy[ch]);
+        }
+        const Reference want = reference(s, relu6, d);
+        const OutputNorm on{out_x.data(), out_dy.data(), next.w.data(), next.mean.data(), next.inv.data(),
+                            next.dy.data(), next.scale.data(), next.shift.data(), true, 6.0f};
+        const NormalizedInput in{d.scale.data(), d.shift.data(), true, 6.0f};
+        std::vector<float> g(d.x.size()), dw(want.dw.size());
+        std::vector<double> db(b), dg(b);
+        kernels.backward(s, in, d.w.data(), d.x.data(),
+                         {nullptr, &on, d.mean.data(), d.inv.data(), g.data(), dw.data(), db.data(), dg.data()});
+        expect_near_all(g, want.g, what + ": g");
+        expect_near_all(dw, want.dw, what + ": dw");
+        expect_near_all(db, want.db, what + ": db");
+        expect_near_all(dg, want.dg, what + ": dg");
       }
     }
   }
