@@ -128,7 +128,10 @@ void GraphPlan::defer_gradient(int k, const std::vector<std::vector<int>>& reade
   const int i = node.inputs[0];
   Node& in = nodes_[i];
   if (in.root != i || !in.plan || in.is_output || readers[i].size() != 1 || !in.plan->takes_deferred_gradient()) return;
-  if (const DeferredGradient* d = node.plan->defer_input_gradient()) in.plan->take_deferred_gradient(d);
+  if (const DeferredGradient* d = node.plan->defer_input_gradient()) {
+    in.plan->take_deferred_gradient(d);
+    node.diff_read_by = i;  // the producer reads this node's output gradient (place_gradients)
+  }
 }
 
 // A residual sum lets node k write its output over the other operand's buffer

@@ -18,6 +18,7 @@ struct GraphPlan::Node {
   std::vector<int> readers;         // non-identity nodes reading this (root) tensor
   int in_place_of = -1;             // inference: writes over this root's buffer (a fused residual sum)
   memory diff;                      // d loss / d output (root nodes)
+  int diff_read_by = -1;            // an earlier node whose backward reads diff too (a deferred gradient)
   std::vector<Op> accumulate;       // after backward: private input gradients added in
   bool accumulate_params = false;   // a later call of a shared layer adds into its grads
   int done_layer = -1;              // layer id final once this node's backward ran

@@ -73,7 +73,8 @@ void GraphPlan::place_gradients(const std::vector<PlanNode>& nodes, const dnnl::
     Node& root = nodes_[r];
     if (root.root != r || !root.needs_grad || writes[r].empty()) continue;  // nothing reads it towards a loss
     const int first = writes[r][0].node < 0 ? 0 : n - writes[r][0].node;
-    const int last = root.plan ? n - r : n + 1;
+    // Until its own backward, or a producer's that reads it later (a deferred gradient).
+    const int last = root.plan ? n - std::min(r, root.diff_read_by < 0 ? r : root.diff_read_by) : n + 1;
     if (over[r] < 0) {
       life_of[r] = lives.size();
       lives.push_back({bytes_of(root.md), first, last});
@@ -92,7 +93,8 @@ void GraphPlan::place_gradients(const std::vector<PlanNode>& nodes, const dnnl::
   for (int r = 0; r < n; ++r) {
     if (over[r] < 0) continue;
     Lifetime& life = lives[life_of[owner(r)]];
-    life.last = std::max(life.last, nodes_[r].plan ? n - r : n + 1);
+    const int reader = nodes_[r].diff_read_by < 0 ? r : std::min(r, nodes_[r].diff_read_by);
+    life.last = std::max(life.last, nodes_[r].plan ? n - reader : n + 1);
   }
   const ArenaLayout layout = plan_arena(lives);
   gradients_ = Buffer(memory::desc({static_cast<int64_t>(std::max<size_t>(layout.bytes, 64) / 4)},

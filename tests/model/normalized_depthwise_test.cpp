@@ -11,6 +11,9 @@
 // gradient is zero but for rounding, which differs.)
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <vector>
+
 #include "model/graph_plan.h"
 #include "model/model_impl.h"
 #include "petal/layers/activation_layers.h"
@@ -19,6 +22,7 @@
 #include "petal/layers/core_layers.h"
 #include "petal/layers/dense.h"
 #include "petal/layers/depthwise_conv2d.h"
+#include "petal/layers/merge.h"
 #include "petal/layers/padding2d.h"
 #include "petal/layers/pooling.h"
 #include "petal/optimizers/sgd.h"
@@ -65,6 +69,57 @@ TEST(NormalizedDepthwise, FusedStepsEqualTheUnfusedOnes) {
   Tensor y({4, 3});
   for (int64_t i = 0; i < 4; ++i) y.at({i, i % 3}) = 1.0f;
   testing::expect_same_training(fused, unfused, x, y, 3, 1e-5);
+}
+
+// A batch norm that defers its input gradient to the convolution before it,
+// with a branch beside them: the gradient buffer the convolution reads late
+// stays alive (gradients in their own buffers and written in place agree),
+// and both equal the unfused plan's.
+Model branched() {
+  const KerasTensor in = Input({9, 9, 3});
+  const KerasTensor c = Conv2D({.filters = 16, .kernel_size = {1, 1}, .use_bias = false})(in);
+  const KerasTensor d = depthwise(ReLU({.max_value = 6.0f})(BatchNormalization()(c)), 1, Padding::Same);
+  const KerasTensor e = Conv2D({.filters = 16, .kernel_size = {1, 1}})(ReLU()(c));
+  // e first: Keras's order (by depth, then as found) puts e's ReLU between the
+  // convolution and its batch norm, and c's gradient, which that ReLU writes
+  // first, would take the batch norm's gradient buffer were its life not
+  // extended to the convolution's backward.
+  KerasTensor y = Add()({e, ReLU({.max_value = 6.0f})(BatchNormalization()(d))});
+  y = GlobalAveragePooling2D()(y);
+  return Model(in, Dense({.units = 3})(y), {.seed = 9});
+}
+
+std::vector<std::vector<float>> gradients(Model& model, const Tensor& x, const detail::GraphPlan::Options& options) {
+  Model::Impl& m = model.impl();
+  detail::GraphPlan plan(m.nodes, m.output_nodes, x.dim(0), detail::Phase::Train, m.engine, options);
+  detail::StepContext step{.stream = dnnl::stream(m.engine), .accumulate_grads = false};
+  plan.forward(TensorRefs(x), step);
+  const Tensor r = testing::uniform_tensor({x.dim(0), 3}, 5);
+  std::copy(r.data(), r.data() + r.size(), plan.output_grad(0));
+  plan.backward(step, std::vector<char>(1, 0));
+  std::vector<std::vector<float>> g;
+  for (Layer* layer : model.layers()) {
+    for (Param* p : layer->params()) {
+      if (p->trainable) g.emplace_back(p->grad.data(), p->grad.data() + p->grad.size());
+    }
+  }
+  return g;
+}
+
+TEST(NormalizedDepthwise, DeferredGradientsAgreeInEveryBufferPlacement) {
+  Model model = branched();
+  Tensor x = testing::uniform_tensor({3, 9, 9, 3}, 4);
+  for (int64_t i = 0; i < x.size(); ++i) x[i] *= 8.0f;
+  const auto own = gradients(model, x, {.in_place_gradients = false});
+  const auto in_place = gradients(model, x, {});
+  const auto unfused = gradients(model, x, {.post_ops = false});
+  ASSERT_EQ(own.size(), in_place.size());
+  for (size_t i = 0; i < own.size(); ++i) {
+    EXPECT_EQ(own[i], in_place[i]) << "parameter " << i;
+    for (size_t j = 0; j < own[i].size(); ++j) {
+      ASSERT_NEAR(own[i][j], unfused[i][j], 1e-4 * (1.0 + std::abs(unfused[i][j]))) << "parameter " << i << ", " << j;
+    }
+  }
 }
 
 }  // namespace normalized_depthwise_test
