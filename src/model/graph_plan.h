@@ -33,9 +33,11 @@ class GraphPlan {
     bool input_grad = false;
     dnnl::algorithm conv_algorithm = dnnl::algorithm::convolution_direct;
     // Inference plans without backward run batch norms and activations that follow
-    // a convolution or dense as its post-ops, and every plan folds a ZeroPadding2D
-    // into the convolution reading it; false runs those layers on their own
-    // (tests compare the two).
+    // a convolution or dense as its post-ops, every plan folds a ZeroPadding2D
+    // into the convolution reading it, and training plans run a batch norm before
+    // a 3x3 depthwise convolution inside it (normalized_depthwise_plan.h, with the
+    // statistics and deferred gradient of the batch norm after it); false runs
+    // those layers on their own (tests compare the two).
     bool post_ops = true;
     // A plan whose backward may run in place (LayerPlan::backward_in_place) writes
     // its input's gradient over its output's; false gives every gradient its own

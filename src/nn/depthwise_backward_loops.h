@@ -105,26 +105,6 @@ template <int H>
   for (int h = 0; h < H; ++h) db[h].add_to(out.db + 8 * h), dg[h].add_to(out.dg + 8 * h);
 }
 
-// U input pixels' gradient from iw at stride 1: the sum over the window of w *
-// dy, d[kh] the dy row kernel row kh reaches from this input row (two zero
-// pixels on either side).
-template <int H, int U>
-[[gnu::always_inline]] inline void gather_pixels(const float* const (&d)[3], const WV<H> (&w)[9], int64_t iw,
-                                                 int64_t pad_left, float* a) {
-  constexpr int B = 8 * H;
-  WV<H> acc[U] = {};
-  PETAL_UNROLL
-  for (int kh = 0; kh < 3; ++kh) {
-    PETAL_UNROLL
-    for (int kw = 0; kw < 3; ++kw) {
-      PETAL_UNROLL
-      for (int u = 0; u < U; ++u) acc[u] += w[3 * kh + kw] * wload<H>(d[kh] + (iw + u + pad_left - kw + 2) * B);
-    }
-  }
-  PETAL_UNROLL
-  for (int u = 0; u < U; ++u) wstore<H>(a + (iw + u) * B, acc[u]);
-}
-
 // Stride 1: input row ih's gradient gathered, once the three dy rows that
 // reach it are known (after output row ih + pad_top), into one scratch row.
 template <int H, bool Clamped>
@@ -134,8 +114,12 @@ template <int H, bool Clamped>
   const int64_t dy_floats = (s.out_w + 4) * B;
   float* dy_rows = c.rows + 3 * c.row_floats;  // a ring of zero-bordered dy rows
   float* a = dy_rows + 3 * dy_floats;          // the row being finished
-  WV<H> w[9], dw[9] = {};
+  WV<H> w[9], flipped[9], dw[9] = {};
   load_kernel<H>(c.w, w);
+  // An input pixel's gradient sums w[kh][kw] * dy[.][iw + pad_left - kw]: the
+  // forward's window over dy with each kernel row reversed.
+  PETAL_UNROLL
+  for (int k = 0; k < 9; ++k) flipped[k] = w[k - k % 3 + 2 - k % 3];
   Sum8 db[H], dg[H];
   int64_t held[3] = {kNoRow, kNoRow, kNoRow}, dy_held[3] = {kNoRow, kNoRow, kNoRow};
   const auto dy_row = [&](int64_t oh) __attribute__((always_inline)) {
@@ -155,10 +139,11 @@ template <int H, bool Clamped>
   };
   const auto input_row = [&](int64_t ih) __attribute__((always_inline)) {
     const int64_t top = ih + s.pad_top;
-    const float* const d[3] = {dy_row(top), dy_row(top - 1), dy_row(top - 2)};
+    const float* const d[3] = {dy_row(top) + s.pad_left * B, dy_row(top - 1) + s.pad_left * B,
+                               dy_row(top - 2) + s.pad_left * B};
     int64_t iw = 0;
-    for (; iw + 4 <= s.in_w; iw += 4) gather_pixels<H, 4>(d, w, iw, s.pad_left, a);
-    for (; iw < s.in_w; ++iw) gather_pixels<H, 1>(d, w, iw, s.pad_left, a);
+    for (; iw + 4 <= s.in_w; iw += 4) conv_pixels<H, 1, 4>(d, flipped, iw, a);
+    for (; iw < s.in_w; ++iw) conv_pixels<H, 1, 1>(d, flipped, iw, a);
     const int64_t slot = slot_of(ih);
     const float* act = held[slot] == ih ? c.rows + slot * c.row_floats + s.pad_left * B : nullptr;
     finish_row<H, Clamped>(c, ih, act, a, db, dg);
