@@ -184,8 +184,12 @@ template <int H, int S, bool Clamped>
   for (int64_t oh = 0; oh < s.out_h; ++oh) {
     const float* r[3];
     rows_for<H, S, Clamped>(c, oh, held, r);
-    const float* d = c.b->dy + oh * s.out_w * B;
-    if (c.b->out_norm) dy_row_into<H>(c, oh, dy_row), d = dy_row;
+    const float* d = dy_row;
+    if (c.b->out_norm) {
+      dy_row_into<H>(c, oh, dy_row);
+    } else {
+      d = c.b->dy + oh * s.out_w * B;
+    }
     kernel_gradient_row<H, S>(c, d, r, dw);
     float* a[3];
     PETAL_UNROLL
