@@ -7,6 +7,7 @@
 #include "nn/normalized_depthwise_plan.h"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "nn/activation_ops.h"
@@ -14,6 +15,8 @@
 #include "nn/conv_plan.h"
 #include "nn/depthwise_kernels.h"
 #include "nn/param_view.h"
+#include "nn/part_sums.h"
+#include "petal/core/error.h"
 #include "petal/layers/batch_normalization.h"
 #include "petal/layers/depthwise_conv2d.h"
 
@@ -37,7 +40,8 @@ class NormalizedDepthwisePlan final : public LayerPlan {
         norm_(*ctx.input_norm),
         walk_(ctx.src_md),
         loops_(ctx.src_md, ctx.input_norm_activation != ActivationFn::Linear, upper(ctx)),
-        kernels_(cpu_level()) {
+        kernels_(cpu_level()),
+        conv_where_(conv.where()) {
     const Dims dims = ctx.src_md.dims();
     const Shape& out = conv.output_shape();
     const std::array<int64_t, 4> pads = conv.pads();
@@ -56,10 +60,10 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     for (auto* v : {&mean_, &var_}) v->resize(static_cast<size_t>(c));
     for (auto* v : {&scale_, &shift_, &padded_mean_, &padded_inv_}) v->assign(static_cast<size_t>(padded), 0.0f);
     weights_.assign(static_cast<size_t>(padded * kTaps), 0.0f);
-    kernel_parts_.resize(static_cast<size_t>(walk_.parts() * padded * kTaps));
-    sum_parts_.resize(static_cast<size_t>(2 * walk_.parts() * padded));
+    kernel_parts_ = PartSums<float>(walk_, kTaps);
+    grad_parts_ = PartSums<double>(walk_, 2);
+    out_parts_ = PartSums<double>(walk_, 2);
     for (auto* v : {&db_, &dg_, &out_sum_, &out_sq_}) v->resize(static_cast<size_t>(c));
-    out_parts_.resize(static_cast<size_t>(2 * walk_.parts() * padded));
     out_statistics_ = {out_sum_.data(), out_sq_.data()};
   }
 
@@ -91,19 +95,19 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     pack_weights();
     auto* y = static_cast<float*>(dst_.get_data_handle());
     const int64_t block = shape_.block;
-    const int64_t padded = walk_.blocks() * block;
     walk_.for_each_part([&](int64_t cb, int64_t part, int64_t n0, int64_t n1) {
       const NormalizedInput in = normalized_at(cb);
-      const ChannelSums sums{out_parts_.data() + part * padded + cb * block,
-                             out_parts_.data() + (walk_.parts() + part) * padded + cb * block};
-      std::fill_n(sums.sum, block, 0.0);
-      std::fill_n(sums.sq, block, 0.0);
+      double* out = out_parts_.zeroed(part, cb);
+      const ChannelSums sums{out, out + block};
       for (int64_t n = n0; n < n1; ++n) {
         kernels_.forward(shape_, in, weights_.data() + cb * kTaps * block, x + offset(n, cb, shape_.in_h, shape_.in_w),
                          y + offset(n, cb, shape_.out_h, shape_.out_w), &sums);
       }
     });
-    add_output_parts();
+    for (int64_t ch = 0; ch < walk_.channels(); ++ch) {
+      out_sum_[ch] = out_parts_.total(ch, 0);
+      out_sq_[ch] = out_parts_.total(ch, 1);
+    }
     update_moving_statistics(moving_mean_->value.data(), moving_var_->value.data(), mean_.data(), var_.data(),
                              walk_.channels(), o.momentum, walk_.positions());
   }
@@ -117,15 +121,17 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     std::copy(inv.begin(), inv.end(), padded_inv_.begin());
     std::copy(mean_.begin(), mean_.end(), padded_mean_.begin());
     kernel_.prepare_grad(step.accumulate_grads);
-    if (out_norm_) pad_output_norm();
-    const int64_t block = shape_.block, padded = walk_.blocks() * block;
+    if (out_norm_) {
+      if (!out_norm_->dy) {
+        throw Error("internal: the batch norm after " + conv_where_ + " did not describe its deferred input gradient.");
+      }
+      pad_output_norm();
+    }
+    const int64_t block = shape_.block;
     walk_.for_each_part([&](int64_t cb, int64_t part, int64_t n0, int64_t n1) {
-      float* dw = kernel_parts_.data() + (part * padded + cb * block) * kTaps;
-      double* db = sum_parts_.data() + part * padded + cb * block;
-      double* dg = db + walk_.parts() * padded;
-      std::fill_n(dw, kTaps * block, 0.0f);
-      std::fill_n(db, block, 0.0);
-      std::fill_n(dg, block, 0.0);
+      float* dw = kernel_parts_.zeroed(part, cb);
+      double* db = grad_parts_.zeroed(part, cb);
+      double* dg = db + block;
       const NormalizedInput in = normalized_at(cb);
       for (int64_t n = n0; n < n1; ++n) {
         const int64_t at = offset(n, cb, shape_.in_h, shape_.in_w);
@@ -142,6 +148,13 @@ class NormalizedDepthwisePlan final : public LayerPlan {
                                gamma_ ? gamma_->grad.data() : nullptr, beta_ ? beta_->grad.data() : nullptr,
                                step.accumulate_grads},
                               db_.data(), dg_.data());
+  }
+
+  const OutputStatistics* output_statistics() const override { return &out_statistics_; }
+  bool takes_deferred_gradient() const override { return true; }
+  void take_deferred_gradient(const DeferredGradient* d) override {
+    out_norm_ = d;
+    out_terms_.assign(static_cast<size_t>(6 * walk_.blocks() * shape_.block), 0.0f);
   }
 
  private:
@@ -161,13 +174,6 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     in.scale = scale_.data() + cb * shape_.block;
     in.shift = shift_.data() + cb * shape_.block;
     return in;
-  }
-
-  const OutputStatistics* output_statistics() const override { return &out_statistics_; }
-  bool takes_deferred_gradient() const override { return true; }
-  void take_deferred_gradient(const DeferredGradient* d) override {
-    out_norm_ = d;
-    out_terms_.assign(static_cast<size_t>(6 * walk_.blocks() * shape_.block), 0.0f);
   }
 
   // The deferred gradient's per-channel arrays, padded to whole blocks with zeros
@@ -199,34 +205,14 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     }
   }
 
-  // The parts' sums of the output, in order.
-  void add_output_parts() {
-    const int64_t padded = walk_.blocks() * shape_.block, parts = walk_.parts();
-    for (int64_t ch = 0; ch < walk_.channels(); ++ch) {
-      double s = 0, q = 0;
-      for (int64_t p = 0; p < parts; ++p) s += out_parts_[p * padded + ch], q += out_parts_[(parts + p) * padded + ch];
-      out_sum_[ch] = s;
-      out_sq_[ch] = q;
-    }
-  }
-
-  // The parts' kernel gradients and sums, in order: the kernel's gradient in
-  // Keras's layout, the batch norm's sums.
+  // The parts' kernel gradients (into the kernel's, Keras's layout) and the batch norm's sums, in order.
   void add_parts() {
     auto* grad = static_cast<float*>(kernel_grad_.get_data_handle());
-    const int64_t c = walk_.channels(), block = shape_.block, padded = walk_.blocks() * block;
-    const int64_t parts = walk_.parts();
+    const int64_t c = walk_.channels();
     for (int64_t ch = 0; ch < c; ++ch) {
-      const int64_t cb = ch / block, lane = ch % block;
-      for (int t = 0; t < kTaps; ++t) {
-        double s = 0;
-        for (int64_t p = 0; p < parts; ++p) s += kernel_parts_[((p * padded + cb * block) * kTaps) + t * block + lane];
-        grad[t * c + ch] = static_cast<float>(s);
-      }
-      double sb = 0, sg = 0;
-      for (int64_t p = 0; p < parts; ++p) sb += sum_parts_[p * padded + ch], sg += sum_parts_[(parts + p) * padded + ch];
-      db_[ch] = sb;
-      dg_[ch] = sg;
+      for (int t = 0; t < kTaps; ++t) grad[t * c + ch] = static_cast<float>(kernel_parts_.total(ch, t));
+      db_[ch] = grad_parts_.total(ch, 0);
+      dg_[ch] = grad_parts_.total(ch, 1);
     }
   }
 
@@ -235,6 +221,7 @@ class NormalizedDepthwisePlan final : public LayerPlan {
   ChannelWalk walk_;
   BatchNormLoops loops_;
   DepthwiseKernels kernels_;
+  std::string conv_where_;
   DepthwiseShape shape_;
   NormalizedInput normalized_;
   memory::desc kernel_md_;
@@ -245,9 +232,10 @@ class NormalizedDepthwisePlan final : public LayerPlan {
   Param* moving_mean_ = nullptr;
   Param* moving_var_ = nullptr;
   memory src_, dst_, diff_dst_, diff_src_;
-  std::vector<float> mean_, var_, scale_, shift_, padded_mean_, padded_inv_, weights_, kernel_parts_;
-  std::vector<double> sum_parts_, db_, dg_;
-  std::vector<double> out_parts_, out_sum_, out_sq_;  // the output's sums: per part, then in all
+  std::vector<float> mean_, var_, scale_, shift_, padded_mean_, padded_inv_, weights_;
+  PartSums<float> kernel_parts_;                   // the kernel's gradient
+  PartSums<double> grad_parts_, out_parts_;        // the batch norm's sums; the output's sum and sum of squares
+  std::vector<double> db_, dg_, out_sum_, out_sq_;  // their totals
   OutputStatistics out_statistics_;
   const DeferredGradient* out_norm_ = nullptr;  // the batch norm after this one left its input gradient here
   std::vector<float> out_terms_;                // its arrays, padded (pad_output_norm)
