@@ -66,9 +66,9 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
   for (size_t k = 0; k < n; ++k) {
     for (int i : nodes[k].inputs) readers[i].push_back(static_cast<int>(k));
   }
+  const bool training_fusions = options.post_ops && phase_ == Phase::Train;  // normalized_depthwise_plan.h
   const std::vector<FusionProposal> proposals =
-      propose_fusions(nodes, readers, outputs, options.post_ops && !backward_, options.post_ops,
-                      options.post_ops && phase_ == Phase::Train);
+      propose_fusions(nodes, readers, outputs, options.post_ops && !backward_, options.post_ops, training_fusions);
   std::vector<int> fused_into(n, -1);  // the node whose primitive runs a fused node
   std::vector<int> norm_of(n, -1);     // a depthwise convolution's input normalisation taken
   for (size_t k = 0; k < n; ++k) {
@@ -111,7 +111,7 @@ void GraphPlan::plan_nodes(const std::vector<PlanNode>& nodes, const std::vector
     node.root = static_cast<int>(k);
     node.md = plan->dst_md();
     node.plan = std::move(plan);
-    if (options.post_ops && phase_ == Phase::Train) defer_gradient(static_cast<int>(k), readers);
+    if (training_fusions) defer_gradient(static_cast<int>(k), readers);
   }
   for (size_t k = 0; k < n; ++k) {
     if (!nodes_[k].plan) continue;

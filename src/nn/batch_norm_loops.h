@@ -52,16 +52,10 @@ class BatchNormLoops {
   //   dbeta = sum(g), dgamma = sum(g * xhat), xhat = (x - mean) / sqrt(var + eps),
   //   dx = gamma / sqrt(var + eps) * (g - dbeta / M - xhat * dgamma / M).
   void backward(const BatchNormBackwardArgs& args);
-  // After backward(): dx = k * mask(dy) + c + slope * (x - mean) per channel,
-  // mask the activation's (null: none), as of the last normalize.
-  struct InputGradientTerms {
-    const float* k;
-    const float* c;
-    const float* slope;
-    const ChannelAffine* mask;
-  };
-  InputGradientTerms input_gradient_terms() const {
-    return {k_.data(), c_.data(), slope_.data(), affine_.clamp ? &affine_ : nullptr};
+  // After backward(): its input gradient's terms (dx = k * mask(dy) + c + slope
+  // * (x - mean), mask the activation's) for the batch's mean.
+  InputGradArgs input_gradient_terms(const float* mean) const {
+    return {k_.data(), c_.data(), slope_.data(), mean, affine_.clamp ? &affine_ : nullptr};
   }
   // The same with the two sums taken elsewhere (db = sum(g), dg = sum(g * xhat),
   // per channel) and args.dy already masked (a normalised depthwise

@@ -207,11 +207,9 @@ class BatchNormPlan final : public LayerPlan {
   }
 
   void describe_input_gradient() {
-    const BatchNormLoops::InputGradientTerms t = loops_->input_gradient_terms();
+    deferred_terms_ = loops_->input_gradient_terms(static_cast<const float*>(stats_mean_.get_data_handle()));
     deferred_ = {static_cast<const float*>(src_.get_data_handle()), static_cast<const float*>(diff_dst_.get_data_handle()),
-                 t.k, t.c, t.slope, static_cast<const float*>(stats_mean_.get_data_handle()),
-                 t.mask ? t.mask->scale : nullptr, t.mask ? t.mask->shift : nullptr, t.mask != nullptr,
-                 t.mask ? t.mask->hi : 0.0f};
+                 &deferred_terms_};
   }
 
   void update_moving_statistics(dnnl::stream& s) {
@@ -231,6 +229,7 @@ class BatchNormPlan final : public LayerPlan {
   const OutputStatistics* provided_ = nullptr;  // the input's sums, made by its producer
   bool deferring_ = false;                      // the input gradient left to the producer
   DeferredGradient deferred_;
+  InputGradArgs deferred_terms_{};
   ActivationOps activation_;              // oneDNN: the fused activation, in place
   normalization_flags flags_;
   memory::desc md_;     // the layout batch norm runs on (a view when not the channel axis)

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "nn/channel_lanes.h"
 #include "nn/vec8.h"
 #include "nn/vec8_no_psabi.h"
 
@@ -16,29 +17,12 @@ namespace {
 
 using namespace vec8;
 
-// The fused activation's clamp and its mask, on a run's channels.
-template <int H>
-struct Clamp {
-  Lanes<H> scale, shift;
-  F8 lo, hi;
-  [[gnu::always_inline]] explicit Clamp(const ChannelAffine& a)
-      : scale(a.scale), shift(a.shift), lo(splat(a.lo)), hi(splat(a.hi)) {}
-  [[gnu::always_inline]] F8 affine(F8 x, int h) const { return x * scale.v[h] + shift.v[h]; }
-  // g where lo < affine(x) < hi, else 0.
-  [[gnu::always_inline]] F8 mask(F8 x, F8 g, int h) const {
-    const F8 v = affine(x, h);
-    return select((v > lo) & (v < hi), g, F8{});
-  }
-  // clamp(v, lo, hi); NaN stays NaN.
-  [[gnu::always_inline]] F8 clamp(F8 v) const { return select(v < lo, lo, select(v > hi, hi, v)); }
-};
-
-// Sums over a run of rows: float partial sums over chunks of kChunk rows (a
+// Sums over a run of rows: float partial sums over chunks of kSumChunk rows (a
 // conversion per row would cost more than the memory traffic), added in double.
 // The chunks bound the float rounding to that of a 16-term sum: with 32 the
 // backward's cancelling sums (gamma's gradient) lost up to 1e-3 relative in
 // MiniVGGNet (TorchParity, AVX2); 32 read a cold tensor ~10% faster.
-constexpr int64_t kChunk = 16;
+constexpr int64_t kChunk = kSumChunk;
 
 // row(offset, fa, fb) for each row of the run, into float partials fa and fb
 // (H vectors each) that each chunk adds into a and b. Whole chunks run with a
@@ -80,15 +64,7 @@ template <int H>
       fq[h] += v * v;
     }
   });
-  // sum x = S + n p, sum x^2 = Q + 2 p S + n p^2 (S, Q: sums of x - p).
-  const auto n = static_cast<double>(run.rows * run.images);
-  for (int h = 0; h < H; ++h) {
-    for (int i = 0; i < 8; ++i) {
-      const double p = pivot.v[h][i], sh = s[h].at(i);
-      sum[8 * h + i] += sh + n * p;
-      sq[8 * h + i] += q[h].at(i) + 2 * p * sh + n * p * p;
-    }
-  }
+  add_unpivoted<H>(pivot.v, s, q, static_cast<double>(run.rows * run.images), sum, sq);
 }
 
 template <int H, bool Masked>
@@ -124,15 +100,9 @@ template <int H, bool Clamped>
 template <int H, bool Masked>
 [[gnu::always_inline]] inline void input_gradient_v(const float* x, const float* dy, float* dx, const RowRun& run,
                                                     const InputGradArgs& a) {
-  const Lanes<H> k(a.k), c(a.c), slope(a.slope), mean(a.mean);
-  const Clamp<H> act(Masked ? *a.mask : ChannelAffine{a.mean, a.mean});
+  const InputGradient<H, Masked> grad(a);
   each_row(run, [&](int64_t o) __attribute__((always_inline)) {
-    for (int h = 0; h < H; ++h) {
-      const F8 xv = load(x + o + 8 * h);
-      F8 d = load(dy + o + 8 * h);
-      if constexpr (Masked) d = act.mask(xv, d, h);
-      store(dx + o + 8 * h, k.v[h] * d + c.v[h] + slope.v[h] * (xv - mean.v[h]));
-    }
+    for (int h = 0; h < H; ++h) store(dx + o + 8 * h, grad.at(load(x + o + 8 * h), load(dy + o + 8 * h), h));
   });
 }
 

@@ -13,6 +13,10 @@
 
 namespace petal::detail {
 
+// Values summed in float before the sum goes to double (a conversion per value
+// would cost more than the memory traffic; channel_kernels.cpp says why 16).
+inline constexpr int64_t kSumChunk = 16;
+
 // y = clamp(x * scale + shift, lo, hi) per channel when `clamp`, else x * scale + shift.
 // As a mask (backward of the clamp): where lo < x * scale + shift < hi.
 struct ChannelAffine {

@@ -29,7 +29,7 @@ template <int H, bool Clamped>
   }
   const float* x = c.x + ih * width * B;
   const Lanes<H> mean(b.mean), inv(b.inv);
-  const F8 lo{}, hi = splat(c.in->upper);
+  const F8 lo = splat(c.in->lo), hi = splat(c.in->hi);
   for (int64_t i0 = 0; i0 < width; i0 += kChunk) {
     F8 fb[H] = {}, fg[H] = {};
     for (int64_t iw = i0; iw < std::min(i0 + kChunk, width); ++iw) {
@@ -62,20 +62,19 @@ template <int H>
     std::copy_n(c.b->dy + at, c.s->out_w * B, row);
     return;
   }
-  const Lanes<H> k(on->k), cc(on->c), slope(on->slope), mean(on->mean), scale(on->scale), shift(on->shift);
-  const F8 lo{}, hi = splat(on->upper);
-  for (int64_t ow = 0; ow < c.s->out_w; ++ow) {
-    PETAL_UNROLL
-    for (int h = 0; h < H; ++h) {
-      const int64_t o = ow * B + 8 * h;
-      const F8 xv = load(on->out_x + at + o);
-      F8 d = load(on->out_dy + at + o);
-      if (on->clamp) {
-        const F8 v = xv * scale.v[h] + shift.v[h];
-        d = select((v > lo) & (v < hi), d, F8{});
+  const auto make = [&](const auto& grad) __attribute__((always_inline)) {
+    for (int64_t ow = 0; ow < c.s->out_w; ++ow) {
+      PETAL_UNROLL
+      for (int h = 0; h < H; ++h) {
+        const int64_t o = ow * B + 8 * h;
+        store(row + o, grad.at(load(on->out_x + at + o), load(on->out_dy + at + o), h));
       }
-      store(row + o, k.v[h] * d + cc.v[h] + slope.v[h] * (xv - mean.v[h]));
     }
+  };
+  if (on->terms.mask) {
+    make(InputGradient<H, true>(on->terms));
+  } else {
+    make(InputGradient<H, false>(on->terms));
   }
 }
 

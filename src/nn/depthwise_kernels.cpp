@@ -78,7 +78,7 @@ int64_t row_floats(const DepthwiseShape& s) {
 // Backward: the ring of input rows, and a ring of input-gradient rows and an
 // output row (stride 2) or of zero-bordered dy rows and the row being
 // finished (stride 1).
-Call backward_call(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x) {
+Call backward_call(const DepthwiseShape& s, const ChannelAffine& in, const float* w, const float* x) {
   const int64_t rf = row_floats(s);
   const int64_t floats = 3 * rf + std::max(3 * rf + s.out_w * s.block, 3 * (s.out_w + 4) * s.block + rf);
   return Call{&s, &in, w, x, nullptr, nullptr, nullptr, scratch(static_cast<size_t>(floats)), rf};
@@ -88,14 +88,14 @@ Call backward_call(const DepthwiseShape& s, const NormalizedInput& in, const flo
 
 DepthwiseKernels::DepthwiseKernels(CpuLevel level) : level_(level) {}
 
-void DepthwiseKernels::forward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x,
+void DepthwiseKernels::forward(const DepthwiseShape& s, const ChannelAffine& in, const float* w, const float* x,
                                float* y, const ChannelSums* out_sums) const {
   const int64_t rf = row_floats(s);
   const Call c{&s, &in, w, x, y, out_sums, nullptr, scratch(static_cast<size_t>(3 * rf)), rf};
   entry<Run::Forward>(level_, c)(c);
 }
 
-void DepthwiseKernels::backward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x,
+void DepthwiseKernels::backward(const DepthwiseShape& s, const ChannelAffine& in, const float* w, const float* x,
                                 const DepthwiseBackward& b) const {
   Call c = backward_call(s, in, w, x);
   c.b = &b;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "nn/channel_kernels.h"
 #include "runtime/cpu_level.h"
 
 namespace petal::detail {
@@ -21,31 +22,18 @@ struct DepthwiseShape {
   int block = 16;                  // 8 or 16
 };
 
-// The convolution's input: clamp(x * scale + shift, 0, upper) per channel when
-// `clamp`, else x * scale + shift. Arrays of `block` entries (zeros in a
-// partial block's padding, so that it reads zeros there).
-struct NormalizedInput {
-  const float* scale = nullptr;
-  const float* shift = nullptr;
-  bool clamp = false;
-  float upper = 0.0f;
-};
+// The convolution's input is a ChannelAffine of x (channel_kernels.h:
+// clamp(x * scale + shift, lo, hi) when clamp), a block's arrays (zeros in a
+// partial block's padding, so that it reads zeros there). A clamp's lo is 0
+// (ReLU, ReLU6).
 
 // The batch norm after the convolution, when it left its input gradient for
-// the convolution to make as it reads it (a block's arrays, the channels'
-// `block` entries): the convolution's dy = k * m + c + slope * (out_x - mean),
-// m = out_dy where lo < out_x * scale + shift < hi (when clamp), else out_dy.
+// the convolution to make as it reads it: the convolution's dy is that batch
+// norm's input gradient (InputGradArgs, a block's arrays) from out_x and out_dy.
 struct OutputNorm {
   const float* out_x;   // the convolution's output (the batch norm's input), one image's block
   const float* out_dy;  // d loss / d the batch norm's output, likewise
-  const float* k;
-  const float* c;
-  const float* slope;
-  const float* mean;
-  const float* scale;
-  const float* shift;
-  bool clamp;
-  float upper;
+  InputGradArgs terms;
 };
 
 // Backward: the kernel's gradient dw [9][block] and the batch norm's sums
@@ -74,9 +62,9 @@ class DepthwiseKernels {
   explicit DepthwiseKernels(CpuLevel level);
   // y = conv(input(x), w); w [9][block] (kernel row, column), x and y one
   // image's block; y's sums added into out_sums unless null.
-  void forward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x, float* y,
+  void forward(const DepthwiseShape& s, const ChannelAffine& in, const float* w, const float* x, float* y,
                const ChannelSums* out_sums = nullptr) const;
-  void backward(const DepthwiseShape& s, const NormalizedInput& in, const float* w, const float* x,
+  void backward(const DepthwiseShape& s, const ChannelAffine& in, const float* w, const float* x,
                 const DepthwiseBackward& b) const;
 
  private:

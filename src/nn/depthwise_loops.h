@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "nn/channel_lanes.h"
 #include "nn/depthwise_kernels.h"
 #include "nn/vec8.h"
 #include "nn/vec8_no_psabi.h"
@@ -20,9 +21,7 @@ constexpr int64_t kNoRow = -1000000;
 // accumulators must stay in registers (GCC keeps arrays of them in memory
 // otherwise).
 #define PETAL_UNROLL _Pragma("GCC unroll 16")
-// Pixels whose gradient sums are added in float before they go to double (as
-// the batch norm's loops do, channel_kernels.cpp: more loses precision).
-constexpr int64_t kChunk = 16;
+constexpr int64_t kChunk = kSumChunk;  // pixels summed in float before double
 
 // A whole channel block as one vector (16 floats: one AVX-512 register, two
 // AVX2 ones) for the loops that only load, multiply, add and store: half the
@@ -55,7 +54,7 @@ template <int H>
 // What a loop runs on: one image's channel block, and forward's or backward's arguments.
 struct Call {
   const DepthwiseShape* s;
-  const NormalizedInput* in;
+  const ChannelAffine* in;  // the normalisation (a block's arrays)
   const float* w;
   const float* x;
   float* y;                    // forward
@@ -78,16 +77,14 @@ template <int H, bool Clamped>
   }
   std::fill(row, row + s.pad_left * B, 0.0f);
   std::fill(row + (s.pad_left + s.in_w) * B, row + c.row_floats, 0.0f);
-  const Lanes<H> scale(c.in->scale), shift(c.in->shift);
-  const F8 lo{}, hi = splat(c.in->upper);
+  const Clamp<H> act(*c.in);
   const float* src = c.x + ih * s.in_w * B;
   float* dst = row + s.pad_left * B;
   for (int64_t iw = 0; iw < s.in_w; ++iw) {
     PETAL_UNROLL
     for (int h = 0; h < H; ++h) {
-      F8 v = load(src + iw * B + 8 * h) * scale.v[h] + shift.v[h];
-      if constexpr (Clamped) v = select(v < lo, lo, select(v > hi, hi, v));  // NaN stays NaN
-      store(dst + iw * B + 8 * h, v);
+      const F8 v = act.affine(load(src + iw * B + 8 * h), h);
+      store(dst + iw * B + 8 * h, Clamped ? act.clamp(v) : v);
     }
   }
 }
@@ -164,16 +161,7 @@ template <int H, int S, bool Clamped>
       for (int h = 0; h < H; ++h) sum[h].add(fs[h]), sq[h].add(fq[h]);
     }
   }
-  if (!c.out_sums) return;
-  // sum y = S + n p, sum y^2 = Q + 2 p S + n p^2 (S, Q: sums of y - p).
-  const auto n = static_cast<double>(s.out_h * s.out_w);
-  for (int h = 0; h < H; ++h) {
-    for (int i = 0; i < 8; ++i) {
-      const double p = pivot[h][i], sh = sum[h].at(i);
-      c.out_sums->sum[8 * h + i] += sh + n * p;
-      c.out_sums->sq[8 * h + i] += sq[h].at(i) + 2 * p * sh + n * p * p;
-    }
-  }
+  if (c.out_sums) add_unpivoted<H>(pivot, sum, sq, static_cast<double>(s.out_h * s.out_w), c.out_sums->sum, c.out_sums->sq);
 }
 
 }  // namespace petal::detail::depthwise

@@ -16,6 +16,8 @@ class BatchNormalization;
 
 namespace petal::detail {
 
+struct InputGradArgs;  // nn/channel_kernels.h
+
 enum class Phase { Train, Infer };
 
 // Per-channel sums of a plan's output, made by its forward while training
@@ -26,20 +28,13 @@ struct OutputStatistics {
 };
 
 // A batch norm's input gradient left to the plan that produced its input
-// (which makes it as it reads its output gradient): dx = k * m + c + slope *
-// (x - mean), m = dy where 0 < x * scale + shift < upper (when clamp), else dy;
-// per-channel arrays. Filled by the batch norm's backward.
+// (which makes it as it reads its output gradient): the batch norm's
+// per-channel terms (channel_kernels.h) applied to its input x and output
+// gradient dy. Filled by the batch norm's backward.
 struct DeferredGradient {
   const float* x = nullptr;
   const float* dy = nullptr;
-  const float* k = nullptr;
-  const float* c = nullptr;
-  const float* slope = nullptr;
-  const float* mean = nullptr;
-  const float* scale = nullptr;
-  const float* shift = nullptr;
-  bool clamp = false;
-  float upper = 0.0f;
+  const InputGradArgs* terms = nullptr;
 };
 
 struct PlanContext {

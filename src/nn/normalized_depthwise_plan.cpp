@@ -47,7 +47,6 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     const std::array<int64_t, 4> pads = conv.pads();
     shape_ = {dims[2], dims[3], out[0], out[1], conv.options().strides[0], pads[0] + ctx.folded_padding[0],
               pads[1] + ctx.folded_padding[1], static_cast<int>(walk_.block())};
-    normalized_ = {nullptr, nullptr, ctx.input_norm_activation != ActivationFn::Linear, upper(ctx)};
     const memory::format_tag tag = shape_.block == 16 ? Tag::aBcd16b : Tag::aBcd8b;
     dst_md_ = memory::desc({dims[0], dims[1], out[0], out[1]}, memory::data_type::f32, tag);
     const int64_t c = walk_.channels(), padded = walk_.blocks() * shape_.block;
@@ -89,14 +88,14 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     } else {
       loops_.statistics(x, mean_.data(), var_.data());
     }
-    const ChannelAffine& a = loops_.set_affine(mean_.data(), var_.data(), o.epsilon, value_of(gamma_), value_of(beta_));
-    std::copy_n(a.scale, mean_.size(), scale_.begin());
-    std::copy_n(a.shift, mean_.size(), shift_.begin());
+    normalized_ = loops_.set_affine(mean_.data(), var_.data(), o.epsilon, value_of(gamma_), value_of(beta_));
+    std::copy_n(normalized_.scale, mean_.size(), scale_.begin());
+    std::copy_n(normalized_.shift, mean_.size(), shift_.begin());
     pack_weights();
     auto* y = static_cast<float*>(dst_.get_data_handle());
     const int64_t block = shape_.block;
     walk_.for_each_part([&](int64_t cb, int64_t part, int64_t n0, int64_t n1) {
-      const NormalizedInput in = normalized_at(cb);
+      const ChannelAffine in = normalized_at(cb);
       double* out = out_parts_.zeroed(part, cb);
       const ChannelSums sums{out, out + block};
       for (int64_t n = n0; n < n1; ++n) {
@@ -122,7 +121,7 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     std::copy(mean_.begin(), mean_.end(), padded_mean_.begin());
     kernel_.prepare_grad(step.accumulate_grads);
     if (out_norm_) {
-      if (!out_norm_->dy) {
+      if (!out_norm_->terms) {
         throw Error("internal: the batch norm after " + conv_where_ + " did not describe its deferred input gradient.");
       }
       pad_output_norm();
@@ -132,11 +131,12 @@ class NormalizedDepthwisePlan final : public LayerPlan {
       float* dw = kernel_parts_.zeroed(part, cb);
       double* db = grad_parts_.zeroed(part, cb);
       double* dg = db + block;
-      const NormalizedInput in = normalized_at(cb);
+      const ChannelAffine in = normalized_at(cb);
       for (int64_t n = n0; n < n1; ++n) {
         const int64_t at = offset(n, cb, shape_.in_h, shape_.in_w);
         const int64_t out_at = offset(n, cb, shape_.out_h, shape_.out_w);
-        const OutputNorm on = output_norm_at(cb, out_at);
+        ChannelAffine mask;
+        const OutputNorm on = output_norm_at(cb, out_at, mask);
         const DepthwiseBackward b{dy + out_at, out_norm_ ? &on : nullptr, padded_mean_.data() + cb * block,
                                   padded_inv_.data() + cb * block, g ? g + at : nullptr, dw, db, dg};
         kernels_.backward(shape_, in, weights_.data() + cb * kTaps * block, x + at, b);
@@ -169,31 +169,36 @@ class NormalizedDepthwisePlan final : public LayerPlan {
     return ((n * walk_.blocks() + cb) * h * w) * shape_.block;
   }
 
-  NormalizedInput normalized_at(int64_t cb) const {
-    NormalizedInput in = normalized_;
+  // The normalisation of block cb (normalized_ with the padded arrays).
+  ChannelAffine normalized_at(int64_t cb) const {
+    ChannelAffine in = normalized_;
     in.scale = scale_.data() + cb * shape_.block;
     in.shift = shift_.data() + cb * shape_.block;
     return in;
   }
 
   // The deferred gradient's per-channel arrays, padded to whole blocks with zeros
-  // (which make the padded channels' output gradient 0): k, c, slope, mean, scale, shift.
+  // (which make the padded channels' output gradient 0): k, c, slope, mean,
+  // the mask's scale and shift.
   void pad_output_norm() {
     const auto padded = static_cast<size_t>(walk_.blocks() * shape_.block), c = mean_.size();
-    const DeferredGradient& d = *out_norm_;
+    const InputGradArgs& t = *out_norm_->terms;
     size_t at = 0;
-    for (const float* v : {d.k, d.c, d.slope, d.mean, d.scale, d.shift}) {
+    for (const float* v : {t.k, t.c, t.slope, t.mean, t.mask ? t.mask->scale : nullptr, t.mask ? t.mask->shift : nullptr}) {
       if (v) std::copy_n(v, c, out_terms_.begin() + static_cast<std::ptrdiff_t>(at));
       at += padded;
     }
   }
 
-  OutputNorm output_norm_at(int64_t cb, int64_t out_at) const {
+  // Block cb of image n (at out_at) of the deferred gradient; `mask` holds its mask.
+  OutputNorm output_norm_at(int64_t cb, int64_t out_at, ChannelAffine& mask) const {
     if (!out_norm_) return {};
-    const int64_t padded = walk_.blocks() * shape_.block, b = cb * shape_.block;
-    const float* t = out_terms_.data() + b;
-    return {out_norm_->x + out_at, out_norm_->dy + out_at, t, t + padded, t + 2 * padded, t + 3 * padded,
-            t + 4 * padded, t + 5 * padded, out_norm_->clamp, out_norm_->upper};
+    const int64_t padded = walk_.blocks() * shape_.block;
+    const float* t = out_terms_.data() + cb * shape_.block;
+    const ChannelAffine* m = out_norm_->terms->mask;
+    if (m) mask = {t + 4 * padded, t + 5 * padded, m->clamp, m->lo, m->hi};
+    return {out_norm_->x + out_at, out_norm_->dy + out_at,
+            InputGradArgs{t, t + padded, t + 2 * padded, t + 3 * padded, m ? &mask : nullptr}};
   }
 
   // Keras's [3, 3, C, 1] into [channel block][tap][channel in the block].
@@ -223,7 +228,7 @@ class NormalizedDepthwisePlan final : public LayerPlan {
   DepthwiseKernels kernels_;
   std::string conv_where_;
   DepthwiseShape shape_;
-  NormalizedInput normalized_;
+  ChannelAffine normalized_;  // the batch norm's affine and clamp (its arrays unpadded)
   memory::desc kernel_md_;
   ParamView kernel_;
   memory kernel_value_, kernel_grad_;

@@ -50,6 +50,21 @@ struct Sum8 {
   }
 };
 
+// Sums of x and x^2 per lane, added into sum and sq, from the sums s and q of
+// x - p over n values (p the pivot: no cancellation when the mean is large
+// against the spread): sum x = S + n p, sum x^2 = Q + 2 p S + n p^2.
+template <int H>
+[[gnu::always_inline]] inline void add_unpivoted(const F8 (&pivot)[H], const Sum8 (&s)[H], const Sum8 (&q)[H], double n,
+                                                 double* sum, double* sq) {
+  for (int h = 0; h < H; ++h) {
+    for (int i = 0; i < 8; ++i) {
+      const double p = pivot[h][i], sh = s[h].at(i);
+      sum[8 * h + i] += sh + n * p;
+      sq[8 * h + i] += q[h].at(i) + 2 * p * sh + n * p * p;
+    }
+  }
+}
+
 // A run's per-channel values as H vectors of eight channels (N = 8 H), loaded
 // once so that they stay in registers.
 template <int H>

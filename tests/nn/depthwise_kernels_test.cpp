@@ -116,7 +116,7 @@ TEST(DepthwiseKernels, ForwardAndBackwardMatchTheReferenceAtEveryLevel) {
           const DepthwiseShape s{geo.in_h, geo.in_w, geo.out_h, geo.out_w, geo.stride, geo.pad_top, geo.pad_left, block};
           const Data d = random_data(s, static_cast<uint64_t>(block * 100 + geo.in_h * 10 + geo.in_w));
           const Reference want = reference(s, c, d);
-          const NormalizedInput in{d.scale.data(), d.shift.data(), c.clamp, c.upper};
+          const ChannelAffine in{d.scale.data(), d.shift.data(), c.clamp, 0.0f, c.upper};
           std::vector<float> y(want.y.size(), std::nanf("")), g(d.x.size(), std::nanf("")), dw(want.dw.size(), 1.0f);
           std::vector<double> db(static_cast<size_t>(block), 2.0), dg(static_cast<size_t>(block), 3.0);
           std::vector<double> sum(static_cast<size_t>(block), 1.0), sq(static_cast<size_t>(block), 1.0);
@@ -171,9 +171,10 @@ TEST(DepthwiseKernels, BackwardMakesTheFollowingBatchNormsInputGradient) {
           d.dy[i] = next.w[ch] * m + next.mean[ch] + next.inv[ch] * (out_x[i] - next.dy[ch]);
         }
         const Reference want = reference(s, relu6, d);
-        const OutputNorm on{out_x.data(), out_dy.data(), next.w.data(), next.mean.data(), next.inv.data(),
-                            next.dy.data(), next.scale.data(), next.shift.data(), true, 6.0f};
-        const NormalizedInput in{d.scale.data(), d.shift.data(), true, 6.0f};
+        const ChannelAffine mask{next.scale.data(), next.shift.data(), true, 0.0f, 6.0f};
+        const OutputNorm on{out_x.data(), out_dy.data(),
+                            {next.w.data(), next.mean.data(), next.inv.data(), next.dy.data(), &mask}};
+        const ChannelAffine in{d.scale.data(), d.shift.data(), true, 0.0f, 6.0f};
         std::vector<float> g(d.x.size()), dw(want.dw.size());
         std::vector<double> db(b), dg(b);
         kernels.backward(s, in, d.w.data(), d.x.data(),
